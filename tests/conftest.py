@@ -1,0 +1,36 @@
+"""Shared test set-up: headless Qt, and no user data touched outside a temp dir."""
+
+from __future__ import annotations
+
+import os
+
+# Must be set before any Qt import anywhere in the test session.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Keep the model store, settings and autosaves of every test in a temp folder."""
+    root = tmp_path_factory.mktemp("userdata")
+    monkeypatch.setenv("RETOUCH_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("RETOUCH_MODELS_DIR", str(root / "models"))
+    monkeypatch.setenv("RETOUCH_CONFIG_DIR", str(root / "config"))
+    monkeypatch.delenv("RETOUCH_DEVICE", raising=False)
+    yield
+
+
+def pytest_collection_modifyitems(config, items):
+    try:
+        import torch
+
+        has_cuda = torch.cuda.is_available()
+    except Exception:  # torch missing: every gpu test skips
+        has_cuda = False
+    if has_cuda:
+        return
+    skip = pytest.mark.skip(reason="needs CUDA (run on the device machine)")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
