@@ -1,0 +1,126 @@
+"""Run engines on document pixels: int RGB(A) in, int RGB(A) of the same dtype out.
+
+This is the one place that turns 8/16-bit straight-alpha pixels into the engine
+convention and back (see :mod:`ml.imageconv`): engines never see ints or alpha. Alpha is
+carried through unchanged (inpaint) or resized separately with Lanczos (upscale, and any
+engine that returns a different size). 16-bit input stays 16-bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.engines import Engine, InpaintEngine, StyleEngine, UpscaleEngine
+from ml.imageconv import from_engine, mask_to_engine, resize_plane, to_engine
+from ml.types import EngineError, EngineUnavailable, RunContext
+
+
+def _check_engine(engine: Engine, kind: type, task: str) -> None:
+    if not isinstance(engine, kind):
+        raise EngineError(f"engine {engine.id!r} is a {engine.task} engine, not {task}")
+    reason = engine.available()
+    if reason is not None:
+        raise EngineUnavailable(f"engine {engine.id!r} is not available: {reason}")
+
+
+def _channels(pixels: np.ndarray) -> int:
+    # keep RGB as RGB and everything with alpha (or gray+alpha) as RGBA
+    return 4 if pixels.ndim == 3 and pixels.shape[2] in (2, 4) else 3
+
+
+def _check_result(engine: Engine, out: np.ndarray) -> np.ndarray:
+    out = np.asarray(out)
+    if out.ndim != 3 or out.shape[2] != 3 or not np.issubdtype(out.dtype, np.floating):
+        raise EngineError(
+            f"engine {engine.id!r} returned {out.dtype} {out.shape}, expected float HxWx3"
+        )
+    return out.astype(np.float32, copy=False)
+
+
+def _finish(rgb: np.ndarray, alpha: np.ndarray | None, pixels: np.ndarray) -> np.ndarray:
+    if alpha is not None and alpha.shape != rgb.shape[:2]:
+        alpha = resize_plane(alpha, rgb.shape[1], rgb.shape[0])
+    return from_engine(rgb, alpha, pixels.dtype, _channels(pixels))
+
+
+def run_upscale(
+    engine: UpscaleEngine, pixels: np.ndarray, scale: int, ctx: RunContext, **params
+) -> np.ndarray:
+    """Upscale int pixels by ``scale``; alpha is Lanczos-resized on its own."""
+    _check_engine(engine, UpscaleEngine, "upscale")
+    if scale not in engine.scales:
+        supported = ", ".join(str(s) for s in engine.scales)
+        raise EngineError(f"engine {engine.id!r} supports scale {supported}, not {scale}")
+    rgb, alpha = to_engine(pixels)
+    resolved = engine.resolve_params(params)
+    out = _check_result(engine, engine.upscale(rgb, scale, ctx, **resolved))
+    h, w = rgb.shape[:2]
+    if out.shape[:2] != (h * scale, w * scale):
+        raise EngineError(
+            f"engine {engine.id!r} returned {out.shape[1]}x{out.shape[0]}, "
+            f"expected {w * scale}x{h * scale}"
+        )
+    return _finish(out, alpha, pixels)
+
+
+def run_inpaint(
+    engine: InpaintEngine, pixels: np.ndarray, mask: np.ndarray, ctx: RunContext, **params
+) -> np.ndarray:
+    """Fill the masked region (mask: bool or 0..255, non-zero = fill); alpha carried through.
+
+    Pixels outside the mask are returned exactly as given, whatever the engine did there.
+    """
+    _check_engine(engine, InpaintEngine, "inpaint")
+    rgb, alpha = to_engine(pixels)
+    m = mask_to_engine(mask)
+    if m.shape != rgb.shape[:2]:
+        raise EngineError(
+            f"mask is {m.shape[1]}x{m.shape[0]} but the image is {rgb.shape[1]}x{rgb.shape[0]}"
+        )
+    resolved = engine.resolve_params(params)
+    out = _check_result(engine, engine.inpaint(rgb, m, ctx, **resolved))
+    if out.shape != rgb.shape:
+        raise EngineError(f"engine {engine.id!r} changed the image size during inpainting")
+    # soft mask edges blend; fully kept pixels stay bit-exact after conversion back
+    blended = rgb + (out - rgb) * m[:, :, None]
+    result = _finish(blended, alpha, pixels)
+    keep = m <= 0.0
+    result[keep] = _as_channels(pixels, result.shape[2])[keep]
+    return result
+
+
+def _as_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
+    arr = pixels if pixels.ndim == 3 else pixels[:, :, None]
+    if arr.shape[2] == channels:
+        return arr
+    top = int(np.iinfo(arr.dtype).max)
+    gray = arr.shape[2] in (1, 2)
+    colour = np.repeat(arr[:, :, :1], 3, axis=2) if gray else arr[:, :, :3]
+    if channels == 3:
+        return colour
+    alpha = arr[:, :, -1:] if arr.shape[2] in (2, 4) else np.full_like(arr[:, :, :1], top)
+    return np.concatenate([colour, alpha], axis=2)
+
+
+def run_style(
+    engine: StyleEngine,
+    content: np.ndarray,
+    style: np.ndarray | None,
+    ctx: RunContext,
+    **params,
+) -> np.ndarray:
+    """Stylise ``content`` (with ``style`` ints, or None for preset engines).
+
+    The result has the engine's output size (an engine may work at a smaller size and
+    say so via a ``max_size`` parameter); alpha follows, resized where needed.
+    """
+    _check_engine(engine, StyleEngine, "style")
+    rgb, alpha = to_engine(content)
+    style_rgb = None
+    if style is not None:
+        style_rgb, _ = to_engine(style)
+    elif engine.needs_style_image:
+        raise EngineError(f"engine {engine.id!r} needs a style image")
+    resolved = engine.resolve_params(params)
+    out = _check_result(engine, engine.stylize(rgb, style_rgb, ctx, **resolved))
+    return _finish(out, alpha, content)
