@@ -1,0 +1,120 @@
+"""The document model: pure Python + numpy (no Qt, no torch, no other editor layers).
+
+Public API (what io, jobs and ui call)
+======================================
+
+Document(width, height, depth=8, layers=None, undo_limit=200, undo_max_bytes=1 GiB)
+    Document.from_pixels(pixels, name="Background") -> Document   # depth from dtype
+    .width .height .size (w, h) .rect  .depth (8|16) .dtype (uint8|uint16) .max_value
+    .layers -> tuple[Layer, ...]  bottom → top (index 0 = bottom); read-only tuple
+    .active_index (settable; emits "active-changed")  .active_layer  .index_of(layer)
+    .selection: Selection   .ai_mask -> (H, W) uint8 read-only view (0 = off)
+    .metadata: dict ("icc_profile": bytes|None, "exif": bytes|None, free keys)
+    .set_metadata(key, value)                     # emits "metadata-changed"; not undoable
+    .undo: UndoStack   .events: EventHub   .compositor: Compositor
+    .composite(rect=None) -> (h, w, 4) straight-alpha array of the doc dtype (a copy);
+        rect = (x, y, w, h); 256² tile cache, only dirty tiles recomposited.
+    .notify_pixels_changed(index=None, rect=None)  # after writing layer.pixels in place
+
+  Layer operations (each exactly one undo step; index None = active layer):
+    add_layer(name=None, pixels=None, index=None, offset=(0, 0), text=None, **layer_props) -> Layer
+    add_layer_with_pixels(pixels, name, text=None, x=0, y=0, mask=None) -> Layer  # AI results
+    delete_layer(index=None); duplicate_layer(index=None) -> Layer
+    rename_layer(index, name); move_layer(index, new_index)
+    set_layer_property(index, prop, value, merge=True)   # consecutive same-prop changes of one
+        layer merge into one step (slider drags); call doc.undo.seal() at drag end
+    add_layer_mask(index=None, from_selection=False); remove_layer_mask(index=None)
+    merge_down(index=None) -> Layer; flatten() -> Layer
+    layer_from_selection(index=None, mask=None, name=None) -> Layer
+    crop(x, y, w, h); resize_canvas(width, height, anchor="center" | (ax, ay));
+    resize_image(width, height, resample="lanczos")  # nearest|bilinear|bicubic|lanczos (PIL, lazy)
+    apply_patch(layer_index, x, y, pixels, text, mask=None) -> Rect | None
+        # AI results into a layer; (x, y) doc coords; stores only changed 64² tiles
+    set_ai_mask(mask, text="Set AI mask"); clear_ai_mask()
+
+  Brush (one stroke = one undo step):
+    begin_stroke(target="pixels", settings=BrushSettings(), layer_index=None, respect_selection=True)
+        target: "pixels" | "mask" (layer mask) | "ai_mask" | "selection"
+    stroke_to(x, y, pressure=1.0) -> Rect | None   # doc coords, spacing-interpolated dabs
+    dab(x, y, pressure=1.0) -> Rect | None
+    end_stroke(text=None) -> bool  (alias commit_stroke); abort_stroke(); .stroke_active
+  BrushSettings(size=20, hardness=0.8, opacity=1.0, color=(r, g, b) floats 0..1,
+                erase=False, spacing=0.15, pressure_size=False)   # frozen dataclass
+    erase on pixels erases alpha; on masks it subtracts (hide / deselect), else adds.
+    Overlapping dabs never exceed the stroke opacity (build-up off).
+
+Layer(pixels, name="Layer", *, opacity=1.0, visible=True, blend_mode="svg:src-over",
+      locked=False, offset=(0, 0), mask=None)
+    .pixels (h, w, 4) straight-alpha uint8|uint16; .mask (h, w) uint8 or None (255 = show)
+    .name .opacity .visible .blend_mode .locked .offset: validated setters; setting them
+    directly emits "layer-changed" through the owning document but is NOT undoable.
+    .set(prop, value) .get(prop) .bounds (Rect in doc coords) .width .height .copy()
+    LAYER_PROPERTIES = ("name", "visible", "opacity", "blend_mode", "locked", "offset", "mask")
+
+Selection (doc.selection): .mask -> (H, W) uint8 read-only or None (nothing selected)
+    .active / bool(selection), .to_mask() -> uint8 copy (zeros if none), .bounds() -> Rect|None
+    select_rect(x, y, w, h, mode="replace"), select_ellipse(...), select_lasso(points, mode),
+    select_all(), select_none(), invert(), feather(radius), set_mask(mask, mode="replace")
+    mode: "replace" | "add" | "subtract" | "intersect". Each is one undo step.
+
+UndoStack: push(command, apply=True), undo(), redo(), can_undo, can_redo, index, count,
+    text(i), undo_text, redo_text, set_index(i) (history panel), limit (steps, settable),
+    max_bytes (settable), memory (bytes held), seal(), clear(), set_clean(), is_clean
+Command: redo(), undo(), text, merge_with(other) -> bool, nbytes
+
+EventHub (doc.events): connect(cb), disconnect(cb); cb(Event) with
+    Event(kind, index=None, prop=None, rect=None, target=None, value=None); kinds:
+    "layer-added" (index, rect), "layer-removed" (index, rect), "layer-moved" (index=new,
+    value=old), "layer-changed" (index, prop, rect), "pixels-changed" (rect, target, index),
+    "selection-changed", "ai-mask-changed", "active-changed" (index), "history-changed",
+    "size-changed", "metadata-changed" (prop)
+
+Blend modes (OpenRaster names, W3C Compositing Level 1): BLEND_MODES, BLEND_MODE_NAMES
+    (human names), normalize_blend_mode(name) ("multiply" → "svg:multiply"),
+    blend(cb, ab, cs, as_, mode) on float32 straight colour/alpha.
+Errors: ValueError with a clear message for bad input; LayerLockedError(ValueError) for
+    edits of locked layers; RuntimeError for misuse (ops during a stroke).
+Rect(x, y, w, h) NamedTuple with intersect/union/translated/slices.
+"""
+
+from __future__ import annotations
+
+from editor.document.blend import (
+    BLEND_MODE_NAMES,
+    BLEND_MODES,
+    blend,
+    normalize_blend_mode,
+)
+from editor.document.brush import STROKE_TARGETS, BrushSettings
+from editor.document.compositor import COMPOSITE_TILE, Compositor, composite_layers
+from editor.document.document import ANCHORS, Document
+from editor.document.events import EVENT_KINDS, Event, EventHub, Rect
+from editor.document.layer import LAYER_PROPERTIES, Layer, LayerLockedError
+from editor.document.selection import COMBINE_MODES, Selection
+from editor.document.undo import Command, TileDiff, UndoStack
+
+__all__ = [
+    "ANCHORS",
+    "BLEND_MODES",
+    "BLEND_MODE_NAMES",
+    "COMBINE_MODES",
+    "COMPOSITE_TILE",
+    "EVENT_KINDS",
+    "LAYER_PROPERTIES",
+    "STROKE_TARGETS",
+    "BrushSettings",
+    "Command",
+    "Compositor",
+    "Document",
+    "Event",
+    "EventHub",
+    "Layer",
+    "LayerLockedError",
+    "Rect",
+    "Selection",
+    "TileDiff",
+    "UndoStack",
+    "blend",
+    "composite_layers",
+    "normalize_blend_mode",
+]
