@@ -1,0 +1,89 @@
+"""Documents ↔ files: open any supported file, save/export, convert between formats."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from editor.document import Document, Layer
+from editor.io.errors import FileError
+from editor.io.images import check_readable_file, format_for_path, load_image, save_image
+from editor.io.ora import read_ora, save_ora
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == ZIP_MAGIC
+    except OSError:
+        return False
+
+
+def document_from_image(pixels: np.ndarray, metadata: dict | None = None,
+                        name: str = "Background") -> Document:
+    """A one-layer Document holding ``pixels`` (depth from the dtype) and ``metadata``."""
+    depth = 16 if pixels.dtype == np.uint16 else 8
+    h, w = pixels.shape[:2]
+    doc = Document(w, h, depth, layers=[Layer(pixels, name)])
+    doc.metadata.update(metadata or {})
+    return doc
+
+
+def open_document(path: str | os.PathLike[str]) -> Document:
+    """Open an image (PNG, JPEG, WebP, TIFF, BMP) or an OpenRaster project.
+
+    The kind is decided by content, not extension (a zip is read as OpenRaster). An image
+    becomes a one-layer document of its depth, with ICC/EXIF in ``doc.metadata``.
+    Raises FileError naming the file and the problem.
+    """
+    p = Path(path)
+    check_readable_file(p)
+    if _is_zip(p):
+        return read_ora(p)
+    if p.suffix.lower() == ".ora":
+        raise FileError(p, "is not an OpenRaster file (not a zip archive)")
+    img = load_image(p)
+    return document_from_image(img.pixels, img.metadata)
+
+
+def export_image(doc: Document, path: str | os.PathLike[str], quality: int | None = None, *,
+                 compression: int | None = None) -> None:
+    """Write the flattened document to an image file; format from the extension.
+
+    ``quality`` 1–100 for JPEG/WebP (WebP 100 = lossless), ``compression`` 0–9 for
+    PNG/TIFF. 16-bit documents stay 16-bit in PNG/TIFF; JPEG/BMP flatten onto white.
+    ICC and EXIF from ``doc.metadata`` are written back where the format allows.
+    """
+    p = Path(path)
+    format_for_path(p)  # unsupported extension: fail before compositing
+    icc = doc.metadata.get("icc_profile")
+    exif = doc.metadata.get("exif")
+    save_image(doc.composite(), p, quality=quality, compression=compression,
+               icc_profile=icc if isinstance(icc, (bytes, bytearray)) else None,
+               exif=exif if isinstance(exif, (bytes, bytearray)) else None)
+
+
+def save_document(doc: Document, path: str | os.PathLike[str], quality: int | None = None) -> None:
+    """Save as OpenRaster for ``.ora``, else export a flattened image (see export_image)."""
+    if Path(path).suffix.lower() == ".ora":
+        save_ora(doc, path)
+    else:
+        export_image(doc, path, quality)
+
+
+def convert(in_path: str | os.PathLike[str], out_path: str | os.PathLike[str],
+            quality: int | None = None) -> None:
+    """Convert between any readable file and any writable one (by extension).
+
+    ORA → image flattens with the document compositor; image → ORA makes a one-layer
+    project; image → image keeps depth (where the target allows), ICC and EXIF.
+    Raises FileError naming the file and the problem.
+    """
+    out = Path(out_path)
+    if out.suffix.lower() != ".ora":
+        format_for_path(out)  # refuse a bad target before the possibly slow load
+    save_document(open_document(in_path), out, quality)
