@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from editor.io import FileError, load_image, open_document, save_image, export_image
+from editor.io.images import read_orientation
+from tests.io.conftest import make_exif, random_rgba
+
+
+@pytest.mark.parametrize("ext", [".png", ".tif"])
+@pytest.mark.parametrize("opaque", [False, True])
+def test_16bit_rgba_round_trip_keeps_exact_values(tmp_path, rng, ext, opaque):
+    px = random_rgba(rng, 9, 13, np.uint16)
+    px[0, 0] = (0, 1, 65534, 65535)
+    if opaque:
+        px[..., 3] = 65535
+    path = tmp_path / f"deep{ext}"
+    save_image(px, path)
+    img = load_image(path)
+    assert img.pixels.dtype == np.uint16 and img.depth == 16
+    np.testing.assert_array_equal(img.pixels, px)
+
+
+@pytest.mark.parametrize("ext", [".png", ".tif"])
+def test_16bit_document_load_save_load_is_exact(tmp_path, rng, ext):
+    px = random_rgba(rng, 6, 5, np.uint16)
+    src = tmp_path / f"a{ext}"
+    save_image(px, src)
+    doc = open_document(src)
+    assert doc.depth == 16
+    out = tmp_path / f"b{ext}"
+    export_image(doc, out)
+    np.testing.assert_array_equal(load_image(out).pixels, px)
+
+
+def test_16bit_gray_png_from_pillow_opens_as_16bit(tmp_path, rng):
+    g = rng.integers(0, 65536, (7, 5), dtype=np.int64).astype(np.uint16)
+    path = tmp_path / "gray16.png"
+    Image.fromarray(g).save(path)  # uint16 → mode I;16
+    img = load_image(path)
+    assert img.pixels.dtype == np.uint16
+    for c in range(3):
+        np.testing.assert_array_equal(img.pixels[..., c], g)
+    assert (img.pixels[..., 3] == 65535).all()
+
+
+def test_16bit_png_written_by_opencv_opens_in_rgb_order(tmp_path):
+    import cv2
+
+    bgr = np.zeros((2, 3, 3), np.uint16)
+    bgr[..., 0] = 1000  # blue in OpenCV order
+    bgr[..., 2] = 60000  # red
+    path = tmp_path / "cv.png"
+    cv2.imwrite(str(path), bgr)
+    px = load_image(path).pixels
+    assert tuple(px[0, 0]) == (60000, 0, 1000, 65535)
+
+
+@pytest.mark.parametrize(
+    ("mode", "value", "expected"),
+    [
+        ("L", 77, (77, 77, 77, 255)),
+        ("LA", (77, 10), (77, 77, 77, 10)),
+        ("RGB", (1, 2, 3), (1, 2, 3, 255)),
+        ("RGBA", (1, 2, 3, 4), (1, 2, 3, 4)),
+        ("1", 1, (255, 255, 255, 255)),
+    ],
+)
+def test_8bit_modes_open_as_rgba(tmp_path, mode, value, expected):
+    path = tmp_path / f"m_{mode}.png"
+    Image.new(mode, (3, 2), value).save(path)
+    img = load_image(path)
+    assert img.pixels.dtype == np.uint8 and img.pixels.shape == (2, 3, 4)
+    assert tuple(img.pixels[1, 2]) == expected
+
+
+def test_palette_with_transparency_keeps_alpha(tmp_path):
+    im = Image.new("P", (2, 1))
+    im.putpalette([255, 0, 0, 0, 255, 0] + [0] * 762)
+    im.putpixel((1, 0), 1)
+    path = tmp_path / "pal.png"
+    im.save(path, transparency=0)
+    px = load_image(path).pixels
+    assert px[0, 0, 3] == 0
+    assert tuple(px[0, 1]) == (0, 255, 0, 255)
+
+
+def test_cmyk_jpeg_is_converted_to_rgb(tmp_path):
+    path = tmp_path / "cmyk.jpg"
+    Image.new("CMYK", (4, 4), (0, 255, 255, 0)).save(path, quality=100)
+    px = load_image(path).pixels
+    assert px.shape == (4, 4, 4)
+    r, g, b, a = (int(v) for v in px[2, 2])
+    assert r > 200 and g < 60 and b < 60 and a == 255
+
+
+@pytest.mark.parametrize("ext", [".webp", ".bmp", ".tif", ".jpg"])
+def test_other_formats_open(tmp_path, rng, ext):
+    rgb = rng.integers(0, 256, (5, 6, 3), dtype=np.int64).astype(np.uint8)
+    path = tmp_path / f"x{ext}"
+    opts = {".jpg": {"quality": 100, "subsampling": 0}, ".webp": {"lossless": True}}
+    Image.fromarray(rgb).save(path, **opts.get(ext, {}))
+    px = load_image(path).pixels
+    assert px.shape == (5, 6, 4)
+    tol = 8 if ext == ".jpg" else 0
+    assert np.abs(px[..., :3].astype(int) - rgb).max() <= tol
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied_like_pillow(tmp_path, rng, orientation):
+    rgb = rng.integers(0, 256, (4, 6, 3), dtype=np.int64).astype(np.uint8)
+    path = tmp_path / "o.jpg"
+    Image.fromarray(rgb).save(path, exif=make_exif(orientation), quality=100, subsampling=0)
+    with Image.open(path) as im:
+        expected = np.asarray(ImageOps.exif_transpose(im).convert("RGBA"))
+    img = load_image(path)
+    np.testing.assert_array_equal(img.pixels, expected)
+    if orientation >= 5:
+        assert img.pixels.shape[:2] == (6, 4)
+    # Upright now: the kept EXIF must not make a viewer rotate the export again.
+    assert read_orientation(img.exif) == 1
+    assert b"RetouchCam" in img.exif
+
+
+def test_exif_orientation_applied_to_16bit_png(tmp_path, rng):
+    px = random_rgba(rng, 3, 5, np.uint16)
+    path = tmp_path / "o16.png"
+    save_image(px, path, exif=make_exif(6))
+    img = load_image(path)
+    np.testing.assert_array_equal(img.pixels, np.rot90(px, -1))
+
+
+@pytest.mark.parametrize("ext", [".jpg", ".png", ".webp", ".tif"])
+def test_icc_and_exif_survive_export(tmp_path, rng, srgb_icc, ext):
+    src = tmp_path / "src.jpg"
+    Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.int64).astype(np.uint8)).save(
+        src, icc_profile=srgb_icc, exif=make_exif(1, "KeepMe"))
+    doc = open_document(src)
+    assert doc.metadata["icc_profile"] == srgb_icc
+    out = tmp_path / f"out{ext}"
+    export_image(doc, out)
+    with Image.open(out) as im:
+        assert im.info.get("icc_profile") == srgb_icc
+        assert im.getexif().get(0x010F) == "KeepMe"
+
+
+@pytest.mark.parametrize("ext", [".png", ".tif"])
+def test_icc_survives_16bit_export(tmp_path, rng, srgb_icc, ext):
+    path = tmp_path / f"deep{ext}"
+    save_image(random_rgba(rng, 4, 4, np.uint16), path, icc_profile=srgb_icc,
+               exif=make_exif(1, "Deep") if ext == ".png" else None)
+    img = load_image(path)
+    assert img.icc_profile == srgb_icc
+    if ext == ".png":
+        assert b"Deep" in img.exif
+
+
+def test_jpeg_export_composites_transparency_onto_white(tmp_path):
+    px = np.zeros((8, 8, 4), np.uint8)
+    px[:4] = (0, 0, 0, 255)  # opaque black top half, transparent bottom half
+    path = tmp_path / "w.jpg"
+    save_image(px, path, quality=95)
+    out = load_image(path).pixels
+    assert out[6, 4, :3].min() >= 245 and out[1, 4, :3].max() <= 10
+
+
+def test_16bit_to_8bit_export_rounds(tmp_path):
+    px = np.full((2, 2, 4), 65535, np.uint16)
+    px[..., 0] = 257 * 100 + 100  # nearest 8-bit value is 100
+    path = tmp_path / "q.webp"
+    save_image(px, path, quality=100)
+    out = load_image(path).pixels
+    assert out.dtype == np.uint8 and out[0, 0, 0] == 100
+
+
+def test_jpeg_quality_changes_size(tmp_path, rng):
+    px = random_rgba(rng, 32, 32)
+    px[..., 3] = 255
+    lo, hi = tmp_path / "lo.jpg", tmp_path / "hi.jpg"
+    save_image(px, lo, quality=20)
+    save_image(px, hi, quality=98)
+    assert lo.stat().st_size < hi.stat().st_size
+
+
+def test_png_compression_level_changes_size(tmp_path):
+    px = np.zeros((64, 64, 4), np.uint8)
+    px[..., 3] = 255
+    px[:, :, 0] = np.arange(64)[None, :] * 4
+    fast, small = tmp_path / "0.png", tmp_path / "9.png"
+    save_image(px, fast, compression=0)
+    save_image(px, small, compression=9)
+    assert small.stat().st_size < fast.stat().st_size
+    np.testing.assert_array_equal(load_image(fast).pixels, load_image(small).pixels)
+
+
+@pytest.mark.parametrize("name", ["x.gifx", "x.psd", "noext"])
+def test_unsupported_extension_on_save_is_a_file_error(tmp_path, name):
+    with pytest.raises(FileError) as info:
+        save_image(np.zeros((2, 2, 4), np.uint8), tmp_path / name)
+    assert name in str(info.value)
+    assert not (tmp_path / name).exists()
