@@ -53,8 +53,14 @@ class AutosaveStore:
         safe = re.sub(r"[^A-Za-z0-9_-]+", "_", key)[:40] or "doc"
         return f"{safe}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"
 
-    def save(self, doc: Document, key: str, *, original_path: str | os.PathLike[str] | None = None,
-             title: str | None = None) -> AutosaveEntry:
+    def save(
+        self,
+        doc: Document,
+        key: str,
+        *,
+        original_path: str | os.PathLike[str] | None = None,
+        title: str | None = None,
+    ) -> AutosaveEntry:
         """Write (or overwrite) the snapshot for ``key``; both files are written atomically.
 
         Uses fast PNG compression: autosave runs while the user works.
@@ -66,8 +72,14 @@ class AutosaveStore:
         now = time.time()
         orig = None if original_path is None else str(Path(original_path))
         ttl = title or (Path(orig).name if orig else "Untitled")
-        info = {"key": key, "original_path": orig, "title": ttl, "time": now, "pid": os.getpid(),
-                "ora": ora.name}
+        info = {
+            "key": key,
+            "original_path": orig,
+            "title": ttl,
+            "time": now,
+            "pid": os.getpid(),
+            "ora": ora.name,
+        }
         try:
             atomic_write(sidecar, lambda f: f.write(json.dumps(info, indent=1).encode("utf-8")))
         except OSError as e:
@@ -84,9 +96,15 @@ class AutosaveStore:
             try:
                 info = json.loads(sidecar.read_text("utf-8"))
                 ora = sidecar.with_name(str(info["ora"]))
-                entry = AutosaveEntry(str(info["key"]), ora, sidecar, info.get("original_path"),
-                                      str(info.get("title", "Untitled")), float(info["time"]),
-                                      int(info.get("pid", -1)))
+                entry = AutosaveEntry(
+                    str(info["key"]),
+                    ora,
+                    sidecar,
+                    info.get("original_path"),
+                    str(info.get("title", "Untitled")),
+                    float(info["time"]),
+                    int(info.get("pid", -1)),
+                )
             except (OSError, ValueError, KeyError, TypeError):
                 continue
             if not ora.is_file() or ora.parent != sidecar.parent:

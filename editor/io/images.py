@@ -59,8 +59,18 @@ EXIF_PREFIX = b"Exif\x00\x00"
 _ORIENTATION_TAG = 0x0112
 
 # The exceptions Pillow and its codecs raise on damaged data.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError,
-                  TypeError, KeyError, cv2.error)
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    IndexError,
+    TypeError,
+    KeyError,
+    cv2.error,
+)
 
 
 @dataclass
@@ -109,7 +119,8 @@ def check_readable_file(path: Path) -> None:
 def _pillow_limits():
     """Make our limit, checked from the header, the one that applies to Pillow too."""
     old = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = max_pixels()
+    # Off: check_size() applies our own limit from the header with a clearer message.
+    Image.MAX_IMAGE_PIXELS = None
     old_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
@@ -119,6 +130,31 @@ def _pillow_limits():
     finally:
         Image.MAX_IMAGE_PIXELS = old
         ImageFile.LOAD_TRUNCATED_IMAGES = old_truncated
+
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+    (b"GIF8", "GIF"),
+)
+
+
+def _sniff(source: Path | bytes) -> str | None:
+    """The format a file's first bytes claim, to tell 'damaged' from 'not an image'."""
+    if isinstance(source, (bytes, bytearray)):
+        head = bytes(source[:16])
+    else:
+        try:
+            with open(source, "rb") as f:
+                head = f.read(16)
+        except OSError:
+            return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
 def _rawmode(im: Image.Image) -> str:
@@ -158,10 +194,15 @@ def decode_image(source: Path | bytes, path: Path, label: str = "") -> ImageData
         try:
             im = Image.open(opened)
         except UnidentifiedImageError:
+            kind = _sniff(source)
+            if kind:
+                raise fail(f"is a damaged {kind} file (its header cannot be read)") from None
             raise fail("is not an image Retouch can read (PNG, JPEG, WebP, TIFF, BMP)") from None
         except Image.DecompressionBombError:
-            raise fail(f"declares an image larger than the limit of {max_pixels() / 1e6:g} "
-                       "MP (set RETOUCH_MAX_PIXELS to raise it)") from None
+            raise fail(
+                f"declares an image larger than the limit of {max_pixels() / 1e6:g} "
+                "MP (set RETOUCH_MAX_PIXELS to raise it)"
+            ) from None
         except _DECODE_ERRORS as e:
             raise fail(f"is damaged or not a supported image ({e})") from None
         with im:
@@ -178,12 +219,20 @@ def decode_image(source: Path | bytes, path: Path, label: str = "") -> ImageData
                 with contextlib.suppress(*_DECODE_ERRORS):
                     orientation = int(getattr(im, "tag_v2", {}).get(_ORIENTATION_TAG, 1))
             try:
-                if ";16" in raw and im.mode in ("RGB", "RGBA", "LA") and im.format in ("PNG", "TIFF"):
+                if (
+                    ";16" in raw
+                    and im.mode in ("RGB", "RGBA", "LA")
+                    and im.format in ("PNG", "TIFF")
+                ):
                     data = source if isinstance(source, (bytes, bytearray)) else source.read_bytes()
                     pixels = _decode_cv2_16(data, fail)
                 else:
                     im.load()
-                    if im.format == "TIFF" and orientation != 1 and _ORIENTATION_TAG not in getattr(im, "tag_v2", {}):
+                    if (
+                        im.format == "TIFF"
+                        and orientation != 1
+                        and _ORIENTATION_TAG not in getattr(im, "tag_v2", {})
+                    ):
                         # Newer Pillow turns TIFFs upright while loading and drops the tag.
                         orientation = 1
                     pixels, icc = _to_rgba(im, icc)
@@ -285,7 +334,7 @@ def _orientation_slot(exif: bytes) -> tuple[int, str] | None:
     """(byte offset of the orientation value, struct byte order) in an EXIF block."""
     base = len(EXIF_PREFIX) if exif.startswith(EXIF_PREFIX) else 0
     try:
-        order = exif[base:base + 2]
+        order = exif[base : base + 2]
         if order not in (b"II", b"MM"):
             return None
         e = "<" if order == b"II" else ">"
@@ -344,7 +393,9 @@ def to_8bit(pixels: np.ndarray) -> np.ndarray:
     return ((pixels.astype(np.uint32) + 128) // 257).astype(np.uint8)
 
 
-def flatten_onto(pixels: np.ndarray, background: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> np.ndarray:
+def flatten_onto(
+    pixels: np.ndarray, background: tuple[float, float, float] = (1.0, 1.0, 1.0)
+) -> np.ndarray:
     """Composite straight RGBA onto an opaque colour (0..1 floats); returns RGB, same dtype."""
     top = float(np.iinfo(pixels.dtype).max)
     alpha = pixels[..., 3:4]
@@ -357,7 +408,9 @@ def flatten_onto(pixels: np.ndarray, background: tuple[float, float, float] = (1
 
 
 def _is_opaque(pixels: np.ndarray) -> bool:
-    return bool(pixels[..., 3].min(initial=np.iinfo(pixels.dtype).max) == np.iinfo(pixels.dtype).max)
+    return bool(
+        pixels[..., 3].min(initial=np.iinfo(pixels.dtype).max) == np.iinfo(pixels.dtype).max
+    )
 
 
 def encode_image(
@@ -413,7 +466,12 @@ def encode_image(
 
 
 def _png_chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data))
+        + tag
+        + data
+        + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    )
 
 
 def encode_png16(
@@ -436,14 +494,17 @@ def encode_png16(
     body[:, 0] = 1
     body[:, 1:] = filtered
     idat = zlib.compress(body.tobytes(), level)
-    out = [b"\x89PNG\r\n\x1a\n", _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0))]
+    out = [
+        b"\x89PNG\r\n\x1a\n",
+        _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0)),
+    ]
     if icc_profile:
         out.append(_png_chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc_profile)))
     if exif:
         out.append(_png_chunk(b"eXIf", exif.removeprefix(EXIF_PREFIX)))
     step = 1 << 24
     for i in range(0, max(len(idat), 1), step):
-        out.append(_png_chunk(b"IDAT", idat[i:i + step]))
+        out.append(_png_chunk(b"IDAT", idat[i : i + step]))
     out.append(_png_chunk(b"IEND", b""))
     return b"".join(out)
 
@@ -459,7 +520,10 @@ def encode_tiff16(
     data = np.ascontiguousarray(pixels, dtype="<u2")
     row_bytes = w * c * 2
     rows_per_strip = max(1, min(h, (1 << 18) // max(row_bytes, 1)))
-    strips = [zlib.compress(data[y:y + rows_per_strip].tobytes(), level) for y in range(0, h, rows_per_strip)]
+    strips = [
+        zlib.compress(data[y : y + rows_per_strip].tobytes(), level)
+        for y in range(0, h, rows_per_strip)
+    ]
     buf = bytearray(b"II*\x00\x00\x00\x00\x00")
     offsets = []
     for s in strips:
@@ -525,8 +589,15 @@ def save_image(
     fmt = format_for_path(p)
     try:
         with atomic_open(p) as f:
-            encode_image(pixels, fmt, f, quality=quality, compression=compression,
-                         icc_profile=icc_profile, exif=exif)
+            encode_image(
+                pixels,
+                fmt,
+                f,
+                quality=quality,
+                compression=compression,
+                icc_profile=icc_profile,
+                exif=exif,
+            )
     except (OSError, ValueError) as e:
         reason = getattr(e, "strerror", None) or e
         raise FileError(p, f"could not be saved ({reason})") from e

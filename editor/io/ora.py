@@ -79,7 +79,9 @@ def _png_bytes(pixels: np.ndarray, level: int) -> bytes:
         return encode_png16(pixels, level=level)
     buf = io.BytesIO()
     mode = {2: "L", 3: "RGB", 4: "RGBA"}[pixels.ndim if pixels.ndim == 2 else pixels.shape[2]]
-    Image.fromarray(np.ascontiguousarray(pixels), mode).save(buf, format="PNG", compress_level=level)
+    Image.fromarray(np.ascontiguousarray(pixels), mode).save(
+        buf, format="PNG", compress_level=level
+    )
     return buf.getvalue()
 
 
@@ -93,14 +95,28 @@ def write_ora(doc: Document, f: BinaryIO, *, compression: int = DEFAULT_PNG_COMP
     level = int(np.clip(compression, 0, 9))
     with zipfile.ZipFile(f, "w", allowZip64=True) as zf:
         # The spec's magic: first entry, stored, no extra field, so `file` can sniff it.
-        zf.writestr(zipfile.ZipInfo("mimetype", date_time=(1980, 1, 1, 0, 0, 0)),
-                    ORA_MIMETYPE, compress_type=zipfile.ZIP_STORED)
+        zf.writestr(
+            zipfile.ZipInfo("mimetype", date_time=(1980, 1, 1, 0, 0, 0)),
+            ORA_MIMETYPE,
+            compress_type=zipfile.ZIP_STORED,
+        )
 
         def put(name: str, data: bytes, compress: bool = False) -> None:
-            zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
+            zf.writestr(
+                name, data, compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+            )
 
-        image = ET.Element("image", {"version": ORA_VERSION, "w": str(doc.width), "h": str(doc.height),
-                                     "xres": "72", "yres": "72", _q("depth"): str(doc.depth)})
+        image = ET.Element(
+            "image",
+            {
+                "version": ORA_VERSION,
+                "w": str(doc.width),
+                "h": str(doc.height),
+                "xres": "72",
+                "yres": "72",
+                _q("depth"): str(doc.depth),
+            },
+        )
         dpi = doc.metadata.get("dpi")
         if isinstance(dpi, (tuple, list)) and len(dpi) == 2:
             image.set("xres", str(round(float(dpi[0]))))
@@ -156,8 +172,9 @@ def write_ora(doc: Document, f: BinaryIO, *, compression: int = DEFAULT_PNG_COMP
         put("Thumbnails/thumbnail.png", _png_bytes(np.asarray(thumb), level))
 
 
-def save_ora(doc: Document, path: str | os.PathLike[str], *,
-             compression: int = DEFAULT_PNG_COMPRESSION) -> None:
+def save_ora(
+    doc: Document, path: str | os.PathLike[str], *, compression: int = DEFAULT_PNG_COMPRESSION
+) -> None:
     """Atomically save ``doc`` as ``path`` (.ora); FileError if it cannot be written."""
     p = Path(path)
     try:
@@ -201,8 +218,16 @@ def _attr_opacity(el: ET.Element) -> float:
     return min(1.0, max(0.0, v))
 
 
-def _walk(stack: ET.Element, x: int, y: int, opacity: float, visible: bool, prefix: str,
-          out: list[_Spec], depth: int = 0) -> None:
+def _walk(
+    stack: ET.Element,
+    x: int,
+    y: int,
+    opacity: float,
+    visible: bool,
+    prefix: str,
+    out: list[_Spec],
+    depth: int = 0,
+) -> None:
     if depth > 64:
         raise ValueError("groups nested more than 64 deep")
     for el in stack:
@@ -234,11 +259,19 @@ class _Archive:
         for info in infos:
             total += info.file_size
             if info.file_size > limit or total > limit * TOTAL_PIXEL_FACTOR:
-                raise FileError(path, f"{info.filename} declares {info.file_size / 2**20:.0f} MiB "
-                                "uncompressed; refusing a likely zip bomb")
-            if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise FileError(path, f"{info.filename} expands {info.file_size // max(info.compress_size, 1)}×"
-                                " when decompressed; refusing a likely zip bomb")
+                raise FileError(
+                    path,
+                    f"{info.filename} declares {info.file_size / 2**20:.0f} MiB "
+                    "uncompressed; refusing a likely zip bomb",
+                )
+            if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1
+            ):
+                raise FileError(
+                    path,
+                    f"{info.filename} expands {info.file_size // max(info.compress_size, 1)}×"
+                    " when decompressed; refusing a likely zip bomb",
+                )
             self.infos[info.filename] = info
 
     def read(self, name: str, what: str) -> bytes:
@@ -248,14 +281,21 @@ class _Archive:
         try:
             # zipfile stops at the declared size, which was checked above.
             return self.zf.read(info)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as e:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            RuntimeError,
+            NotImplementedError,
+        ) as e:
             raise FileError(self.path, f"{name} is damaged inside the archive ({e})") from None
 
 
 def _parse_stack_xml(path: Path, data: bytes) -> ET.Element:
     low = data.lower()
     start = low.find(b"<!doctype")
-    doctype = low[start:low.find(b">", start) + 1] if start >= 0 else b""
+    doctype = low[start : low.find(b">", start) + 1] if start >= 0 else b""
     if b"<!entity" in low or any(t in doctype for t in (b"[", b"system", b"public")):
         # Entity expansion ("billion laughs") and external entities have no place in an
         # ORA; a bare <!DOCTYPE image> (as Qt's DOM may write) is harmless and allowed.
@@ -273,8 +313,10 @@ def _decode_gray(arc: _Archive, name: str, shape: tuple[int, int], what: str) ->
     img = decode_image(arc.read(name, what), arc.path, f"{name}: ")
     px = to_8bit(img.pixels)[..., 0]
     if px.shape != shape:
-        raise FileError(arc.path, f"{what} {name} is {px.shape[1]}×{px.shape[0]}, "
-                        f"expected {shape[1]}×{shape[0]}")
+        raise FileError(
+            arc.path,
+            f"{what} {name} is {px.shape[1]}×{px.shape[0]}, expected {shape[1]}×{shape[0]}",
+        )
     return np.ascontiguousarray(px)
 
 
@@ -305,7 +347,9 @@ def _read(p: Path, zf: zipfile.ZipFile) -> Document:
     if "mimetype" in arc.infos:
         mt = arc.read("mimetype", "the archive").strip()
         if mt != ORA_MIMETYPE:
-            raise FileError(p, f"is a zip of type {mt[:60].decode('latin-1')!r}, not an OpenRaster file")
+            raise FileError(
+                p, f"is a zip of type {mt[:60].decode('latin-1')!r}, not an OpenRaster file"
+            )
     if "stack.xml" not in arc.infos:
         raise FileError(p, "is not an OpenRaster file: stack.xml is missing")
     if arc.infos["stack.xml"].file_size > MAX_XML_BYTES:
@@ -335,8 +379,11 @@ def _read(p: Path, zf: zipfile.ZipFile) -> Document:
         img = decode_image(arc.read(src, f"layer '{spec.name}'"), p, f"{src}: ")
         budget -= img.pixels.shape[0] * img.pixels.shape[1]
         if budget < 0:
-            raise FileError(p, f"its layers hold more than {TOTAL_PIXEL_FACTOR}× the "
-                            f"{max_pixels() / 1e6:g} MP limit in total")
+            raise FileError(
+                p,
+                f"its layers hold more than {TOTAL_PIXEL_FACTOR}× the "
+                f"{max_pixels() / 1e6:g} MP limit in total",
+            )
         decoded.append((spec, img))
 
     depth_attr = root.get(_q("depth"))
@@ -362,8 +409,18 @@ def _read(p: Path, zf: zipfile.ZipFile) -> Document:
         if mname:
             mask = _decode_gray(arc, mname, px.shape[:2], f"the mask of layer '{spec.name}'")
         locked = el.get(_q("locked"), el.get("edit-locked", "false")).lower() == "true"
-        layers.append(Layer(px, spec.name, opacity=spec.opacity, visible=spec.visible,
-                            blend_mode=mode, locked=locked, offset=(spec.x, spec.y), mask=mask))
+        layers.append(
+            Layer(
+                px,
+                spec.name,
+                opacity=spec.opacity,
+                visible=spec.visible,
+                blend_mode=mode,
+                locked=locked,
+                offset=(spec.x, spec.y),
+                mask=mask,
+            )
+        )
         if el.get("selected", "").lower() == "true":
             active = i
 

@@ -23,8 +23,9 @@ def _is_zip(path: Path) -> bool:
         return False
 
 
-def document_from_image(pixels: np.ndarray, metadata: dict | None = None,
-                        name: str = "Background") -> Document:
+def document_from_image(
+    pixels: np.ndarray, metadata: dict | None = None, name: str = "Background"
+) -> Document:
     """A one-layer Document holding ``pixels`` (depth from the dtype) and ``metadata``."""
     depth = 16 if pixels.dtype == np.uint16 else 8
     h, w = pixels.shape[:2]
@@ -50,8 +51,13 @@ def open_document(path: str | os.PathLike[str]) -> Document:
     return document_from_image(img.pixels, img.metadata)
 
 
-def export_image(doc: Document, path: str | os.PathLike[str], quality: int | None = None, *,
-                 compression: int | None = None) -> None:
+def export_image(
+    doc: Document,
+    path: str | os.PathLike[str],
+    quality: int | None = None,
+    *,
+    compression: int | None = None,
+) -> None:
     """Write the flattened document to an image file; format from the extension.
 
     ``quality`` 1–100 for JPEG/WebP (WebP 100 = lossless), ``compression`` 0–9 for
@@ -62,9 +68,14 @@ def export_image(doc: Document, path: str | os.PathLike[str], quality: int | Non
     format_for_path(p)  # unsupported extension: fail before compositing
     icc = doc.metadata.get("icc_profile")
     exif = doc.metadata.get("exif")
-    save_image(doc.composite(), p, quality=quality, compression=compression,
-               icc_profile=icc if isinstance(icc, (bytes, bytearray)) else None,
-               exif=exif if isinstance(exif, (bytes, bytearray)) else None)
+    save_image(
+        doc.composite(),
+        p,
+        quality=quality,
+        compression=compression,
+        icc_profile=icc if isinstance(icc, (bytes, bytearray)) else None,
+        exif=exif if isinstance(exif, (bytes, bytearray)) else None,
+    )
 
 
 def save_document(doc: Document, path: str | os.PathLike[str], quality: int | None = None) -> None:
@@ -75,8 +86,9 @@ def save_document(doc: Document, path: str | os.PathLike[str], quality: int | No
         export_image(doc, path, quality)
 
 
-def convert(in_path: str | os.PathLike[str], out_path: str | os.PathLike[str],
-            quality: int | None = None) -> None:
+def convert(
+    in_path: str | os.PathLike[str], out_path: str | os.PathLike[str], quality: int | None = None
+) -> None:
     """Convert between any readable file and any writable one (by extension).
 
     ORA → image flattens with the document compositor; image → ORA makes a one-layer

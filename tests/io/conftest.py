@@ -43,8 +43,14 @@ def layered_document(rng: np.random.Generator, depth: int = 8) -> Document:
         offset=(3, -2),
         mask=rng.integers(0, 256, (5, 7), dtype=np.int64).astype(np.uint8),
     )
-    top = Layer(random_rgba(rng, 4, 4, dtype), "Hidden & locked <layer>", visible=False,
-                locked=True, blend_mode="svg:screen", offset=(14, 10))
+    top = Layer(
+        random_rgba(rng, 4, 4, dtype),
+        "Hidden & locked <layer>",
+        visible=False,
+        locked=True,
+        blend_mode="svg:screen",
+        offset=(14, 10),
+    )
     doc = Document(16, 12, depth, layers=[bottom, middle, top])
     doc.active_index = 1
     return doc

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from editor.io import FileError, load_image, open_document, save_image, export_image
+from editor.io import FileError, export_image, load_image, open_document, save_image
 from editor.io.images import read_orientation
 from tests.io.conftest import make_exif, random_rgba
 
@@ -136,7 +136,8 @@ def test_exif_orientation_applied_to_16bit_png(tmp_path, rng):
 def test_icc_and_exif_survive_export(tmp_path, rng, srgb_icc, ext):
     src = tmp_path / "src.jpg"
     Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.int64).astype(np.uint8)).save(
-        src, icc_profile=srgb_icc, exif=make_exif(1, "KeepMe"))
+        src, icc_profile=srgb_icc, exif=make_exif(1, "KeepMe")
+    )
     doc = open_document(src)
     assert doc.metadata["icc_profile"] == srgb_icc
     out = tmp_path / f"out{ext}"
@@ -149,8 +150,12 @@ def test_icc_and_exif_survive_export(tmp_path, rng, srgb_icc, ext):
 @pytest.mark.parametrize("ext", [".png", ".tif"])
 def test_icc_survives_16bit_export(tmp_path, rng, srgb_icc, ext):
     path = tmp_path / f"deep{ext}"
-    save_image(random_rgba(rng, 4, 4, np.uint16), path, icc_profile=srgb_icc,
-               exif=make_exif(1, "Deep") if ext == ".png" else None)
+    save_image(
+        random_rgba(rng, 4, 4, np.uint16),
+        path,
+        icc_profile=srgb_icc,
+        exif=make_exif(1, "Deep") if ext == ".png" else None,
+    )
     img = load_image(path)
     assert img.icc_profile == srgb_icc
     if ext == ".png":

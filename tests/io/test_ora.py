@@ -138,11 +138,21 @@ def test_nested_krita_stack_is_flattened_into_parent_order(tmp_path, rng):
     l2 = random_rgba(rng, 2, 2)
     l3 = random_rgba(rng, 3, 4)
     path = tmp_path / "krita.ora"
-    write_zip(path, {"stack.xml": KRITA_STACK.encode(), "data/layer1.png": _png(l1),
-                     "data/layer2.png": _png(l2), "data/layer3.png": _png(l3)})
+    write_zip(
+        path,
+        {
+            "stack.xml": KRITA_STACK.encode(),
+            "data/layer1.png": _png(l1),
+            "data/layer2.png": _png(l2),
+            "data/layer3.png": _png(l3),
+        },
+    )
     doc = open_document(path)
-    assert [la.name for la in doc.layers] == ["Background", "Group 1 / Hidden group / Inner",
-                                            "Group 1 / Paint Layer 3"]
+    assert [la.name for la in doc.layers] == [
+        "Background",
+        "Group 1 / Hidden group / Inner",
+        "Group 1 / Paint Layer 3",
+    ]
     bg, inner, paint = doc.layers
     np.testing.assert_array_equal(bg.pixels, l1)
     np.testing.assert_array_equal(paint.pixels, l3)
@@ -159,8 +169,10 @@ def test_nested_krita_stack_is_flattened_into_parent_order(tmp_path, rng):
 def test_mixed_depth_layers_make_a_16bit_document(tmp_path, rng):
     l8 = random_rgba(rng, 2, 2)
     l16 = random_rgba(rng, 2, 2, np.uint16)
-    stack = ('<image w="2" h="2"><stack><layer src="data/b.png" name="b"/>'
-             '<layer src="data/a.png" name="a"/></stack></image>')
+    stack = (
+        '<image w="2" h="2"><stack><layer src="data/b.png" name="b"/>'
+        '<layer src="data/a.png" name="a"/></stack></image>'
+    )
     path = tmp_path / "mixed.ora"
     write_zip(path, {"stack.xml": stack.encode(), "data/a.png": _png(l8), "data/b.png": _png(l16)})
     doc = read_ora(path)
