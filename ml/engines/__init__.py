@@ -115,6 +115,11 @@ def register(engine: Engine) -> Engine:
     return engine
 
 
+def unregister(engine_id: str) -> None:
+    """Remove an engine from the registry (tests and plug-ins that go away); no-op if absent."""
+    _REGISTRY.pop(engine_id, None)
+
+
 def load_all() -> None:
     """Import every task module so its engines register (missing modules are skipped)."""
     for module in _TASK_MODULES.values():

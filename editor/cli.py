@@ -1,0 +1,762 @@
+"""The ``retouch`` command: the editor by default, headless AI subcommands otherwise.
+
+Exit codes: 0 done; 2 bad usage or bad input (one ``error: ...`` line naming the file and
+the problem); 1 any other failure; 130 cancelled with Ctrl+C (no output written).
+``--debug`` shows tracebacks. Outputs are written atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+SUBCOMMANDS = ("upscale", "inpaint", "stylize", "edit", "engines", "models", "convert",
+               "self-test")
+
+
+class CliError(Exception):
+    """An expected failure: ``code`` 2 = bad usage/input, 1 = anything else."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --------------------------------------------------------------------------- output
+
+
+class ProgressPrinter:
+    """A progress bar on a terminal; plain, throttled lines otherwise (logs, pipes)."""
+
+    def __init__(self, stream: TextIO | None = None, tty: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self._last_line = ("", -1)
+        self._drawn = False
+
+    def __call__(self, progress: Any) -> None:
+        frac = float(getattr(progress, "fraction", 0.0))
+        stage = str(getattr(progress, "stage", ""))
+        pct = int(frac * 100)
+        if self.tty:
+            width = 30
+            filled = int(frac * width)
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\r[{bar}] {pct:3d}% {stage[:60]:<60}")
+            self.stream.flush()
+            self._drawn = True
+            return
+        # plain lines: only when the stage text changes or every 10 %
+        last_stage, last_pct = self._last_line
+        step_stage = stage.split(":")[0] if stage.startswith("downloading") else stage
+        if step_stage != last_stage and not stage.startswith("tile ") or pct // 10 != last_pct // 10:
+            self.stream.write(f"{pct:3d}% {stage}\n")
+            self.stream.flush()
+            self._last_line = (step_stage, pct)
+
+    def finish(self) -> None:
+        if self.tty and self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+# ------------------------------------------------------------------------ image I/O
+# One place to read and write images, so switching between editor.io and Pillow is local.
+
+
+def read_image(path: str) -> tuple[np.ndarray, dict]:
+    """(h, w, 4) RGBA uint8/uint16 pixels and metadata; CliError naming the file if bad."""
+    try:
+        from editor.io.images import load_image
+    except ImportError:
+        load_image = None
+    if load_image is not None:
+        from editor.io.errors import FileError
+
+        try:
+            data = load_image(path)
+        except FileError as exc:
+            raise CliError(f"{path}: {exc.problem}") from None
+        return data.pixels, {"icc_profile": data.icc_profile, "exif": data.exif}
+    return _pillow_read(path), {}
+
+
+def _pillow_read(path: str) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return np.asarray(im.convert("RGBA"))
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise CliError(f"{path}: not a readable image ({exc})") from None
+
+
+def check_writable(path: str) -> None:
+    """Fail before a long job when OUT's format is unknown or its folder missing."""
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise CliError(f"{path}: the folder {parent} does not exist")
+    try:
+        from editor.io.errors import FileError
+        from editor.io.images import format_for_path
+    except ImportError:
+        from PIL import Image
+
+        ext = Path(path).suffix.lower()
+        if ext not in Image.registered_extensions():
+            raise CliError(f"{path}: unknown image format {ext or '(no extension)'}") from None
+        return
+    try:
+        format_for_path(path)
+    except FileError as exc:
+        raise CliError(f"{path}: {exc.problem}") from None
+
+
+def write_image(pixels: np.ndarray, path: str, meta: dict | None = None,
+                quality: int | None = None) -> None:
+    """Atomically write RGBA pixels (temp file + rename); the format follows the extension."""
+    meta = meta or {}
+    try:
+        from editor.io.images import save_image
+    except ImportError:
+        save_image = None
+    if save_image is not None:
+        from editor.io.errors import FileError
+
+        try:
+            save_image(pixels, path, quality=quality, icc_profile=meta.get("icc_profile"),
+                       exif=meta.get("exif"))
+        except FileError as exc:
+            raise CliError(f"{path}: {exc.problem}", code=1) from None
+        return
+    _pillow_write(pixels, path, quality)
+
+
+def _pillow_write(pixels: np.ndarray, path: str, quality: int | None) -> None:
+    from PIL import Image
+
+    target = Path(path)
+    arr = pixels if pixels.dtype == np.uint8 else (pixels >> 8).astype(np.uint8)
+    im = Image.fromarray(np.ascontiguousarray(arr))
+    if target.suffix.lower() in (".jpg", ".jpeg"):
+        im = im.convert("RGB")
+    fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=f".{target.name}.",
+                               suffix=target.suffix)
+    os.close(fd)
+    try:
+        kwargs = {"quality": quality} if quality else {}
+        im.save(tmp, **kwargs)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def _context(device: str | None, printer: ProgressPrinter):
+    from ml.devices import DeviceError, resolve_device
+    from ml.types import RunContext
+
+    try:
+        dev = resolve_device(device)
+    except DeviceError as exc:
+        raise CliError(str(exc)) from None
+    return RunContext(progress=printer, device=dev)
+
+
+def _engine(task: str, engine_id: str | None):
+    from ml import engines as registry
+    from ml.types import EngineError
+
+    try:
+        engine = registry.get(engine_id, task) if engine_id else registry.default(task)
+    except EngineError as exc:
+        raise CliError(str(exc)) from None
+    reason = engine.available()
+    if reason is not None:
+        hint = ""
+        if engine.model_id and "retouch models install" not in reason:
+            hint = f"; run `retouch models install {engine.model_id}`"
+        raise CliError(f"engine {engine.id!r} is not available: {reason}{hint}")
+    return engine
+
+
+def _params(engine, values: dict) -> dict:
+    """Keep only the values the engine declares (CLI flags that do not apply are dropped)."""
+    from ml.types import EngineError
+
+    known = {p.name for p in engine.params}
+    chosen = {k: v for k, v in values.items() if v is not None and k in known}
+    try:
+        return engine.resolve_params(chosen)
+    except EngineError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _run(work: Callable[[], np.ndarray], printer: ProgressPrinter) -> np.ndarray:
+    from ml.types import EngineError, EngineUnavailable
+
+    try:
+        return work()
+    except EngineUnavailable as exc:
+        raise CliError(str(exc)) from None
+    except EngineError as exc:
+        raise CliError(str(exc), code=1) from None
+    finally:
+        printer.finish()
+
+
+def _check_not_same(inputs: list[str], out: str) -> None:
+    # the input is overwritten only when OUT names it explicitly, which is allowed;
+    # but a mask or style image as OUT is almost surely a typo
+    for extra in inputs[1:]:
+        if os.path.abspath(extra) == os.path.abspath(out):
+            raise CliError(f"{out}: refusing to overwrite an input other than the image")
+
+
+def cmd_upscale(args) -> int:
+    engine = _engine("upscale", args.engine)
+    scale = args.scale or (4 if 4 in engine.scales else max(engine.scales))
+    if scale not in engine.scales:
+        raise CliError(f"engine {engine.id!r} supports scale "
+                       f"{', '.join(map(str, engine.scales))}, not {scale}")
+    check_writable(args.output)
+    pixels, meta = read_image(args.input)
+    printer = ProgressPrinter()
+    ctx = _context(args.device, printer)
+    params = _params(engine, {"tile": args.tile})
+    if args.tile and "tile" not in params:
+        sys.stderr.write(f"note: engine {engine.id!r} does not tile; --tile ignored\n")
+    from ml.runtime import run_upscale
+
+    out = _run(lambda: run_upscale(engine, pixels, scale, ctx, **params), printer)
+    write_image(out, args.output, meta)
+    _out(f"{args.output}: {out.shape[1]}x{out.shape[0]} ({engine.id}, x{scale})")
+    return 0
+
+
+def _mask_from_pixels(mask_px: np.ndarray) -> np.ndarray:
+    """White or any non-zero colour = fill; a uniform-colour mask uses its alpha instead."""
+    top = np.iinfo(mask_px.dtype).max
+    rgb = mask_px[..., :3]
+    alpha = mask_px[..., 3]
+    if (alpha < top).any() and (rgb == rgb.reshape(-1, 3)[0]).all():
+        return alpha > 0
+    return (rgb > 0).any(axis=2) & (alpha > 0)
+
+
+def cmd_inpaint(args) -> int:
+    engine = _engine("inpaint", args.engine)
+    _check_not_same([args.input, args.mask], args.output)
+    check_writable(args.output)
+    pixels, meta = read_image(args.input)
+    mask_px, _ = read_image(args.mask)
+    if mask_px.shape[:2] != pixels.shape[:2]:
+        raise CliError(
+            f"{args.mask}: mask is {mask_px.shape[1]}x{mask_px.shape[0]} but {args.input} is "
+            f"{pixels.shape[1]}x{pixels.shape[0]}"
+        )
+    mask = _mask_from_pixels(mask_px)
+    if not mask.any():
+        raise CliError(f"{args.mask}: the mask is empty (paint the area to fill in white)")
+    printer = ProgressPrinter()
+    ctx = _context(args.device, printer)
+    from ml.runtime import run_inpaint
+
+    params = _params(engine, {})
+    out = _run(lambda: run_inpaint(engine, pixels, mask, ctx, **params), printer)
+    write_image(out, args.output, meta)
+    _out(f"{args.output}: filled {int(mask.sum())} pixels ({engine.id})")
+    return 0
+
+
+def cmd_stylize(args) -> int:
+    if len(args.paths) == 3:
+        content_path, style_path, output = args.paths
+    elif len(args.paths) == 2:
+        (content_path, output), style_path = args.paths, None
+    else:
+        raise CliError("usage: retouch stylize IN [STYLE] OUT (STYLE may be left out with "
+                       "--preset)")
+    engine = _engine("style", args.engine)
+    if style_path is None and getattr(engine, "needs_style_image", True):
+        raise CliError(f"engine {engine.id!r} needs a STYLE image: retouch stylize IN STYLE OUT")
+    if args.strength is not None and not 0.0 <= args.strength <= 1.0:
+        raise CliError(f"--strength must be between 0 and 1, not {args.strength}")
+    _check_not_same([content_path] + ([style_path] if style_path else []), output)
+    check_writable(output)
+    content, meta = read_image(content_path)
+    style = read_image(style_path)[0] if style_path else None
+    params = _params(engine, {"preset": args.preset, "strength": args.strength,
+                              "max_size": args.max_size})
+    if args.preset and "preset" not in params:
+        raise CliError(f"engine {engine.id!r} has no presets")
+    printer = ProgressPrinter()
+    ctx = _context(args.device, printer)
+    from ml.runtime import run_style
+
+    out = _run(lambda: run_style(engine, content, style, ctx, **params), printer)
+    write_image(out, output, meta)
+    _out(f"{output}: {out.shape[1]}x{out.shape[0]} ({engine.id})")
+    return 0
+
+
+def cmd_edit(args) -> int:
+    from ml import engines as registry
+
+    latent = registry.engines("latent")
+    if not latent:
+        raise CliError(
+            "attribute editing is not available yet: no latent (portrait) engine is installed "
+            f"in this build (asked for model {args.model!r})"
+        )
+    match = [e for e in latent if args.model in (e.id, e.model_id)]
+    if not match:
+        raise CliError(f"unknown attribute-editing model {args.model!r}; known: "
+                       f"{', '.join(e.id for e in latent)}")
+    engine = match[0]
+    reason = engine.available()
+    if reason is not None:
+        raise CliError(f"engine {engine.id!r} is not available: {reason}")
+    values = {}
+    for item in args.set or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"--set {item!r}: expected NAME=VALUE")
+        values[name.strip()] = value.strip()
+    params = _params(engine, {}) | _coerce_all(engine, values)
+    if not hasattr(engine, "edit"):
+        raise CliError(f"engine {engine.id!r} has no headless edit entry", code=1)
+    check_writable(args.output)
+    pixels, meta = read_image(args.input)
+    printer = ProgressPrinter()
+    ctx = _context(args.device, printer)
+    from ml.imageconv import from_engine, to_engine
+
+    def work():
+        rgb, alpha = to_engine(pixels)
+        result = np.asarray(engine.edit(rgb, ctx, **params), dtype=np.float32)
+        if alpha is not None and alpha.shape != result.shape[:2]:
+            alpha = None
+        return from_engine(result, alpha, pixels.dtype)
+
+    out = _run(work, printer)
+    write_image(out, args.output, meta)
+    _out(f"{args.output}: edited with {engine.id}")
+    return 0
+
+
+def _coerce_all(engine, values: dict) -> dict:
+    from ml.types import EngineError
+
+    try:
+        return {k: v for k, v in engine.resolve_params(values).items() if k in values}
+    except EngineError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_engines(args) -> int:
+    from ml import engines as registry
+    from ml.devices import DeviceError, device_label, resolve_device
+
+    try:
+        dev = resolve_device(args.device)
+    except DeviceError as exc:
+        raise CliError(str(exc)) from None
+    rows = []
+    for e in registry.engines():
+        reason = e.available()
+        rows.append({
+            "id": e.id, "name": e.name, "task": e.task, "available": reason is None,
+            "reason": reason or "", "model_id": e.model_id, "device_policy": e.device_policy,
+            "scales": list(getattr(e, "scales", ())) or None,
+            "params": [{"name": p.name, "kind": p.kind, "default": p.default,
+                        "min": p.minimum, "max": p.maximum, "choices": list(p.choices)}
+                       for p in e.params],
+        })
+    if args.json:
+        _out(json.dumps({"device": dev, "device_label": device_label(dev), "engines": rows},
+                        indent=2))
+        return 0
+    _out(f"device: {device_label(dev)}")
+    if not rows:
+        _out("no engines are registered")
+    for r in rows:
+        state = "ok " if r["available"] else "n/a"
+        extra = "" if r["available"] else f"  ({r['reason']})"
+        _out(f"{state} {r['task']:<8} {r['id']:<28} {r['name']}{extra}")
+    return 0
+
+
+# --------------------------------------------------------------------------- models
+
+
+def cmd_models(args) -> int:
+    from ml.store import ModelStore, StoreError
+    from ml.types import Cancelled
+
+    store = ModelStore()
+    try:
+        if args.action == "list":
+            return _models_list(store, args.json)
+        if args.action == "install":
+            printer = ProgressPrinter()
+            try:
+                result = store.install(args.id, progress=printer)
+            except Cancelled:
+                raise
+            finally:
+                printer.finish()
+            if args.json:
+                _out(json.dumps({"id": result.id, "path": str(result.path),
+                                 "sha256": result.sha256, "verified": result.verified,
+                                 "notice": result.notice,
+                                 "also_installed": result.also_installed}))
+            else:
+                if result.notice:
+                    _out(f"notice: {result.notice}")
+                _out(f"installed {result.id}: {result.path}")
+                for other in result.also_installed:
+                    _out(f"installed {other} (same download)")
+            return 0
+        if args.action == "import":
+            rec = store.import_file(args.id)
+            if args.json:
+                _out(json.dumps(rec))
+            else:
+                _out(f"imported {rec['id']}: {rec['task']} ({rec['architecture']}, "
+                     f"x{rec['scale']}) -> {store.root / rec['file']}")
+            return 0
+        if args.action == "verify":
+            results = store.verify()
+            if args.json:
+                _out(json.dumps([r.__dict__ for r in results]))
+            else:
+                if not results:
+                    _out("no models installed")
+                for r in results:
+                    _out(f"{'ok  ' if r.ok else 'FAIL'} {r.id}: {r.message}")
+            return 0 if all(r.ok for r in results) else 1
+        if args.action == "remove":
+            path = store.remove(args.id)
+            _out(f"removed {args.id} ({path})")
+            return 0
+    except StoreError as exc:
+        msg = str(exc)
+        bad_input = ("unknown model" in msg or "not installed" in msg or "cannot import" in msg
+                     or "file not found" in msg or "architecture" in msg or "refused" in msg)
+        raise CliError(msg, code=2 if bad_input else 1) from None
+    raise CliError(f"unknown models action {args.action!r}")
+
+
+def _models_list(store, as_json: bool) -> int:
+    rows = store.as_json()
+    if as_json:
+        _out(json.dumps({"root": str(store.root), "models": rows}, indent=2))
+        return 0
+    _out(f"model folder: {store.root}")
+    for r in rows:
+        mark = "installed" if r.get("installed") else "-"
+        size = f"{r['size'] / 1e6:.0f} MB" if r.get("size") else "? MB"
+        flags = []
+        if not r.get("commercial_use", True):
+            flags.append("NON-COMMERCIAL")
+        if r.get("source") != "import" and not r.get("verified", True):
+            flags.append("unverified")
+        extra = f" [{', '.join(flags)}]" if flags else ""
+        _out(f"{mark:<10} {r.get('task', ''):<8} {r['id']:<32} {size:>7}  "
+             f"{r.get('licence', '')}{extra}")
+    return 0
+
+
+# ---------------------------------------------------------------------- convert/test
+
+
+def cmd_convert(args) -> int:
+    try:
+        from editor.io import convert
+    except ImportError:
+        convert = None
+    if convert is None:
+        check_writable(args.output)
+        pixels, meta = read_image(args.input)
+        write_image(pixels, args.output, meta, quality=args.quality)
+    else:
+        from editor.io.errors import FileError
+
+        try:
+            convert(args.input, args.output, quality=args.quality)
+        except FileError as exc:
+            raise CliError(str(exc)) from None
+    _out(f"{args.output}: written")
+    return 0
+
+
+def _test_image(h: int = 40, w: int = 48) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.zeros((h, w, 4), np.uint8)
+    img[..., 0] = (xx * 255 // max(w - 1, 1)).astype(np.uint8)
+    img[..., 1] = (yy * 255 // max(h - 1, 1)).astype(np.uint8)
+    img[..., 2] = ((xx // 8 + yy // 8) % 2 * 200).astype(np.uint8)
+    img[..., 3] = 255
+    return img
+
+
+_QUICK = ("iterations", "steps", "max_size")
+
+
+def _quick_params(engine) -> dict:
+    """The cheapest setting of iteration/size parameters: a smoke test, not a quality test."""
+    return {p.name: p.minimum for p in engine.params
+            if p.name in _QUICK and p.kind == "int" and p.minimum is not None}
+
+
+def cmd_self_test(args) -> int:
+    from ml import engines as registry
+    from ml.runtime import run_inpaint, run_style, run_upscale
+    from ml.types import RunContext
+
+    failures = 0
+
+    def check(label: str, fn: Callable[[], str]) -> None:
+        nonlocal failures
+        start = time.perf_counter()
+        try:
+            detail = fn()
+            _out(f"ok   {label:<36} {time.perf_counter() - start:6.2f}s  {detail}")
+        except Exception as exc:  # noqa: BLE001 - every failure is one FAIL line
+            failures += 1
+            _out(f"FAIL {label:<36} {type(exc).__name__}: {exc}")
+            if args.debug:
+                traceback.print_exc()
+
+    try:
+        from ml.devices import device_label, resolve_device
+
+        dev = resolve_device(args.device)
+    except Exception as exc:  # noqa: BLE001
+        raise CliError(str(exc)) from None
+    _out(f"device: {device_label(dev)}")
+    image = _test_image()
+    ran = 0
+    only = set(args.only or [])
+    for engine in registry.engines():
+        if only and engine.id not in only:
+            continue
+        if engine.available() is not None or engine.task == "latent":
+            continue
+        ran += 1
+        ctx = RunContext(device=dev)
+        quick = _quick_params(engine)
+
+        def one(engine=engine, ctx=ctx, quick=quick) -> str:
+            if engine.task == "upscale":
+                scale = min(engine.scales)
+                out = run_upscale(engine, image, scale, ctx, **quick)
+                expected = (image.shape[0] * scale, image.shape[1] * scale, 4)
+            elif engine.task == "inpaint":
+                mask = np.zeros(image.shape[:2], bool)
+                mask[12:24, 16:30] = True
+                out = run_inpaint(engine, image, mask, ctx, **quick)
+                expected = image.shape
+            else:
+                style = _test_image(32, 32)[:, ::-1].copy()
+                out = run_style(engine, image, style, ctx, **quick)
+                expected = None
+            if out.dtype != image.dtype or (expected and out.shape != expected):
+                raise AssertionError(f"got {out.dtype} {out.shape}, expected {expected}")
+            if not np.isfinite(out.astype(np.float32)).all():
+                raise AssertionError("non-finite output")
+            return f"{out.shape[1]}x{out.shape[0]}"
+
+        check(f"{engine.task}/{engine.id}", one)
+    if ran == 0:
+        _out("note: no built-in engine is registered yet")
+
+    def catalog() -> str:
+        from ml.store import load_catalog
+
+        return f"{len(load_catalog())} catalog entries"
+
+    check("model catalog", catalog)
+
+    def window() -> str:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtWidgets import QApplication
+
+        from editor.ui.app import create_main_window
+
+        app = QApplication.instance() or QApplication(["retouch-self-test"])
+        win = create_main_window()
+        win.show()
+        app.processEvents()
+        title = win.windowTitle()
+        win.close()
+        app.processEvents()
+        return f"main window {title!r}"
+
+    check("headless Qt window", window)
+    _out("all checks passed" if failures == 0 else f"{failures} check(s) failed")
+    return 0 if failures == 0 else 1
+
+
+def cmd_gui(paths: list[str], debug: bool) -> int:
+    try:
+        from editor.ui.app import run_app
+    except ImportError as exc:
+        if debug:
+            traceback.print_exc()
+        raise CliError(f"the editor window is not available in this build ({exc})",
+                       code=1) from None
+    return int(run_app(paths) or 0)
+
+
+# ------------------------------------------------------------------------- parsing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # SUPPRESS defaults: a global option given before the subcommand is not reset by the
+    # subcommand's own copy of it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks on errors")
+    common.add_argument("--device", default=argparse.SUPPRESS,
+                        help="auto, cpu, cuda, cuda:N or mps (default: $RETOUCH_DEVICE or auto)")
+    p = argparse.ArgumentParser(
+        prog="retouch", parents=[common],
+        description="Offline image editor with local AI tools. Without a subcommand, "
+                    "opens the editor (with FILEs, if given).",
+        epilog="Exit codes: 0 done, 2 bad usage or input, 1 other failure, 130 cancelled.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("upscale", parents=[common], help="enlarge an image")
+    s.add_argument("input", metavar="IN")
+    s.add_argument("output", metavar="OUT")
+    s.add_argument("--scale", type=int, choices=(2, 3, 4))
+    s.add_argument("--engine", metavar="ID")
+    s.add_argument("--tile", type=int, metavar="N", help="tile size in input pixels")
+
+    s = sub.add_parser("inpaint", parents=[common],
+                       help="fill the masked area (MASK: white/non-zero = fill)")
+    s.add_argument("input", metavar="IN")
+    s.add_argument("mask", metavar="MASK")
+    s.add_argument("output", metavar="OUT")
+    s.add_argument("--engine", metavar="ID")
+
+    s = sub.add_parser("stylize", parents=[common], help="apply a painting style",
+                       usage="retouch stylize IN [STYLE] OUT [options]")
+    s.add_argument("paths", nargs="+", metavar="IN [STYLE] OUT")
+    s.add_argument("--engine", metavar="ID")
+    s.add_argument("--preset", metavar="NAME")
+    s.add_argument("--strength", type=float, metavar="0..1")
+    s.add_argument("--max-size", type=int, metavar="N", dest="max_size")
+
+    s = sub.add_parser("edit", parents=[common], help="portrait attribute editing")
+    s.add_argument("input", metavar="IN")
+    s.add_argument("output", metavar="OUT")
+    s.add_argument("--model", required=True, metavar="ID")
+    s.add_argument("--set", action="append", metavar="NAME=VALUE")
+
+    s = sub.add_parser("engines", parents=[common], help="list engines and availability")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("models", parents=[common], help="the model store")
+    s.add_argument("action", choices=("list", "install", "import", "verify", "remove"))
+    s.add_argument("id", nargs="?", metavar="ID|FILE")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("convert", parents=[common], help="convert an image file")
+    s.add_argument("input", metavar="IN")
+    s.add_argument("output", metavar="OUT")
+    s.add_argument("--quality", type=int, metavar="N")
+
+    s = sub.add_parser("self-test", parents=[common], help="run every built-in engine and a "
+                       "headless window; exit 0 when all pass")
+    s.add_argument("--only", action="append", metavar="ID",
+                   help="check only this engine (repeatable)")
+    return p
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="retouch", add_help=False)
+    p.add_argument("--debug", action="store_true")
+    p.add_argument("--device")
+    p.add_argument("files", nargs="*")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``retouch`` console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    first = next((a for a in argv if not a.startswith("-")), None)
+    wants_help = any(a in ("-h", "--help") for a in argv)
+    try:
+        if first not in SUBCOMMANDS and not wants_help:
+            known, rest = _gui_parser().parse_known_args(argv)
+            if rest:
+                raise CliError(f"unknown option {rest[0]!r} (see retouch --help)")
+            if known.device:
+                os.environ["RETOUCH_DEVICE"] = known.device
+            return cmd_gui(known.files, debug)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # argparse printed its usage message already
+            return 0 if exc.code == 0 else 2
+        if args.command in ("models",) and args.action in ("install", "import", "remove") \
+                and not args.id:
+            raise CliError(f"retouch models {args.action} needs "
+                           f"{'a FILE' if args.action == 'import' else 'an ID'}")
+        args.debug = debug
+        args.device = getattr(args, "device", None)
+        handler = {
+            "upscale": cmd_upscale, "inpaint": cmd_inpaint, "stylize": cmd_stylize,
+            "edit": cmd_edit, "engines": cmd_engines, "models": cmd_models,
+            "convert": cmd_convert, "self-test": cmd_self_test,
+        }[args.command]
+        return handler(args)
+    except CliError as exc:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.code
+    except KeyboardInterrupt:
+        # outputs are only ever renamed into place when complete, so nothing partial remains
+        sys.stderr.write("\ncancelled\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, not a traceback
+        from ml.types import Cancelled
+
+        if isinstance(exc, Cancelled):
+            sys.stderr.write("cancelled\n")
+            return 130
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

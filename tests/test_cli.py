@@ -1,0 +1,325 @@
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from editor.cli import ProgressPrinter, main
+from ml import engines as registry
+from ml.engines import InpaintEngine, StyleEngine, UpscaleEngine
+from ml.types import Param
+
+
+class NearestUpscale(UpscaleEngine):
+    id = "cli-test-nearest"
+    name = "Nearest (test)"
+    scales = (2, 4)
+    params = (Param("tile", "Tile", "int", 0, 0, 4096),)
+
+    def upscale(self, image, scale, ctx, **params):
+        ctx.report(0.5, "tile 1/2")
+        ctx.report(1.0, "tile 2/2")
+        return image.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+class MeanFill(InpaintEngine):
+    id = "cli-test-fill"
+    name = "Mean fill (test)"
+
+    def inpaint(self, image, mask, ctx, **params):
+        out = image.copy()
+        out[mask > 0.5] = image[mask <= 0.5].mean(axis=0)
+        return out
+
+
+class Invert(StyleEngine):
+    id = "cli-test-invert"
+    name = "Invert (test)"
+    needs_style_image = False
+    params = (Param("strength", "Strength", "float", 1.0, 0.0, 1.0),)
+
+    def stylize(self, content, style, ctx, **params):
+        s = params["strength"]
+        return content * (1 - s) + (1.0 - content) * s
+
+
+class NeedsModel(UpscaleEngine):
+    id = "cli-test-needs-model"
+    name = "Needs a model (test)"
+    model_id = "realesrgan-x4plus"
+
+    def available(self):
+        return "model realesrgan-x4plus is not installed"
+
+
+class Interrupts(UpscaleEngine):
+    id = "cli-test-interrupt"
+    name = "Interrupted (test)"
+
+    def upscale(self, image, scale, ctx, **params):
+        raise KeyboardInterrupt
+
+
+TEST_ENGINES = [NearestUpscale(), MeanFill(), Invert(), NeedsModel(), Interrupts()]
+
+
+@pytest.fixture(autouse=True)
+def test_engines():
+    for e in TEST_ENGINES:
+        registry.register(e)
+    yield
+    for e in TEST_ENGINES:
+        registry.unregister(e.id)
+
+
+def _png(path: Path, w=12, h=10, mode="RGBA", seed=0) -> Path:
+    rng = np.random.default_rng(seed)
+    channels = {"RGBA": 4, "RGB": 3}[mode]
+    Image.fromarray(rng.integers(0, 256, (h, w, channels), dtype=np.uint8), mode).save(path)
+    return path
+
+
+def _error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+def test_upscale_writes_the_enlarged_image_and_leaves_the_input(tmp_path, capsys):
+    src = _png(tmp_path / "in.png")
+    before = src.read_bytes()
+    out = tmp_path / "out.png"
+    code = main(["upscale", str(src), str(out), "--scale", "2", "--engine", NearestUpscale.id,
+                 "--tile", "64", "--device", "cpu"])
+    assert code == 0
+    with Image.open(out) as im:
+        assert im.size == (24, 20)
+    assert src.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] != [] and not list(tmp_path.glob(".*"))
+
+
+def test_progress_is_plain_lines_when_not_a_terminal(tmp_path, capsys):
+    src = _png(tmp_path / "in.png")
+    main(["upscale", str(src), str(tmp_path / "o.png"), "--engine", NearestUpscale.id])
+    err = capsys.readouterr().err
+    assert "100%" in err and "\r" not in err
+
+
+def test_progress_bar_on_a_terminal_redraws_one_line(tmp_path):
+    import io
+
+    from ml.types import Progress
+
+    buf = io.StringIO()
+    bar = ProgressPrinter(buf, tty=True)
+    bar(Progress(0.5, "tile 1/2"))
+    bar(Progress(1.0, "tile 2/2"))
+    bar.finish()
+    text = buf.getvalue()
+    assert text.count("\r") == 2 and "100%" in text and text.endswith("\n")
+
+
+def test_unreadable_image_is_exit_2_with_one_line(tmp_path, capsys):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"definitely not a png")
+    code = main(["upscale", str(bad), str(tmp_path / "o.png"), "--engine", NearestUpscale.id])
+    assert code == 2
+    line = _error_line(capsys)
+    assert line.startswith("error: ") and "broken.png" in line
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_missing_input_is_exit_2(tmp_path, capsys):
+    code = main(["upscale", str(tmp_path / "nope.png"), str(tmp_path / "o.png"),
+                 "--engine", NearestUpscale.id])
+    assert code == 2
+    assert "nope.png" in _error_line(capsys)
+
+
+def test_debug_shows_the_traceback(tmp_path, capsys):
+    code = main(["--debug", "upscale", str(tmp_path / "nope.png"), str(tmp_path / "o.png"),
+                 "--engine", NearestUpscale.id])
+    assert code == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_unknown_engine_is_exit_2(tmp_path, capsys):
+    src = _png(tmp_path / "in.png")
+    assert main(["upscale", str(src), str(tmp_path / "o.png"), "--engine", "nope"]) == 2
+    assert "unknown engine 'nope'" in _error_line(capsys)
+
+
+def test_missing_model_says_how_to_install_it(tmp_path, capsys):
+    src = _png(tmp_path / "in.png")
+    code = main(["upscale", str(src), str(tmp_path / "o.png"), "--engine", NeedsModel.id])
+    assert code == 2
+    assert "retouch models install realesrgan-x4plus" in _error_line(capsys)
+
+
+def test_unsupported_scale_is_exit_2(tmp_path, capsys):
+    src = _png(tmp_path / "in.png")
+    code = main(["upscale", str(src), str(tmp_path / "o.png"), "--engine", NearestUpscale.id,
+                 "--scale", "3"])
+    assert code == 2
+    assert "supports scale 2, 4, not 3" in _error_line(capsys)
+
+
+def test_inpaint_fills_only_the_white_part_of_the_mask(tmp_path):
+    src = _png(tmp_path / "in.png", mode="RGB")
+    mask = np.zeros((10, 12), np.uint8)
+    mask[2:5, 3:7] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    out = tmp_path / "out.png"
+    assert main(["inpaint", str(src), str(tmp_path / "mask.png"), str(out),
+                 "--engine", MeanFill.id]) == 0
+    a = np.asarray(Image.open(src).convert("RGB")).astype(int)
+    b = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    keep = mask == 0
+    np.testing.assert_array_equal(a[keep], b[keep])
+    assert (a[~keep] != b[~keep]).any()
+
+
+def test_inpaint_mask_of_another_size_is_exit_2(tmp_path, capsys):
+    src = _png(tmp_path / "in.png", 12, 10)
+    mask = _png(tmp_path / "mask.png", 8, 8)
+    out = tmp_path / "out.png"
+    assert main(["inpaint", str(src), str(mask), str(out), "--engine", MeanFill.id]) == 2
+    line = _error_line(capsys)
+    assert "mask.png" in line and "8x8" in line and "12x10" in line
+    assert not out.exists()
+
+
+def test_stylize_with_a_preset_engine_and_strength(tmp_path):
+    src = _png(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    assert main(["stylize", str(src), str(out), "--engine", Invert.id, "--strength", "1"]) == 0
+    a = np.asarray(Image.open(src)).astype(int)
+    b = np.asarray(Image.open(out)).astype(int)
+    np.testing.assert_array_equal(b[..., :3], 255 - a[..., :3])
+    np.testing.assert_array_equal(b[..., 3], a[..., 3])
+
+
+def test_stylize_strength_out_of_range_is_exit_2(tmp_path, capsys):
+    src = _png(tmp_path / "in.png")
+    code = main(["stylize", str(src), str(tmp_path / "o.png"), "--engine", Invert.id,
+                 "--strength", "3"])
+    assert code == 2
+    assert "--strength" in _error_line(capsys)
+
+
+def test_ctrl_c_cancels_without_leaving_output(tmp_path, capsys):
+    src = _png(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    code = main(["upscale", str(src), str(out), "--engine", Interrupts.id, "--scale", "2"])
+    assert code == 130
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
+def test_edit_without_latent_engine_is_a_clear_exit_2(tmp_path, capsys):
+    if registry.engines("latent"):
+        pytest.skip("a latent engine exists now")
+    src = _png(tmp_path / "in.png")
+    code = main(["edit", str(src), str(tmp_path / "o.png"), "--model", "stylegan2-ffhq-1024",
+                 "--set", "age=2"])
+    assert code == 2
+    assert "attribute editing is not available" in _error_line(capsys)
+
+
+def test_engines_json_lists_engines_with_availability(capsys):
+    assert main(["engines", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["device_label"].startswith(("CPU", "CUDA", "Apple"))
+    rows = {r["id"]: r for r in data["engines"]}
+    assert rows[NearestUpscale.id]["available"] is True
+    assert rows[NeedsModel.id]["available"] is False
+    assert "not installed" in rows[NeedsModel.id]["reason"]
+
+
+def test_engines_text_names_the_device(capsys):
+    assert main(["engines", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("device: CPU (") and NearestUpscale.id in out
+
+
+def test_models_list_json_shows_the_catalog(capsys):
+    assert main(["models", "list", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    ids = {m["id"]: m for m in data["models"]}
+    assert "realesrgan-x4plus" in ids and ids["realesrgan-x4plus"]["installed"] is False
+
+
+def test_models_install_unknown_id_is_exit_2(capsys):
+    assert main(["models", "install", "no-such-model"]) == 2
+    assert "retouch models list" in _error_line(capsys)
+
+
+def test_models_import_verify_remove_round_trip(tmp_path, capsys):
+    import torch
+    from spandrel.architectures.Compact import Compact
+
+    ckpt = tmp_path / "mine_x2.pth"
+    torch.save({"params_ema": Compact(num_feat=8, num_conv=2, upscale=2).state_dict()}, ckpt)
+    assert main(["models", "import", str(ckpt)]) == 0
+    assert "imported imported-mine_x2: upscale (Compact, x2)" in capsys.readouterr().out
+    assert main(["models", "verify"]) == 0
+    assert "ok   imported-mine_x2" in capsys.readouterr().out
+    assert main(["models", "remove", "imported-mine_x2"]) == 0
+    assert main(["models", "remove", "imported-mine_x2"]) == 2
+
+
+def test_models_import_of_a_malicious_pickle_is_refused(tmp_path, capsys):
+    import os
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    path = tmp_path / "evil.pth"
+    path.write_bytes(pickle.dumps(Evil()))
+    assert main(["models", "import", str(path)]) == 2
+    assert "refused to load" in _error_line(capsys)
+    assert not marker.exists()
+
+
+def test_convert_changes_format(tmp_path):
+    src = _png(tmp_path / "in.png", mode="RGB")
+    out = tmp_path / "out.jpg"
+    assert main(["convert", str(src), str(out), "--quality", "90"]) == 0
+    with Image.open(out) as im:
+        assert im.format == "JPEG" and im.size == (12, 10)
+
+
+def test_self_test_runs_each_available_engine(capsys):
+    code = main(["self-test", "--device", "cpu", "--only", NearestUpscale.id,
+                 "--only", MeanFill.id, "--only", NeedsModel.id, "--only", Invert.id])
+    out = capsys.readouterr().out
+    assert f"ok   upscale/{NearestUpscale.id}" in out
+    assert f"ok   inpaint/{MeanFill.id}" in out
+    assert f"ok   style/{Invert.id}" in out
+    assert NeedsModel.id not in out
+    assert "ok   model catalog" in out
+    has_ui = importlib.util.find_spec("editor.ui.app") is not None
+    if has_ui:
+        assert "headless Qt window" in out
+    else:
+        assert "FAIL headless Qt window" in out and code == 1
+
+
+def test_gui_without_ui_module_fails_clearly(capsys):
+    if importlib.util.find_spec("editor.ui.app") is not None:
+        pytest.skip("the UI exists; opening it would block")
+    assert main([]) == 1
+    assert "editor window is not available" in _error_line(capsys)
+
+
+def test_unknown_option_is_exit_2(capsys):
+    assert main(["upscale", "--bogus"]) == 2
