@@ -154,7 +154,7 @@ def test_apply_patch_clips_masks_and_keeps_alpha_for_rgb():
     mask[:, 1:] = 1.0
     r = doc.apply_patch(0, 8, 8, np.full((4, 4, 3), 255, np.uint8), "Inpaint", mask=mask)
     px = doc.layers[0].pixels
-    assert r == (9, 8, 1, 2)  # clipped to the document, masked-out column untouched
+    assert r == (8, 8, 2, 2)  # the patch clipped to the document
     assert tuple(px[9, 8]) == (0, 0, 0, 128)
     assert tuple(px[9, 9]) == (255, 255, 255, 128)
     assert doc.apply_patch(0, 50, 50, np.zeros((2, 2, 4), np.uint8), "x") is None
