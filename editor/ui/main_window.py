@@ -1,0 +1,925 @@
+"""The main window: tabs of documents, menus/toolbars from one action table, panels,
+status bar, jobs, recent files, drag-and-drop, autosave and the unsaved-changes prompt."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor.document import Document, Event
+from editor.jobs import JobHandle, JobRunner
+from editor.ui import filters as filter_registry
+from editor.ui.canvas import Canvas
+from editor.ui.icons import icon
+from editor.ui.panels import HistoryPanel, LayersPanel, ToolOptionsPanel
+from editor.ui.tools import TOOLS, ToolState, sample_color
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
+MAX_RECENT = 10
+OPEN_FILTER = ("Images and projects (*.ora *.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.gif);;"
+               "All files (*)")
+SAVE_FILTER = ("OpenRaster project (*.ora);;PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;"
+               "TIFF (*.tif *.tiff);;BMP (*.bmp)")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One row of the action table: menus, toolbars and shortcuts are built from these.
+
+    ``menu`` is "File", "Edit/Tools" (a submenu), ... or "" (shortcut only);
+    ``toolbar`` is "main", "tools" or "". ``shortcut`` may list several, separated by "|".
+    ``callback`` is a MainWindow method name. ``group`` makes checkable exclusive groups.
+    """
+
+    id: str
+    title: str
+    icon: str
+    shortcut: str
+    callback: str
+    menu: str
+    toolbar: str = ""
+    checkable: bool = False
+    group: str = ""
+    arg: Any = None
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("file.new", "&New…", "new", "Ctrl+N", "new_document", "File", "main"),
+    ActionSpec("file.open", "&Open…", "open", "Ctrl+O", "open_dialog", "File", "main"),
+    ActionSpec("file.save", "&Save", "save", "Ctrl+S", "save", "File", "main"),
+    ActionSpec("file.save_as", "Save &As…", "save-as", "Ctrl+Shift+S", "save_as", "File"),
+    ActionSpec("file.export", "&Export Flattened…", "export", "Ctrl+Shift+E", "export", "File"),
+    ActionSpec("file.close", "&Close", "close", "Ctrl+W", "close_current", "File"),
+    ActionSpec("file.quit", "&Quit", "quit", "Ctrl+Q", "close", "File"),
+    ActionSpec("edit.undo", "&Undo", "undo", "Ctrl+Z", "undo", "Edit", "main"),
+    ActionSpec("edit.redo", "&Redo", "redo", "Ctrl+Shift+Z|Ctrl+Y", "redo", "Edit", "main"),
+    *(ActionSpec(f"tool.{t.id}", t.title, t.icon, t.shortcut, "set_tool", "Edit/Tools", "tools",
+                 checkable=True, group="tools", arg=t.id) for t in TOOLS),
+    ActionSpec("tool.smaller", "Smaller Brush", "", "[", "brush_smaller", "Edit/Tools"),
+    ActionSpec("tool.bigger", "Bigger Brush", "", "]", "brush_bigger", "Edit/Tools"),
+    ActionSpec("image.flatten", "&Flatten Image", "flatten", "", "flatten", "Image"),
+    ActionSpec("image.crop", "&Crop to Selection", "crop", "", "crop_to_selection", "Image"),
+    ActionSpec("image.resize", "&Scale Image…", "", "", "resize_image", "Image"),
+    ActionSpec("image.canvas", "Canvas Si&ze…", "", "", "resize_canvas", "Image"),
+    ActionSpec("layer.new", "&New Layer", "layer-add", "Ctrl+Shift+N", "layer_new", "Layer"),
+    ActionSpec("layer.duplicate", "&Duplicate Layer", "layer-duplicate", "Ctrl+J",
+               "layer_duplicate", "Layer"),
+    ActionSpec("layer.delete", "De&lete Layer", "layer-delete", "", "layer_delete", "Layer"),
+    ActionSpec("layer.merge", "&Merge Down", "layer-merge", "Ctrl+E", "layer_merge", "Layer"),
+    ActionSpec("layer.raise", "&Raise Layer", "layer-up", "Ctrl+]", "layer_raise", "Layer"),
+    ActionSpec("layer.lower", "L&ower Layer", "layer-down", "Ctrl+[", "layer_lower", "Layer"),
+    ActionSpec("layer.from_selection", "Layer from &Selection", "", "", "layer_from_selection",
+               "Layer"),
+    ActionSpec("layer.add_mask", "Add Layer &Mask", "", "", "layer_add_mask", "Layer"),
+    ActionSpec("layer.mask_from_sel", "Add Layer Mask from Selection", "", "",
+               "layer_mask_from_selection", "Layer"),
+    ActionSpec("layer.remove_mask", "Remove Layer Mask", "", "", "layer_remove_mask", "Layer"),
+    ActionSpec("select.all", "Select &All", "select-all", "Ctrl+A", "select_all", "Select"),
+    ActionSpec("select.none", "Select &None", "select-none", "Ctrl+Shift+A|Ctrl+D",
+               "select_none", "Select"),
+    ActionSpec("select.invert", "&Invert Selection", "select-invert", "Ctrl+I",
+               "select_invert", "Select"),
+    ActionSpec("select.feather", "&Feather 4 px", "", "", "select_feather", "Select"),
+    ActionSpec("select.ai_from_sel", "AI Mask from Selection", "mask-from-selection", "",
+               "ai_mask_from_selection", "Select"),
+    ActionSpec("select.sel_from_ai", "Selection from AI Mask", "", "", "selection_from_ai_mask",
+               "Select"),
+    ActionSpec("select.clear_ai", "&Clear AI Mask", "mask-clear", "", "clear_ai_mask", "Select"),
+    ActionSpec("view.zoom_in", "Zoom &In", "zoom-in", "Ctrl++|Ctrl+=|+", "zoom_in", "View",
+               "main"),
+    ActionSpec("view.zoom_out", "Zoom &Out", "zoom-out", "Ctrl+-|-", "zoom_out", "View", "main"),
+    ActionSpec("view.fit", "&Fit to Window", "zoom-fit", "Ctrl+0", "zoom_fit", "View", "main"),
+    ActionSpec("view.actual", "&Actual Pixels (100%)", "zoom-100", "Ctrl+1", "zoom_actual",
+               "View", "main"),
+    ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "", "", "show_shortcuts", "Help"),
+    ActionSpec("help.about", "&About Retouch", "about", "", "about", "Help"),
+)
+
+MENUS = ("File", "Edit", "Image", "Layer", "Select", "Filter", "View", "Help")
+
+
+class DocumentView(QWidget):
+    """One tab: a document, its canvas, where it lives on disk, and its autosave key."""
+
+    def __init__(self, doc: Document, tool_state: ToolState, path: str | None,
+                 title: str | None) -> None:
+        super().__init__()
+        self.document = doc
+        self.path = path
+        self.title = title or (Path(path).name if path else "Untitled")
+        self.autosave_key = uuid.uuid4().hex[:12]
+        self.canvas = Canvas(doc, tool_state, self)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.canvas)
+
+    @property
+    def dirty(self) -> bool:
+        return not self.document.undo.is_clean
+
+
+class MainWindow(QMainWindow):
+    """The editor window. See :mod:`editor.ui` for the API other modules use."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle("Retouch")
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+        self.tool_state = ToolState(self)
+        self.jobs = JobRunner(self)
+        self._job_views: dict[int, DocumentView] = {}
+        self._job_t0: dict[int, float] = {}
+        self._bound: Document | None = None
+        self.actions_by_id: dict[str, QAction] = {}
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.tabCloseRequested.connect(lambda i: self.close_view(self.tabs.widget(i)))
+        self.tabs.currentChanged.connect(lambda _i: self._bind_current())
+        self.empty_hint = QLabel("Drop images here, or File ▸ Open (Ctrl+O)")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setStyleSheet("color: #888; font-size: 16px")
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.tabs)
+        cl.addWidget(self.empty_hint)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_panels()
+        self._build_status()
+        self.tool_state.changed.connect(self._tool_changed)
+        self.jobs.started.connect(self._job_started)
+        self.jobs.progress.connect(self._job_progress)
+        self.jobs.finished.connect(lambda job, _r: self._job_ended(job))
+        self.jobs.failed.connect(lambda job, _m: self._job_ended(job))
+        self.jobs.cancelled.connect(lambda job: self._job_ended(job))
+
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(AUTOSAVE_INTERVAL_MS)
+        self._autosave_timer.timeout.connect(self.autosave)
+        self._autosave_timer.start()
+        self._autosave_store = None
+        self._bind_current()
+
+    # --- actions and menus ----------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        menus: dict[str, QMenu] = {}
+        bar = self.menuBar()
+        for name in MENUS:
+            menus[name] = bar.addMenu("&" + name)
+        self.main_toolbar = QToolBar("Main")
+        self.main_toolbar.setObjectName("toolbar-main")
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.main_toolbar)
+        self.tools_toolbar = QToolBar("Tools")
+        self.tools_toolbar.setObjectName("toolbar-tools")
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.tools_toolbar)
+        groups: dict[str, QActionGroup] = {}
+        self.recent_menu = QMenu("Open &Recent", self)
+        for spec in ACTIONS:
+            act = QAction(spec.title, self)
+            if spec.icon:
+                act.setIcon(icon(spec.icon))
+            if spec.shortcut:
+                act.setShortcuts([QKeySequence(s) for s in spec.shortcut.split("|")])
+                tip = spec.title.replace("&", "").rstrip("…")
+                act.setToolTip(f"{tip} ({spec.shortcut.split('|')[0]})")
+            act.setCheckable(spec.checkable)
+            if spec.group:
+                groups.setdefault(spec.group, QActionGroup(self)).addAction(act)
+            method = getattr(self, spec.callback)
+            if spec.arg is not None:
+                act.triggered.connect(lambda _=False, m=method, a=spec.arg: m(a))
+            else:
+                act.triggered.connect(lambda _=False, m=method: m())
+            self.addAction(act)  # shortcuts work even with menus hidden
+            self.actions_by_id[spec.id] = act
+            if spec.menu:
+                top, _, sub = spec.menu.partition("/")
+                menu = menus[top]
+                if sub:
+                    key = spec.menu
+                    if key not in menus:
+                        menus[key] = menu.addMenu("&" + sub)
+                    menu = menus[key]
+                menu.addAction(act)
+                if spec.id == "file.open":
+                    menu.addMenu(self.recent_menu)
+                if spec.id in ("file.open", "file.export", "edit.redo", "layer.delete",
+                               "layer.lower", "select.feather", "view.actual"):
+                    menu.addSeparator()
+            if spec.toolbar == "main":
+                self.main_toolbar.addAction(act)
+                if spec.id in ("file.save", "edit.redo"):
+                    self.main_toolbar.addSeparator()
+            elif spec.toolbar == "tools":
+                self.tools_toolbar.addAction(act)
+        self.filter_menu = menus["Filter"]
+        self.filter_menu.aboutToShow.connect(self._rebuild_filter_menu)
+        self._rebuild_filter_menu()
+        self.view_menu = menus["View"]
+        self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
+        self._rebuild_recent_menu()
+        self.actions_by_id[f"tool.{self.tool_state.tool}"].setChecked(True)
+
+    def _rebuild_filter_menu(self) -> None:
+        self.filter_menu.clear()
+        doc = self.document
+        group = None
+        for f in filter_registry.filters():
+            if group is not None and f.group != group:
+                self.filter_menu.addSeparator()
+            group = f.group
+            act = self.filter_menu.addAction(icon(f.icon), f.title)
+            act.setObjectName(f"filter.{f.id}")
+            if f.tooltip:
+                act.setToolTip(f.tooltip)
+                act.setStatusTip(f.tooltip)
+            enabled = doc is not None
+            if f.needs_mask and doc is not None and not doc.ai_mask.any():
+                enabled = False
+            if f.needs_selection and doc is not None and not doc.selection.active:
+                enabled = False
+            act.setEnabled(enabled)
+            act.triggered.connect(lambda _=False, cb=f.callback: self._run_filter(cb))
+        self.filter_menu.setToolTipsVisible(True)
+
+    def _run_filter(self, callback: Callable[[MainWindow], None]) -> None:
+        try:
+            callback(self)
+        except Exception as exc:  # a broken filter entry must not take the editor down
+            log.exception("filter failed")
+            self.show_message(f"Filter failed: {exc}")
+
+    def _build_panels(self) -> None:
+        self.layers_panel = LayersPanel()
+        self.history_panel = HistoryPanel()
+        self.options_panel = ToolOptionsPanel(self.tool_state)
+        self.docks: dict[str, QDockWidget] = {}
+        for key, title, widget, area in (
+            ("options", "Tool Options", self.options_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("layers", "Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("history", "History", self.history_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{key}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+        self.view_menu.addSeparator()
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.resizeDocks([self.docks["options"], self.docks["layers"], self.docks["history"]],
+                         [170, 380, 200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["layers"]], [300], Qt.Orientation.Horizontal)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.zoom_label = QLabel()
+        self.cursor_label = QLabel()
+        self.cursor_label.setMinimumWidth(230)
+        self.size_label = QLabel()
+        self.device_label = QLabel("CPU")
+        self.device_label.setToolTip("Compute device for AI filters")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setIcon(icon("cancel"))
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.cancel_button.setToolTip("Cancel the running job")
+        self.cancel_button.clicked.connect(self.cancel_job)
+        for w in (self.progress, self.cancel_button, self.cursor_label, self.size_label,
+                  self.zoom_label, self.device_label):
+            sb.addPermanentWidget(w)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def detect_device(self) -> None:
+        """Show the compute device in the status bar (imports torch: call after start-up)."""
+        try:
+            from ml import devices
+
+            self.device_label.setText(devices.device_label(devices.resolve_device()))
+        except Exception:  # ml not importable (or no torch): the CPU path still works
+            self.device_label.setText("CPU")
+
+    # --- documents and tabs ---------------------------------------------------------
+
+    @property
+    def view(self) -> DocumentView | None:
+        w = self.tabs.currentWidget()
+        return w if isinstance(w, DocumentView) else None
+
+    @property
+    def document(self) -> Document | None:
+        v = self.view
+        return v.document if v is not None else None
+
+    @property
+    def canvas(self) -> Canvas | None:
+        v = self.view
+        return v.canvas if v is not None else None
+
+    def views(self) -> list[DocumentView]:
+        return [self.tabs.widget(i) for i in range(self.tabs.count())]
+
+    def add_document(self, doc: Document, path: str | None = None,
+                     title: str | None = None) -> DocumentView:
+        view = DocumentView(doc, self.tool_state, path, title)
+        view.canvas.view_changed.connect(self._update_zoom_label)
+        view.canvas.cursor_moved.connect(self._update_cursor_label)
+        view.canvas.message.connect(self.show_message)
+        doc.events.connect(lambda ev, v=view: self._doc_event(v, ev))
+        self.tabs.addTab(view, view.title)
+        self.tabs.setCurrentWidget(view)
+        self._update_tab_title(view)
+        view.canvas.setFocus()
+        return view
+
+    def _bind_current(self) -> None:
+        doc = self.document
+        has = doc is not None
+        self.tabs.setVisible(self.tabs.count() > 0)
+        self.empty_hint.setVisible(self.tabs.count() == 0)
+        if doc is not self._bound:
+            self._bound = doc
+            self.layers_panel.set_document(doc)
+            self.history_panel.set_document(doc)
+        for aid, act in self.actions_by_id.items():
+            if not aid.startswith(("file.new", "file.open", "file.quit", "help.", "tool.")):
+                act.setEnabled(has)
+        self._update_history_actions()
+        self._update_zoom_label()
+        self._update_size_label()
+        v = self.view
+        self.setWindowTitle(f"{v.title}{' *' if v.dirty else ''} — Retouch" if v else "Retouch")
+
+    def _doc_event(self, view: DocumentView, ev: Event) -> None:
+        if ev.kind == "history-changed":
+            self._update_tab_title(view)
+            if view is self.view:
+                self._update_history_actions()
+        elif ev.kind in ("size-changed", "depth-changed") and view is self.view:
+            self._update_size_label()
+
+    def _update_tab_title(self, view: DocumentView) -> None:
+        i = self.tabs.indexOf(view)
+        if i >= 0:
+            self.tabs.setTabText(i, view.title + (" *" if view.dirty else ""))
+            self.tabs.setTabToolTip(i, view.path or view.title)
+        if view is self.view:
+            self.setWindowTitle(f"{view.title}{' *' if view.dirty else ''} — Retouch")
+
+    def _update_history_actions(self) -> None:
+        doc = self.document
+        undo, redo = self.actions_by_id["edit.undo"], self.actions_by_id["edit.redo"]
+        undo.setEnabled(bool(doc and doc.undo.can_undo))
+        redo.setEnabled(bool(doc and doc.undo.can_redo))
+        undo.setText(f"&Undo {doc.undo.undo_text}" if doc and doc.undo.can_undo else "&Undo")
+        redo.setText(f"&Redo {doc.undo.redo_text}" if doc and doc.undo.can_redo else "&Redo")
+
+    def _update_zoom_label(self) -> None:
+        c = self.canvas
+        self.zoom_label.setText(f"{c.zoom * 100:.1f}%" if c else "")
+
+    def _update_size_label(self) -> None:
+        d = self.document
+        self.size_label.setText(f"{d.width} × {d.height} px · {d.depth}-bit RGBA" if d else "")
+
+    def _update_cursor_label(self, pos: QPointF | None) -> None:
+        d = self.document
+        if d is None or pos is None:
+            self.cursor_label.setText("")
+            return
+        x, y = int(np.floor(pos.x())), int(np.floor(pos.y()))
+        c = sample_color(d, x, y)
+        if c is None:
+            self.cursor_label.setText(f"{x}, {y}")
+            return
+        rgb = "#" + "".join(f"{round(v * 255):02x}" for v in c[:3])
+        self.cursor_label.setText(f"{x}, {y}   {rgb}  α {round(c[3] * 100)}%")
+
+    def show_message(self, text: str, timeout_ms: int = 8000) -> None:
+        """A transient status-bar message (errors of expected kinds go here, not dialogs)."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def show_error(self, text: str) -> None:
+        """An error the user must see: status bar plus a non-blocking message box."""
+        self.show_message(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Retouch", text,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # --- files ----------------------------------------------------------------------
+
+    def open_paths(self, paths: list[str]) -> list[DocumentView]:
+        from editor.io import FileError, open_document
+
+        opened = []
+        for p in paths:
+            path = str(Path(p).expanduser().resolve())
+            for v in self.views():  # already open: just show it
+                if v.path == path:
+                    self.tabs.setCurrentWidget(v)
+                    break
+            else:
+                try:
+                    doc = open_document(path)
+                except FileError as exc:
+                    self.show_error(str(exc))
+                    continue
+                except (OSError, ValueError, MemoryError) as exc:
+                    self.show_error(f"{Path(path).name}: {exc}")
+                    continue
+                opened.append(self.add_document(doc, path))
+                self.add_recent(path)
+        return opened
+
+    def new_document(self) -> None:
+        from editor.ui.dialogs import SizeDialog
+
+        dlg = SizeDialog("New Image", 1920, 1080, depth=8, parent=self)
+        if dlg.exec():
+            w, h, depth = dlg.values()
+            doc = Document(w, h, depth)
+            doc.add_layer("Background", pixels=np.ones((h, w, 4), np.float32))
+            doc.undo.clear()
+            doc.undo.set_clean()
+            self.add_document(doc, None, "Untitled")
+
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open", self._last_dir(), OPEN_FILTER)
+        if paths:
+            self.open_paths(paths)
+
+    def save(self) -> bool:
+        v = self.view
+        if v is None:
+            return False
+        if v.path is None:
+            return self.save_as()
+        return self._save_to(v, v.path)
+
+    def save_as(self) -> bool:
+        v = self.view
+        if v is None:
+            return False
+        start = v.path or str(Path(self._last_dir()) / (Path(v.title).stem + ".ora"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER)
+        if not path:
+            return False
+        return self._save_to(v, path)
+
+    def _save_to(self, v: DocumentView, path: str) -> bool:
+        from editor.io import FileError, save_document
+
+        if v.document.stroke_active:
+            v.document.end_stroke()
+        try:
+            save_document(v.document, path)
+        except (FileError, OSError, ValueError) as exc:
+            self.show_error(str(exc))
+            return False
+        v.path = path
+        v.title = Path(path).name
+        v.document.undo.set_clean()
+        self._update_tab_title(v)
+        self.add_recent(path)
+        self._autosave().discard_key(v.autosave_key)
+        note = ""
+        if not path.lower().endswith(".ora") and len(v.document.layers) > 1:
+            note = " (flattened; save as .ora to keep layers)"
+        self.show_message(f"Saved {Path(path).name}{note}")
+        return True
+
+    def export(self) -> None:
+        from editor.io import FileError, export_image
+
+        v = self.view
+        if v is None:
+            return
+        start = str(Path(self._last_dir()) / (Path(v.title).stem + ".png"))
+        path, _ = QFileDialog.getSaveFileName(self, "Export Flattened", start, SAVE_FILTER)
+        if not path:
+            return
+        try:
+            export_image(v.document, path)
+        except (FileError, OSError, ValueError) as exc:
+            self.show_error(str(exc))
+            return
+        self.show_message(f"Exported {Path(path).name}")
+
+    # recent files live in a small JSON next to the other settings
+    def _recent_file(self) -> Path:
+        from editor.paths import config_dir
+
+        return config_dir() / "recent.json"
+
+    def recent_files(self) -> list[str]:
+        try:
+            data = json.loads(self._recent_file().read_text("utf-8"))
+            return [str(p) for p in data if isinstance(p, str)][:MAX_RECENT]
+        except (OSError, ValueError):
+            return []
+
+    def add_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        items = [path] + [p for p in self.recent_files() if p != path]
+        try:
+            from editor.io import atomic_write
+
+            data = json.dumps(items[:MAX_RECENT], indent=1).encode()
+            atomic_write(self._recent_file(), lambda f: f.write(data))
+        except Exception as exc:  # recent files are a convenience; never fail an open
+            log.warning("could not write recent files: %s", exc)
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        items = self.recent_files()
+        for p in items:
+            act = self.recent_menu.addAction(Path(p).name)
+            act.setToolTip(p)
+            act.triggered.connect(lambda _=False, path=p: self.open_paths([path]))
+        self.recent_menu.setEnabled(bool(items))
+
+    def _last_dir(self) -> str:
+        items = self.recent_files()
+        return str(Path(items[0]).parent) if items else str(Path.home())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # --- closing, autosave, recovery ------------------------------------------------
+
+    def ask_unsaved(self, view: DocumentView) -> str:
+        """"save" | "discard" | "cancel" — the usual three-button prompt."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+                          f"Save changes to “{view.title}” before closing?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(
+                    QMessageBox.StandardButton(answer), "cancel")
+
+    def close_view(self, view: DocumentView | None, ask: bool = True) -> bool:
+        if view is None:
+            return True
+        if ask and view.dirty:
+            self.tabs.setCurrentWidget(view)
+            answer = self.ask_unsaved(view)
+            if answer == "cancel" or (answer == "save" and not self.save()):
+                return False
+        for job_id, v in list(self._job_views.items()):
+            if v is view:  # results for a closed document are dropped
+                for job in (self.jobs.current,):
+                    if job is not None and job.id == job_id:
+                        job.cancel()
+        view.canvas.detach()
+        self._autosave().discard_key(view.autosave_key)
+        self.tabs.removeTab(self.tabs.indexOf(view))
+        view.deleteLater()
+        self._bind_current()
+        return True
+
+    def close_current(self) -> None:
+        self.close_view(self.view)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        for view in self.views():
+            if view.dirty:
+                self.tabs.setCurrentWidget(view)
+                answer = self.ask_unsaved(view)
+                if answer == "cancel" or (answer == "save" and not self.save()):
+                    event.ignore()
+                    return
+        for view in self.views():
+            self.close_view(view, ask=False)
+        self.jobs.shutdown()
+        event.accept()
+
+    def _autosave(self):
+        if self._autosave_store is None:
+            from editor.io import AutosaveStore
+
+            self._autosave_store = AutosaveStore()
+        return self._autosave_store
+
+    def autosave(self) -> int:
+        """Snapshot every document with unsaved changes; returns how many were written."""
+        n = 0
+        for v in self.views():
+            if v.dirty and not v.document.stroke_active:
+                try:
+                    self._autosave().save(v.document, v.autosave_key, original_path=v.path,
+                                          title=v.title)
+                    n += 1
+                except Exception as exc:  # a failing autosave must never interrupt work
+                    log.warning("autosave of %s failed: %s", v.title, exc)
+        if n:
+            self.show_message(f"Autosaved {n} document{'s' if n > 1 else ''}", 3000)
+        return n
+
+    def offer_recovery(self) -> int:
+        """On start: offer documents left by a crashed session. Returns how many opened."""
+        try:
+            entries = self._autosave().pending()
+        except Exception as exc:
+            log.warning("could not read autosaves: %s", exc)
+            return 0
+        if not entries:
+            return 0
+        names = "\n".join(f"• {e.title or e.key}" for e in entries[:10])
+        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
+                          f"Retouch found unsaved work from an earlier session:\n\n{names}\n\n"
+                          "Recover it?", QMessageBox.StandardButton.NoButton, self)
+        recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        clicked = box.clickedButton()
+        n = 0
+        for e in entries:
+            if clicked is recover:
+                try:
+                    doc = self._autosave().load(e)
+                except Exception as exc:
+                    self.show_error(f"Could not recover {e.title or e.key}: {exc}")
+                    continue
+                view = self.add_document(doc, None, f"{e.title or 'Untitled'} (recovered)")
+                view.document.undo.set_clean()
+                # Keep it dirty-looking so the user is asked to save it.
+                view.autosave_key = e.key
+                n += 1
+            elif clicked is discard:
+                self._autosave().discard(e)
+        return n
+
+    # --- jobs -----------------------------------------------------------------------
+
+    def submit_job(self, request: Any, run: Callable[[Any, Any], Any], title: str,
+                   apply: Callable[[Any], None], key: str | None = None) -> JobHandle:
+        """Run ``run(request, ctx)`` in the background; ``apply(result)`` on the GUI thread
+        if the tab is still open. Errors and cancels only show a status message."""
+        view = self.view
+        device = "cpu"
+        try:
+            from ml.devices import resolve_device
+
+            device = resolve_device()
+        except Exception:
+            pass
+
+        def done(result: Any) -> None:
+            self._job_views.pop(job.id, None)
+            if view is None or self.tabs.indexOf(view) < 0:
+                self.show_message(f"{title}: result dropped, the document was closed")
+                return
+            try:
+                apply(result)
+            except Exception as exc:  # e.g. the target layer was deleted meanwhile
+                log.exception("applying %s failed", title)
+                self.show_message(f"{title} could not be applied: {exc}")
+                return
+            secs = time.monotonic() - self._job_t0.pop(job.id, time.monotonic())
+            self.show_message(f"{title} done in {secs:.1f} s")
+
+        def error(message: str) -> None:
+            self._job_views.pop(job.id, None)
+            self.show_message(f"{title} failed: {message}", 15000)
+
+        def cancelled() -> None:
+            self._job_views.pop(job.id, None)
+            self.show_message(f"{title} cancelled; the document is unchanged")
+
+        job = self.jobs.submit(request, run, key=key, title=title, device=device,
+                               on_done=done, on_error=error, on_cancelled=cancelled)
+        if view is not None:
+            self._job_views[job.id] = view
+        if self.jobs.current is not None and self.jobs.current is not job:
+            self.show_message(f"{title} queued behind {self.jobs.current.title}")
+        return job
+
+    def cancel_job(self) -> None:
+        job = self.jobs.current
+        if job is not None:
+            job.cancel()
+            self.progress.setFormat("Cancelling…")
+
+    def _job_started(self, job: JobHandle) -> None:
+        self._job_t0[job.id] = time.monotonic()
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{job.title} %p%")
+        self.progress.show()
+        self.cancel_button.show()
+
+    def _job_progress(self, job: JobHandle, p) -> None:
+        self.progress.setValue(round(p.fraction * 1000))
+        stage = p.stage or job.title
+        queued = self.jobs.pending_count
+        more = f" (+{queued} queued)" if queued else ""
+        self.progress.setFormat(f"{stage} %p%{more}")
+
+    def _job_ended(self, job: JobHandle) -> None:
+        if not self.jobs.busy:
+            self.progress.hide()
+            self.cancel_button.hide()
+
+    # --- tools ----------------------------------------------------------------------
+
+    def set_tool(self, tool_id: str) -> None:
+        self.tool_state.set("tool", tool_id)
+
+    def _tool_changed(self, name: str) -> None:
+        if name == "tool":
+            act = self.actions_by_id.get(f"tool.{self.tool_state.tool}")
+            if act is not None and not act.isChecked():
+                act.setChecked(True)
+
+    def brush_smaller(self) -> None:
+        self.tool_state.step_size(False)
+
+    def brush_bigger(self) -> None:
+        self.tool_state.step_size(True)
+
+    # --- edit / image / layer / select / view commands ------------------------------
+
+    def _guard(self, fn: Callable[[Document], Any], what: str = "") -> Any:
+        doc = self.document
+        if doc is None:
+            return None
+        if doc.stroke_active:
+            doc.end_stroke()
+        try:
+            return fn(doc)
+        except (ValueError, RuntimeError) as exc:
+            self.show_message(f"{what + ': ' if what else ''}{exc}")
+            return None
+
+    def undo(self) -> None:
+        self._guard(lambda d: d.undo.undo())
+
+    def redo(self) -> None:
+        self._guard(lambda d: d.undo.redo())
+
+    def flatten(self) -> None:
+        self._guard(lambda d: d.flatten(), "Flatten")
+
+    def crop_to_selection(self) -> None:
+        def crop(d: Document) -> None:
+            b = d.selection.bounds()
+            if b is None:
+                raise ValueError("make a selection first")
+            d.crop(*b)
+        self._guard(crop, "Crop")
+
+    def resize_image(self) -> None:
+        from editor.ui.dialogs import SizeDialog
+
+        d = self.document
+        if d is None:
+            return
+        dlg = SizeDialog("Scale Image", d.width, d.height, keep_aspect=True, parent=self)
+        if dlg.exec():
+            w, h, _ = dlg.values()
+            self._guard(lambda doc: doc.resize_image(w, h), "Scale image")
+
+    def resize_canvas(self) -> None:
+        from editor.ui.dialogs import SizeDialog
+
+        d = self.document
+        if d is None:
+            return
+        dlg = SizeDialog("Canvas Size", d.width, d.height, parent=self)
+        if dlg.exec():
+            w, h, _ = dlg.values()
+            self._guard(lambda doc: doc.resize_canvas(w, h), "Canvas size")
+
+    def layer_new(self) -> None:
+        self._guard(lambda d: d.add_layer(), "New layer")
+
+    def layer_duplicate(self) -> None:
+        self._guard(lambda d: d.duplicate_layer(), "Duplicate layer")
+
+    def layer_delete(self) -> None:
+        self._guard(lambda d: d.delete_layer(), "Delete layer")
+
+    def layer_merge(self) -> None:
+        self._guard(lambda d: d.merge_down(), "Merge down")
+
+    def layer_raise(self) -> None:
+        self._guard(lambda d: d.move_layer(d.active_index, d.active_index + 1), "Raise layer")
+
+    def layer_lower(self) -> None:
+        self._guard(lambda d: d.move_layer(d.active_index, d.active_index - 1), "Lower layer")
+
+    def layer_from_selection(self) -> None:
+        self._guard(lambda d: d.layer_from_selection(), "Layer from selection")
+
+    def layer_add_mask(self) -> None:
+        self._guard(lambda d: d.add_layer_mask(), "Add layer mask")
+
+    def layer_mask_from_selection(self) -> None:
+        self._guard(lambda d: d.add_layer_mask(from_selection=True), "Add layer mask")
+
+    def layer_remove_mask(self) -> None:
+        self._guard(lambda d: d.remove_layer_mask(), "Remove layer mask")
+
+    def select_all(self) -> None:
+        self._guard(lambda d: d.selection.select_all())
+
+    def select_none(self) -> None:
+        self._guard(lambda d: d.selection.select_none())
+
+    def select_invert(self) -> None:
+        self._guard(lambda d: d.selection.invert())
+
+    def select_feather(self) -> None:
+        self._guard(lambda d: d.selection.feather(4), "Feather")
+
+    def ai_mask_from_selection(self) -> None:
+        self._guard(lambda d: d.set_ai_mask(d.selection.to_mask(), "AI mask from selection"))
+
+    def selection_from_ai_mask(self) -> None:
+        self._guard(lambda d: d.selection.set_mask(d.ai_mask.copy(), text="Selection from AI mask"))
+
+    def clear_ai_mask(self) -> None:
+        self._guard(lambda d: d.clear_ai_mask())
+
+    def zoom_in(self) -> None:
+        if self.canvas:
+            self.canvas.zoom_in()
+
+    def zoom_out(self) -> None:
+        if self.canvas:
+            self.canvas.zoom_out()
+
+    def zoom_fit(self) -> None:
+        if self.canvas:
+            self.canvas.fit()
+
+    def zoom_actual(self) -> None:
+        if self.canvas:
+            self.canvas.actual_size()
+
+    def show_shortcuts(self) -> None:
+        rows = [f"{s.title.replace('&', '').rstrip('…'):<28} {s.shortcut.replace('|', ', ')}"
+                for s in ACTIONS if s.shortcut]
+        rows += ["Pan                          Space+drag, middle button",
+                 "Zoom                         Ctrl+wheel",
+                 "Mask brush: subtract         Alt+drag",
+                 "Selection: add / subtract    Shift / Alt while dragging"]
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "\n".join(rows),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setStyleSheet("QLabel { font-family: monospace; }")
+        box.open()
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Retouch",
+                          "Retouch — an offline, layer-based image editor whose AI tools run "
+                          "on your own machine.\n\nCompute device: " + self.device_label.text()
+                          + f"\nPID {os.getpid()}")

@@ -1,0 +1,456 @@
+"""Dockable panels: Layers, History, Tool options.
+
+Panels observe the document (``doc.events``) or the :class:`ToolState` and rebuild from
+them; they never hold state of their own. While syncing from the model they block their
+widgets' signals, so a refresh never echoes back as an edit (napari's pattern).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor.document import BLEND_MODE_NAMES, BLEND_MODES, Document, Event
+from editor.ui.canvas import to_display
+from editor.ui.icons import icon
+from editor.ui.tools import TOOLS, ToolState
+
+THUMB = 40
+
+
+def layer_thumbnail(pixels: np.ndarray, max_value: int, size: int = THUMB) -> QPixmap:
+    """A small checkerboard-backed preview of a layer (strided, so cheap at 4K)."""
+    h, w = pixels.shape[:2]
+    step = max(1, int(np.ceil(max(h, w) / size)))
+    small = np.ascontiguousarray(to_display(pixels[::step, ::step], max_value))
+    sh, sw = small.shape[:2]
+    img = QImage(small.data, sw, sh, sw * 4, QImage.Format.Format_RGBA8888_Premultiplied).copy()
+    pm = QPixmap(size, size)
+    pm.fill(QColor(0, 0, 0, 0))
+    from PySide6.QtGui import QPainter
+
+    p = QPainter(pm)
+    x0, y0 = (size - sw) // 2, (size - sh) // 2
+    cell = 5
+    for yy in range(0, sh, cell):
+        for xx in range(0, sw, cell):
+            shade = 200 if ((xx // cell + yy // cell) % 2) == 0 else 150
+            p.fillRect(x0 + xx, y0 + yy, min(cell, sw - xx), min(cell, sh - yy),
+                       QColor(shade, shade, shade))
+    p.drawImage(x0, y0, img)
+    p.end()
+    return pm
+
+
+class LayersPanel(QWidget):
+    """Top layer first, as in every editor. Drag to reorder; double-click to rename."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc: Document | None = None
+        self._syncing = False
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(250)  # thumbnails lag a stroke a little, on purpose
+        self._thumb_timer.timeout.connect(self._refresh_thumbs)
+
+        self.blend = QComboBox()
+        for mode in BLEND_MODES:
+            self.blend.addItem(BLEND_MODE_NAMES.get(mode, mode), mode)
+        self.blend.currentIndexChanged.connect(self._blend_changed)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.valueChanged.connect(self._opacity_changed)
+        self.opacity.sliderReleased.connect(self._seal)
+        self.opacity_label = QLabel("100%")
+        self.opacity_label.setMinimumWidth(36)
+
+        self.list = QListWidget()
+        self.list.setIconSize(QSize(THUMB, THUMB))
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                  | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.currentRowChanged.connect(self._row_changed)
+        self.list.itemChanged.connect(self._item_changed)
+        self.list.model().rowsMoved.connect(self._rows_moved)
+
+        top = QFormLayout()
+        top.addRow("Blend", self.blend)
+        orow = QHBoxLayout()
+        orow.addWidget(self.opacity, 1)
+        orow.addWidget(self.opacity_label)
+        top.addRow("Opacity", orow)
+
+        self.buttons: dict[str, QToolButton] = {}
+        brow = QHBoxLayout()
+        for key, tip in (("layer-add", "New layer"), ("layer-duplicate", "Duplicate layer"),
+                         ("layer-up", "Raise layer"), ("layer-down", "Lower layer"),
+                         ("layer-merge", "Merge down"), ("layer-delete", "Delete layer")):
+            b = QToolButton()
+            b.setIcon(icon(key))
+            b.setToolTip(tip)
+            b.setAutoRaise(True)
+            b.clicked.connect(lambda _=False, k=key: self._button(k))
+            self.buttons[key] = b
+            brow.addWidget(b)
+        brow.addStretch(1)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.list, 1)
+        lay.addLayout(brow)
+        self.set_document(None)
+
+    # --- binding --------------------------------------------------------------------
+
+    def set_document(self, doc: Document | None) -> None:
+        if self.doc is not None:
+            self.doc.events.disconnect(self._on_event)
+        self.doc = doc
+        if doc is not None:
+            doc.events.connect(self._on_event)
+        self.refresh()
+
+    def _on_event(self, ev: Event) -> None:
+        if ev.kind == "pixels-changed":
+            if ev.target in ("pixels", "mask"):
+                self._thumb_timer.start()
+            return
+        if ev.kind in ("layer-added", "layer-removed", "layer-moved", "layer-changed",
+                       "active-changed", "size-changed", "depth-changed"):
+            self.refresh()
+
+    def _row_of(self, index: int) -> int:
+        assert self.doc is not None
+        return len(self.doc.layers) - 1 - index
+
+    def _index_of(self, row: int) -> int:
+        assert self.doc is not None
+        return len(self.doc.layers) - 1 - row
+
+    def refresh(self) -> None:
+        """Rebuild from the document, with signals blocked."""
+        doc = self.doc
+        widgets = (self.list, self.blend, self.opacity)
+        for w in widgets:
+            w.blockSignals(True)
+        # The model's signals must flow (the view listens to them); rowsMoved is
+        # ignored through this flag instead.
+        self._syncing = True
+        try:
+            self.list.clear()
+            enabled = doc is not None
+            for w in (self.blend, self.opacity, *self.buttons.values()):
+                w.setEnabled(enabled)
+            if doc is None:
+                return
+            for layer in reversed(doc.layers):
+                item = QListWidgetItem(layer_thumbnail(layer.pixels, doc.max_value), layer.name)
+                item.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+                              | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable
+                              | Qt.ItemFlag.ItemIsDragEnabled)
+                item.setCheckState(Qt.CheckState.Checked if layer.visible
+                                   else Qt.CheckState.Unchecked)
+                tip = f"{layer.name} — {BLEND_MODE_NAMES.get(layer.blend_mode, layer.blend_mode)}"
+                tip += f", {round(layer.opacity * 100)}%"
+                if layer.mask is not None:
+                    tip += ", has mask"
+                if layer.locked:
+                    tip += ", locked"
+                item.setToolTip(tip)
+                self.list.addItem(item)
+            active = doc.active_layer
+            if active is not None:
+                self.list.setCurrentRow(self._row_of(doc.active_index))
+                self.blend.setCurrentIndex(max(0, self.blend.findData(active.blend_mode)))
+                self.opacity.setValue(round(active.opacity * 100))
+                self.opacity_label.setText(f"{round(active.opacity * 100)}%")
+            n = len(doc.layers)
+            self.buttons["layer-delete"].setEnabled(n > 0)
+            self.buttons["layer-merge"].setEnabled(doc.active_index > 0)
+            self.buttons["layer-up"].setEnabled(0 <= doc.active_index < n - 1)
+            self.buttons["layer-down"].setEnabled(doc.active_index > 0)
+        finally:
+            self._syncing = False
+            for w in widgets:
+                w.blockSignals(False)
+
+    def _refresh_thumbs(self) -> None:
+        if self.doc is None:
+            return
+        for row in range(self.list.count()):
+            layer = self.doc.layers[self._index_of(row)]
+            self.list.item(row).setIcon(QIcon(layer_thumbnail(layer.pixels, self.doc.max_value)))
+
+    # --- user edits → document ------------------------------------------------------
+
+    def _row_changed(self, row: int) -> None:
+        if self.doc is not None and row >= 0:
+            self.doc.active_index = self._index_of(row)
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        if self.doc is None:
+            return
+        index = self._index_of(self.list.row(item))
+        layer = self.doc.layers[index]
+        visible = item.checkState() == Qt.CheckState.Checked
+        if visible != layer.visible:
+            self.doc.set_layer_property(index, "visible", visible, merge=False)
+        elif item.text() != layer.name:
+            name = item.text().strip()
+            if name:
+                self.doc.rename_layer(index, name)
+            else:
+                self.refresh()
+
+    def _rows_moved(self, _parent, start: int, _end: int, _dest, dest_row: int) -> None:
+        if self.doc is None or self._syncing:
+            return
+        # Qt reports the destination before removal; convert to the final row.
+        final_row = dest_row - 1 if dest_row > start else dest_row
+        old_index, new_index = self._index_of(start), self._index_of(final_row)
+        # The list already moved the item; let the document's event rebuild it properly.
+        if old_index != new_index:
+            QTimer.singleShot(0, lambda: self._move(old_index, new_index))
+        else:
+            QTimer.singleShot(0, self.refresh)
+
+    def _move(self, old_index: int, new_index: int) -> None:
+        if self.doc is not None:
+            self.doc.move_layer(old_index, new_index)
+
+    def _blend_changed(self, i: int) -> None:
+        if self.doc is not None and self.doc.active_layer is not None:
+            self.doc.set_layer_property(self.doc.active_index, "blend_mode",
+                                        self.blend.itemData(i), merge=False)
+
+    def _opacity_changed(self, value: int) -> None:
+        if self.doc is not None and self.doc.active_layer is not None:
+            self.opacity_label.setText(f"{value}%")
+            # Slider drags merge into one undo step; released → sealed.
+            self.doc.set_layer_property(self.doc.active_index, "opacity", value / 100, merge=True)
+            if not self.opacity.isSliderDown():
+                self.doc.undo.seal()
+
+    def _seal(self) -> None:
+        if self.doc is not None:
+            self.doc.undo.seal()
+
+    def _button(self, key: str) -> None:
+        doc = self.doc
+        if doc is None:
+            return
+        i = doc.active_index
+        if key == "layer-add":
+            doc.add_layer()
+        elif key == "layer-duplicate" and i >= 0:
+            doc.duplicate_layer(i)
+        elif key == "layer-delete" and i >= 0:
+            doc.delete_layer(i)
+        elif key == "layer-merge" and i > 0:
+            doc.merge_down(i)
+        elif key == "layer-up" and 0 <= i < len(doc.layers) - 1:
+            doc.move_layer(i, i + 1)
+        elif key == "layer-down" and i > 0:
+            doc.move_layer(i, i - 1)
+
+
+class HistoryPanel(QListWidget):
+    """Row 0 is the document as opened; row i is "after command i". Click to go there."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc: Document | None = None
+        self.currentRowChanged.connect(self._jump)
+
+    def set_document(self, doc: Document | None) -> None:
+        if self.doc is not None:
+            self.doc.events.disconnect(self._on_event)
+        self.doc = doc
+        if doc is not None:
+            doc.events.connect(self._on_event)
+        self.refresh()
+
+    def _on_event(self, ev: Event) -> None:
+        if ev.kind == "history-changed":
+            self.refresh()
+
+    def refresh(self) -> None:
+        self.blockSignals(True)
+        try:
+            self.clear()
+            if self.doc is None:
+                return
+            undo = self.doc.undo
+            self.addItem(QListWidgetItem(icon("history"), "Original"))
+            for i in range(undo.count):
+                item = QListWidgetItem(undo.text(i) or "Edit")
+                if i >= undo.index:  # undone steps look greyed out, as in Photoshop
+                    item.setForeground(QColor(130, 130, 130))
+                self.addItem(item)
+            self.setCurrentRow(undo.index)
+            self.scrollToItem(self.currentItem())
+        finally:
+            self.blockSignals(False)
+
+    def _jump(self, row: int) -> None:
+        if self.doc is not None and row >= 0 and row != self.doc.undo.index:
+            if self.doc.stroke_active:
+                return
+            self.doc.undo.set_index(row)
+
+
+class ColorButton(QPushButton):
+    color_picked = Signal(tuple)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(48, 24)
+        self.clicked.connect(self._choose)
+        self._rgb = (0.0, 0.0, 0.0)
+
+    def set_rgb(self, rgb: tuple[float, float, float]) -> None:
+        self._rgb = rgb
+        c = QColor.fromRgbF(*rgb)
+        self.setStyleSheet(f"background-color: {c.name()}; border: 1px solid #888;")
+        self.setToolTip(f"Colour {c.name()}")
+
+    def _choose(self) -> None:
+        c = QColorDialog.getColor(QColor.fromRgbF(*self._rgb), self, "Brush colour")
+        if c.isValid():
+            self.color_picked.emit((c.redF(), c.greenF(), c.blueF()))
+
+
+def _slider(lo: int, hi: int) -> QSlider:
+    s = QSlider(Qt.Orientation.Horizontal)
+    s.setRange(lo, hi)
+    return s
+
+
+class ToolOptionsPanel(QWidget):
+    """Mirrors :class:`ToolState`; every widget writes straight back to it."""
+
+    def __init__(self, state: ToolState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: bold")
+        self.size = _slider(1, 1000)
+        self.size_label = QLabel()
+        self.hardness = _slider(0, 100)
+        self.opacity = _slider(0, 100)
+        self.color = ColorButton()
+        self.mask_target = QComboBox()
+        self.mask_target.addItem("AI mask", "ai_mask")
+        self.mask_target.addItem("Layer mask", "mask")
+        self.mask_add = QRadioButton("Add")
+        self.mask_sub = QRadioButton("Subtract")
+        group = QButtonGroup(self)
+        group.addButton(self.mask_add)
+        group.addButton(self.mask_sub)
+        self.tolerance = _slider(0, 255)
+        self.contiguous = QCheckBox("Contiguous")
+
+        form = QFormLayout(self)
+        form.addRow(self.title)
+        srow = QHBoxLayout()
+        srow.addWidget(self.size, 1)
+        srow.addWidget(self.size_label)
+        self._rows = {
+            "size": ("Size", srow),
+            "hardness": ("Hardness", self.hardness),
+            "opacity": ("Opacity", self.opacity),
+            "color": ("Colour", self.color),
+            "mask_target": ("Paint on", self.mask_target),
+            "mask_mode": ("Mode", self._pair(self.mask_add, self.mask_sub)),
+            "tolerance": ("Tolerance", self.tolerance),
+            "contiguous": ("", self.contiguous),
+        }
+        self._labels: dict[str, QLabel] = {}
+        for key, (text, w) in self._rows.items():
+            label = QLabel(text)
+            self._labels[key] = label
+            if isinstance(w, QHBoxLayout):
+                holder = QWidget()
+                holder.setLayout(w)
+                w.setContentsMargins(0, 0, 0, 0)
+                self._rows[key] = (text, holder)
+                w = holder
+            form.addRow(label, w)
+
+        self.size.valueChanged.connect(lambda v: state.set("size", v))
+        self.hardness.valueChanged.connect(lambda v: state.set("hardness", v / 100))
+        self.opacity.valueChanged.connect(lambda v: state.set("opacity", v / 100))
+        self.color.color_picked.connect(lambda c: state.set("color", c))
+        self.mask_target.currentIndexChanged.connect(
+            lambda i: state.set("mask_target", self.mask_target.itemData(i)))
+        self.mask_sub.toggled.connect(lambda on: state.set("mask_subtract", on))
+        self.tolerance.valueChanged.connect(lambda v: state.set("tolerance", v))
+        self.contiguous.toggled.connect(lambda on: state.set("fill_contiguous", on))
+        state.changed.connect(lambda _name: self.refresh())
+        self.refresh()
+
+    @staticmethod
+    def _pair(a: QWidget, b: QWidget) -> QWidget:
+        w = QWidget()
+        lay = QHBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(a)
+        lay.addWidget(b)
+        lay.addStretch(1)
+        return w
+
+    def refresh(self) -> None:
+        s = self.state
+        widgets = (self.size, self.hardness, self.opacity, self.color, self.mask_target,
+                   self.mask_add, self.mask_sub, self.tolerance, self.contiguous)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.title.setText(next(t.title for t in TOOLS if t.id == s.tool))
+            self.size.setValue(round(s.size))
+            self.size_label.setText(f"{round(s.size)} px")
+            self.hardness.setValue(round(s.hardness * 100))
+            self.opacity.setValue(round(s.opacity * 100))
+            self.color.set_rgb(s.color)
+            self.mask_target.setCurrentIndex(self.mask_target.findData(s.mask_target))
+            self.mask_sub.setChecked(s.mask_subtract)
+            self.mask_add.setChecked(not s.mask_subtract)
+            self.tolerance.setValue(s.tolerance)
+            self.contiguous.setChecked(s.fill_contiguous)
+            brushy = s.tool in ("brush", "eraser", "mask-brush")
+            show = {
+                "size": brushy, "hardness": brushy,
+                "opacity": brushy or s.tool == "fill",
+                "color": s.tool in ("brush", "fill", "picker"),
+                "mask_target": s.tool == "mask-brush", "mask_mode": s.tool == "mask-brush",
+                "tolerance": s.tool == "fill", "contiguous": s.tool == "fill",
+            }
+            for key, (_text, w) in self._rows.items():
+                w.setVisible(show[key])
+                self._labels[key].setVisible(show[key])
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
