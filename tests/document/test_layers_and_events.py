@@ -162,7 +162,7 @@ def test_apply_patch_clips_masks_and_keeps_alpha_for_rgb():
     doc2.add_layer("bg", doc2.new_layer_pixels((0, 0, 0, 0.5)))
     doc2.apply_patch(0, 0, 0, np.full((3, 3, 3), 255, np.uint8), "AI")
     assert tuple(doc2.layers[0].pixels[1, 1]) == (255, 255, 255, 128)
-    assert doc2.undo.count == 1 and doc2.undo.text(0) == "AI"
+    assert doc2.undo.count == 2 and doc2.undo.text(1) == "AI"
 
 
 def test_bad_document_arguments_are_refused_clearly():
