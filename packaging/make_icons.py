@@ -43,6 +43,7 @@ def main() -> int:
         render(renderer, size).save(str(path))
         pngs[size] = Image.open(path).convert("RGBA")
     big = pngs[256]
+    big.save(ICONS / "retouch.png")  # the window icon's fallback (editor/ui/app.py)
     big.save(ICONS / "retouch.ico", sizes=[(s, s) for s in ICO_SIZES])
     pngs[512].save(ICONS / "retouch.icns", sizes=[(s, s) for s in ICNS_SIZES])
     return 0
