@@ -29,12 +29,11 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check editor ml tests benchmarks
 
-bundle: $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bundle]'
-	$(PY) packaging/build.py
+bundle:
+	$(PYTHON) packaging/build.py $(BUNDLE_ARGS)
 
 bundle-test: bundle
-	$(PY) packaging/check_bundle.py
+	$(PYTHON) packaging/check_bundle.py
 
 clean:
 	rm -rf build dist .pytest_cache

@@ -93,8 +93,13 @@ def install(venv: Path, flavour: str, torch_spec: str | None, torch_index: str |
     _run([*base, "-c", constraints, str(REPO), "pyinstaller>=6.5"])
     freeze = subprocess.run([pip, "freeze"], capture_output=True, text=True, check=True).stdout
     (venv / "freeze.txt").write_text(freeze)
-    versions = dict(ln.split("==", 1) for ln in freeze.splitlines() if "==" in ln)
-    return {k: versions.get(k) for k in ("torch", "torchvision", "PySide6-Essentials", "pyinstaller")}
+    versions = {}
+    for line in freeze.splitlines():
+        name, sep, version = line.partition("==")
+        if sep:
+            versions[name.lower().replace("_", "-")] = version
+    wanted = ("torch", "torchvision", "pyside6-essentials", "spandrel", "pyinstaller")
+    return {name: versions.get(name) for name in wanted}
 
 
 def du(path: Path) -> int:
@@ -123,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         info = json.loads(info_file.read_text())
         if info.get("flavour") != args.flavour:
             parser.error(f"{venv} holds the {info.get('flavour')} flavour; drop --keep-venv")
+        # The project is installed as a copy: refresh it so the bundle has today's code.
+        _run([_venv_bin(venv, "pip"), "install", "--quiet", "--disable-pip-version-check",
+              "--no-deps", "--force-reinstall", str(REPO)])
     else:
         if venv.exists():
             shutil.rmtree(venv)
