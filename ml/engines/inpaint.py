@@ -1,0 +1,304 @@
+"""Inpainting engines: OpenCV Telea / Navier-Stokes, xphoto FSR, and LaMa from the store.
+
+Registered engines (ids):
+
+* ``telea`` and ``navier-stokes`` -- :func:`cv2.inpaint`, the "quick" fills (smooth
+  smears; fine for small blemishes);
+* ``fsr`` -- opencv-contrib's frequency-selective reconstruction
+  (:func:`cv2.xphoto.inpaint`, ``fast`` or ``best``): plausible texture, the better
+  built-in; slower, so it works on a smaller crop;
+* ``lama`` -- big-lama from the model store (TorchScript file, read only for its weights
+  and rebuilt through spandrel's LaMa architecture): large-mask inpainting.
+
+Every engine goes through :func:`fill_region`, which crops the mask's bounding box plus a
+context margin, downsizes that crop when it is large (classic methods ≤ 1024 px on the
+long side, LaMa 512), fills it, upsamples the fill and pastes it back only where the mask
+is set. A small blemish on a 24 MP photo therefore costs about what it costs on a 1 MP one,
+and pixels outside the mask never change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ml.engines import InpaintEngine, register
+from ml.types import EngineError, EngineUnavailable, Param, RunContext
+
+#: a fill function: (image crop float32 HWC, hole mask bool HW, ctx) -> filled crop
+FillFn = Callable[[np.ndarray, np.ndarray, RunContext], np.ndarray]
+
+
+def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the non-zero mask pixels (exclusive end), or None when empty."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def context_box(bbox: tuple[int, int, int, int], width: int, height: int,
+                margin: float = 0.5, min_margin: int = 32) -> tuple[int, int, int, int]:
+    """The bbox grown by ``margin`` × its larger side (at least ``min_margin`` px), clipped."""
+    x0, y0, x1, y1 = bbox
+    pad = max(min_margin, int(round(margin * max(x1 - x0, y1 - y0))))
+    return max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)
+
+
+def _resize(img: np.ndarray, width: int, height: int, shrink: bool) -> np.ndarray:
+    import cv2
+
+    interp = cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
+    return cv2.resize(img, (width, height), interpolation=interp)
+
+
+def fill_region(
+    image: np.ndarray,
+    mask: np.ndarray,
+    fill: FillFn,
+    ctx: RunContext,
+    max_side: int = 1024,
+    margin: float = 0.5,
+    min_margin: int = 32,
+) -> np.ndarray:
+    """Inpaint only around the mask: crop, downsize, ``fill``, upsample, paste inside the mask.
+
+    ``mask`` is float HW (1 = fill; soft values blend the fill in). The fill function sees
+    a crop whose long side is at most ``max_side`` and a boolean hole mask. The returned image equals
+    ``image`` wherever ``mask`` is 0.
+    """
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise EngineError(f"inpainting expects an HxWx3 image, got shape {image.shape}")
+    if mask.shape != image.shape[:2]:
+        raise EngineError(
+            f"mask is {mask.shape[1]}x{mask.shape[0]}, image is {image.shape[1]}x{image.shape[0]}"
+        )
+    out = image.copy()
+    bbox = mask_bbox(mask > 0)
+    if bbox is None:
+        ctx.report(1.0, "nothing to fill")
+        return out
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = context_box(bbox, w, h, margin, min_margin)
+    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+    soft = mask[y0:y1, x0:x1].astype(np.float32)
+    ch, cw = crop.shape[:2]
+    factor = min(1.0, max_side / max(ch, cw))
+    tw, th = max(1, int(round(cw * factor))), max(1, int(round(ch * factor)))
+    resized = (tw, th) != (cw, ch)
+    small = _resize(crop, tw, th, shrink=factor < 1.0) if resized else crop
+    if resized:
+        # any trace of mask inside a downsized pixel makes it a hole: nothing masked leaks
+        hole = _resize((soft > 0).astype(np.float32), tw, th, shrink=factor < 1.0) > 1e-3
+    else:
+        hole = soft > 0
+    ctx.report(0.05, f"filling {tw}x{th}" + (f" (from {cw}x{ch})" if resized else ""))
+    filled = fill(np.clip(small, 0.0, 1.0), hole, ctx.sub(0.05, 0.95))
+    ctx.cancel.check()
+    if filled.shape != small.shape:
+        raise EngineError(f"fill returned {filled.shape}, expected {small.shape}")
+    if resized:
+        filled = _resize(np.ascontiguousarray(filled, dtype=np.float32), cw, ch, shrink=False)
+    filled = np.clip(filled, 0.0, 1.0)
+    region = out[y0:y1, x0:x1]
+    inside = soft > 0
+    m = soft[inside][:, None]
+    region[inside] = region[inside] * (1.0 - m) + filled[inside] * m
+    ctx.report(1.0, "done")
+    return out
+
+
+# --- classic OpenCV fills ------------------------------------------------------------------
+
+def _cv_fill(flag: int, radius: int) -> FillFn:
+    def fill(img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> np.ndarray:
+        import cv2
+
+        m8 = hole.astype(np.uint8) * 255
+        planes = []
+        # cv2.inpaint takes float only as one channel (three passes keep 16-bit precision),
+        # and Telea's float path assumes the 0..255 range
+        for c in range(3):
+            ctx.report(c / 3, "inpainting")
+            plane = np.ascontiguousarray(img[:, :, c] * np.float32(255.0))
+            planes.append(cv2.inpaint(plane, m8, radius, flag) / np.float32(255.0))
+        return np.stack(planes, axis=2)
+
+    return fill
+
+
+_RADIUS = Param("radius", "Radius", "int", 5, minimum=1, maximum=50,
+                help="neighbourhood considered around each filled pixel")
+
+
+class TeleaEngine(InpaintEngine):
+    """OpenCV Telea fast marching: quick, smooth, good for small blemishes."""
+
+    id = "telea"
+    name = "Quick (Telea)"
+    description = "OpenCV Telea fast-marching fill: instant; smooth smear, best for small spots."
+    device_policy = "cpu"
+    params = (_RADIUS,)
+    _flag_name = "INPAINT_TELEA"
+
+    def inpaint(self, image: np.ndarray, mask: np.ndarray, ctx: RunContext, **params):
+        import cv2
+
+        fill = _cv_fill(getattr(cv2, self._flag_name), int(params.get("radius", 5)))
+        return fill_region(image, mask, fill, ctx, max_side=1024)
+
+
+class NavierStokesEngine(TeleaEngine):
+    """OpenCV Navier-Stokes based fill: quick, follows edges a little better than Telea."""
+
+    id = "navier-stokes"
+    name = "Quick (Navier-Stokes)"
+    description = "OpenCV Navier-Stokes fill: instant; continues edges into the hole."
+    _flag_name = "INPAINT_NS"
+
+
+class FSREngine(InpaintEngine):
+    """Frequency-selective reconstruction (opencv-contrib xphoto): textured, offline."""
+
+    id = "fsr"
+    name = "Texture fill (FSR)"
+    description = (
+        "Frequency-selective reconstruction (OpenCV xphoto): plausible texture, no download. "
+        "'best' is much slower; keep it for small holes."
+    )
+    device_policy = "cpu"
+    params = (
+        Param("quality", "Quality", "choice", "fast", choices=("fast", "best"),
+              help="best is several times slower"),
+        Param("max_size", "Work size", "int", 512, minimum=64, maximum=2048,
+              help="long side of the crop it works on; larger is sharper and slower"),
+    )
+
+    def available(self) -> str | None:
+        try:
+            import cv2
+
+            cv2.xphoto.INPAINT_FSR_FAST  # noqa: B018 - probing the contrib module
+        except (ImportError, AttributeError):
+            return "needs opencv-contrib-python(-headless) (cv2.xphoto missing)"
+        return None
+
+    def inpaint(self, image: np.ndarray, mask: np.ndarray, ctx: RunContext, **params):
+        import cv2
+
+        flag = (cv2.xphoto.INPAINT_FSR_BEST if params.get("quality") == "best"
+                else cv2.xphoto.INPAINT_FSR_FAST)
+
+        def fill(img: np.ndarray, hole: np.ndarray, sub: RunContext) -> np.ndarray:
+            sub.report(0.0, "frequency-selective reconstruction")
+            # FSR reads 8-bit only; xphoto's mask is inverted: non-zero = KNOWN pixels
+            src = (img * 255.0 + 0.5).astype(np.uint8)
+            known = np.where(hole, 0, 255).astype(np.uint8)
+            dst = np.zeros_like(src)
+            cv2.xphoto.inpaint(src, known, dst, flag)
+            return dst.astype(np.float32) / 255.0
+
+        return fill_region(image, mask, fill, ctx, max_side=int(params.get("max_size", 512)))
+
+
+# --- LaMa -------------------------------------------------------------------------------------
+
+_LAMA: dict[str, object] = {}
+_LAMA_LOCK = threading.Lock()
+
+
+def load_lama(path: Path):
+    """spandrel's LaMa descriptor for a big-lama file (TorchScript or plain weights), cached."""
+    from ml.loading import ModelFileError, load_spandrel
+
+    key = f"{path}:{path.stat().st_mtime}"
+    with _LAMA_LOCK:
+        if key not in _LAMA:
+            _LAMA.clear()
+            torchscript = path.suffix.lower() == ".pt"
+            try:
+                descriptor = load_spandrel(path, allow_torchscript=torchscript)
+            except ModelFileError:
+                if not torchscript:
+                    raise
+                descriptor = load_spandrel(path)  # a .pt that is a plain state dict
+            if str(descriptor.purpose) != "Inpainting":
+                raise EngineError(f"{path}: a {descriptor.purpose} model, not inpainting")
+            _LAMA[key] = descriptor
+        return _LAMA[key]
+
+
+def run_lama(descriptor, img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> np.ndarray:
+    """One LaMa pass on a crop, padded (reflect) to LaMa's size rules; fp32 (no fp16)."""
+    import torch
+
+    h, w = hole.shape
+    req = descriptor.size_requirements
+    multiple = max(1, int(req.multiple_of or 1))
+    ph = max(int(req.minimum or 0), -(-h // multiple) * multiple) - h
+    pw = max(int(req.minimum or 0), -(-w // multiple) * multiple) - w
+    if ph or pw:
+        mode = "reflect" if ph < h and pw < w else "edge"
+        img = np.pad(img, ((0, ph), (0, pw), (0, 0)), mode=mode)
+        hole = np.pad(hole, ((0, ph), (0, pw)), mode="edge")
+    device = ctx.device
+    descriptor.to(device)
+    descriptor.float()
+    ctx.report(0.1, "LaMa")
+    with torch.inference_mode():
+        x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))[None].to(device)
+        m = torch.from_numpy(hole.astype(np.float32))[None, None].to(device)
+        y = descriptor(x, m)
+    ctx.report(0.95, "LaMa")
+    return y[0].float().clamp(0, 1).cpu().numpy().transpose(1, 2, 0)[:h, :w]
+
+
+class LamaEngine(InpaintEngine):
+    """big-lama through spandrel: large-mask inpainting from the model store."""
+
+    id = "lama"
+    name = "LaMa (big-lama)"
+    description = "LaMa big: fills large holes with plausible structure (model download, 206 MB)."
+    model_id = "big-lama"
+    device_policy = "gpu-preferred"
+    params = (
+        Param("max_size", "Work size", "int", 512, minimum=128, maximum=2048,
+              help="long side of the crop LaMa sees (it was trained at 512)"),
+    )
+
+    def _store(self):
+        from ml.store import ModelStore
+
+        return ModelStore()
+
+    def available(self) -> str | None:
+        try:
+            installed = self._store().installed(self.model_id)
+        except EngineError as exc:
+            return str(exc)
+        if not installed:
+            return f"not installed: run `retouch models install {self.model_id}`"
+        return None
+
+    def inpaint(self, image: np.ndarray, mask: np.ndarray, ctx: RunContext, **params):
+        path = self._store().path(self.model_id)
+        ctx.report(0.0, "loading big-lama")
+        try:
+            descriptor = load_lama(path)
+        except EngineError as exc:
+            raise EngineUnavailable(str(exc)) from None
+
+        def fill(img: np.ndarray, hole: np.ndarray, sub: RunContext) -> np.ndarray:
+            return run_lama(descriptor, img, hole, sub)
+
+        return fill_region(image, mask, fill, ctx, max_side=int(params.get("max_size", 512)))
+
+
+register(TeleaEngine())
+register(NavierStokesEngine())
+register(FSREngine())
+register(LamaEngine())

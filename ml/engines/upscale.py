@@ -1,0 +1,314 @@
+"""Super-resolution engines: Lanczos, the built-in sr-small CNN, and spandrel models.
+
+Registered engines (ids):
+
+* ``lanczos`` -- PIL Lanczos on float planes (no model, any scale);
+* ``sr-small`` -- our own small CNN (:mod:`ml.archs.sr_small`, weights shipped in
+  ``resources/models/sr-small-x{2,4}.safetensors``, provenance alongside). ×3 runs the ×4
+  net and resamples the result down with Lanczos (antialiased), which beats ×2 + upsampling
+  and needs no third weights file;
+* one engine per catalog ``upscale`` entry (``realesrgan-x4plus``, ``swinir-m-real-x4-gan``,
+  ...), loaded through spandrel from the model store; ``available()`` names the install
+  command when the file is missing. A model's native scale is its largest supported scale;
+  smaller integer scales run the model and resample down with Lanczos;
+* imported models: :func:`register_imported` adds an engine for each SR checkpoint the user
+  imported into the store (any architecture spandrel loads: HAT, DAT, SPAN, ...), and
+  :class:`FileSREngine` runs a checkpoint straight from a path (CLI ``--model FILE``).
+
+Everything model-based runs through :func:`ml.tiling.tiled_apply` on ``ctx.device`` (fp16 on
+CUDA when spandrel says the architecture supports it), so large photos never have to fit
+in memory at once; cancel is checked and progress reported between tiles.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ml.engines import UpscaleEngine, register
+from ml.imageconv import resize_plane
+from ml.types import EngineError, EngineUnavailable, Param, RunContext
+
+SR_SMALL_SCALES = (2, 4)
+
+
+def lanczos_resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Resize a float32 HWC image with Lanczos per channel, full float precision."""
+    if image.shape[:2] == (height, width):
+        return image.astype(np.float32, copy=False)
+    planes = [resize_plane(image[:, :, c], width, height) for c in range(image.shape[2])]
+    return np.stack(planes, axis=2)
+
+
+class LanczosEngine(UpscaleEngine):
+    """Classic Lanczos resampling: the fast, model-free baseline."""
+
+    id = "lanczos"
+    name = "Lanczos"
+    description = "Classic Lanczos resampling: fast, no model, no invented detail."
+    scales = (2, 3, 4)
+    device_policy = "cpu"
+
+    def upscale(self, image: np.ndarray, scale: int, ctx: RunContext, **params) -> np.ndarray:
+        h, w = image.shape[:2]
+        planes = []
+        for c in range(image.shape[2]):
+            ctx.report(c / image.shape[2], "Lanczos")
+            planes.append(resize_plane(image[:, :, c], w * scale, h * scale))
+        ctx.report(1.0, "Lanczos")
+        return np.stack(planes, axis=2)
+
+
+_TILE_PARAM = Param(
+    "tile", "Tile size", "int", 0, minimum=0, maximum=4096,
+    help="input tile edge in pixels; 0 = chosen from the free memory",
+)
+
+
+def _clamp01(x):
+    return x.clamp(0.0, 1.0)
+
+
+class SRSmallEngine(UpscaleEngine):
+    """The built-in CNN trained by ``ml.train.sr`` (see resources/models/PROVENANCE.md)."""
+
+    id = "sr-small"
+    name = "Built-in CNN (sr-small)"
+    description = (
+        "Small super-resolution CNN trained by the Retouch project: sharper than Lanczos, "
+        "fast on a CPU, no download. 3x runs the 4x net and resamples down."
+    )
+    scales = (2, 3, 4)
+    params = (_TILE_PARAM,)
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
+        self._models: dict[int, object] = {}
+        self._lock = threading.Lock()
+
+    def weights_path(self, scale: int) -> Path:
+        """The shipped weights file of the ×``scale`` net (2 or 4)."""
+        from ml.resources import resource_path
+
+        folder = self._folder or resource_path("models")
+        return Path(folder) / f"sr-small-x{scale}.safetensors"
+
+    def available(self) -> str | None:
+        missing = [p.name for s in SR_SMALL_SCALES if not (p := self.weights_path(s)).is_file()]
+        if missing:
+            return f"built-in weights missing: {', '.join(missing)} (broken installation)"
+        return None
+
+    def model(self, scale: int):
+        """The ×``scale`` net (2 or 4), loaded once and cached."""
+        from ml.archs.sr_small import SRSmallFileError, load_sr_small
+
+        with self._lock:
+            if scale not in self._models:
+                try:
+                    self._models[scale] = load_sr_small(self.weights_path(scale))
+                except SRSmallFileError as exc:
+                    raise EngineUnavailable(str(exc)) from None
+            return self._models[scale]
+
+    def upscale(self, image: np.ndarray, scale: int, ctx: RunContext, **params) -> np.ndarray:
+        from ml.tiling import tiled_apply
+
+        if scale not in self.scales:
+            raise EngineError(f"sr-small supports scales 2, 3, 4, not {scale}")
+        native = scale if scale in SR_SMALL_SCALES else 4
+        net = self.model(native)
+        work = ctx if native == scale else ctx.sub(0.0, 0.9)
+        # the net's output is not clamped (it is a residual over bicubic): clamp per tile
+        out = tiled_apply(
+            lambda t: _clamp01(net(t)), image, native, work, tile=params.get("tile") or None,
+            overlap=16, bytes_per_pixel=4 * (4 * net.channels + 6 * 3 * native * native),
+        )
+        if native != scale:
+            h, w = image.shape[:2]
+            ctx.report(0.9, "resampling to 3x")
+            out = lanczos_resize(out, w * scale, h * scale)
+            ctx.report(1.0, "done")
+        return out
+
+
+# --- spandrel models ---------------------------------------------------------------------
+
+_DESCRIPTORS: dict[tuple[str, float], object] = {}
+_DESCRIPTOR_LOCK = threading.Lock()
+
+
+def load_descriptor(path: Path):
+    """A spandrel ImageModelDescriptor for ``path`` (cached by path and mtime)."""
+    from ml.loading import load_spandrel
+
+    key = (str(path), path.stat().st_mtime)
+    with _DESCRIPTOR_LOCK:
+        if key not in _DESCRIPTORS:
+            _DESCRIPTORS.clear()  # one big model in memory at a time
+            descriptor = load_spandrel(path)
+            if str(descriptor.purpose) not in ("SR", "Restoration") or not hasattr(
+                descriptor, "scale"
+            ):
+                raise EngineError(
+                    f"{path}: a {descriptor.purpose} model, not a super-resolution model"
+                )
+            _DESCRIPTORS[key] = descriptor
+        return _DESCRIPTORS[key]
+
+
+def run_descriptor(descriptor, image: np.ndarray, scale: int, ctx: RunContext,
+                   tile: int | None = None) -> np.ndarray:
+    """Upscale with a spandrel SR descriptor by ``scale`` (≤ its native scale), tiled.
+
+    Tiles are padded to the architecture's size multiple (SwinIR: 8, ...); images smaller
+    than its minimum size are edge-padded and cropped back. fp16 on CUDA when supported.
+    """
+    from ml.tiling import tiled_apply
+
+    native = int(descriptor.scale)
+    if scale > native or scale < 1:
+        raise EngineError(f"this model upscales {native}x; it cannot produce {scale}x")
+    req = descriptor.size_requirements
+    multiple = max(1, int(getattr(req, "multiple_of", 1) or 1))
+    minimum = int(getattr(req, "minimum", 0) or 0)
+    h, w = image.shape[:2]
+    src = image
+    if h < minimum or w < minimum:
+        src = np.pad(image, ((0, max(0, minimum - h)), (0, max(0, minimum - w)), (0, 0)),
+                     mode="edge")
+    if src.shape[2] != descriptor.input_channels:
+        if descriptor.input_channels == 1:
+            src = src.mean(axis=2, keepdims=True)
+        else:
+            raise EngineError(
+                f"model expects {descriptor.input_channels} input channels, not {src.shape[2]}"
+            )
+    half = bool(descriptor.supports_half) and ctx.device.startswith("cuda")
+    features = 64
+    work = ctx if native == scale else ctx.sub(0.0, 0.9)
+    out = tiled_apply(
+        descriptor, src, native, work, tile=tile, overlap=16, multiple=multiple, half=half,
+        # RRDB/Swin blocks keep several wide feature maps alive per input pixel
+        bytes_per_pixel=4 * (16 * features + 2 * features * native * native),
+    )
+    out = out[: h * native, : w * native]
+    if out.shape[2] == 1:
+        out = np.repeat(out, 3, axis=2)
+    if native != scale:
+        ctx.report(0.9, f"resampling {native}x to {scale}x")
+        out = lanczos_resize(out, w * scale, h * scale)
+        ctx.report(1.0, "done")
+    return np.clip(out, 0.0, 1.0)
+
+
+class StoreSREngine(UpscaleEngine):
+    """A super-resolution model from the store (catalog entry or user import)."""
+
+    device_policy = "gpu-preferred"
+    params = (_TILE_PARAM,)
+
+    def __init__(self, model_id: str, name: str, description: str, scale: int) -> None:
+        self.id = model_id
+        self.model_id = model_id
+        self.name = name
+        self.description = description
+        self.native_scale = int(scale)
+        self.scales = tuple(s for s in (2, 3, 4) if s <= self.native_scale)
+
+    def _store(self):
+        from ml.store import ModelStore
+
+        return ModelStore()
+
+    def available(self) -> str | None:
+        try:
+            installed = self._store().installed(self.model_id)
+        except EngineError as exc:  # an unreadable index says why
+            return str(exc)
+        if not installed:
+            return f"not installed: run `retouch models install {self.model_id}`"
+        return None
+
+    def upscale(self, image: np.ndarray, scale: int, ctx: RunContext, **params) -> np.ndarray:
+        path = self._store().path(self.model_id)
+        ctx.report(0.0, f"loading {self.model_id}")
+        descriptor = load_descriptor(path)
+        return run_descriptor(descriptor, image, scale, ctx, tile=params.get("tile") or None)
+
+
+class FileSREngine(UpscaleEngine):
+    """Any SR checkpoint spandrel loads, run straight from a file (not registered)."""
+
+    device_policy = "gpu-preferred"
+    params = (_TILE_PARAM,)
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.id = f"file:{self.path.name}"
+        self.name = self.path.name
+        self.description = f"model file {self.path}"
+        descriptor = load_descriptor(self.path) if self.path.is_file() else None
+        if descriptor is None:
+            raise EngineError(f"{self.path}: model file not found")
+        self.native_scale = int(descriptor.scale)
+        self.scales = tuple(s for s in (1, 2, 3, 4) if s <= self.native_scale) or (1,)
+
+    def upscale(self, image: np.ndarray, scale: int, ctx: RunContext, **params) -> np.ndarray:
+        descriptor = load_descriptor(self.path)
+        return run_descriptor(descriptor, image, scale, ctx, tile=params.get("tile") or None)
+
+
+def register_catalog() -> list[UpscaleEngine]:
+    """Register one engine per ``upscale`` catalog entry; returns them."""
+    from ml.store import ModelStore, StoreError
+
+    try:
+        entries = ModelStore().catalog()
+    except StoreError:
+        return []  # a broken catalog is reported by `retouch models`; built-ins still work
+    out = []
+    for entry in entries:
+        if entry.task != "upscale" or entry.scale < 2:
+            continue
+        licence = entry.licence + ("" if entry.commercial_use else ", non-commercial")
+        engine = StoreSREngine(entry.id, entry.id, f"{entry.description} ({licence})",
+                               entry.scale)
+        out.append(register(engine))
+    return out
+
+
+def register_imported() -> list[UpscaleEngine]:
+    """Register an engine for every SR model the user imported into the store.
+
+    Call again after ``ModelStore.import_file`` so a new import shows up without a restart.
+    """
+    from ml.store import ModelStore, StoreError
+
+    try:
+        store = ModelStore()
+        records = store.records()
+        catalog_ids = {e.id for e in store.catalog()}
+    except StoreError:
+        return []
+    out = []
+    for model_id, rec in records.items():
+        if model_id in catalog_ids or rec.get("task") != "upscale":
+            continue
+        scale = int(rec.get("scale") or 1)
+        if scale < 2:
+            continue
+        arch = rec.get("architecture", "?")
+        engine = StoreSREngine(model_id, f"{model_id} ({arch})",
+                               f"imported {arch} model, {scale}x ({rec.get('licence', '')})",
+                               scale)
+        out.append(register(engine))
+    return out
+
+
+register(LanczosEngine())
+register(SRSmallEngine())
+register_catalog()
+register_imported()
