@@ -15,7 +15,7 @@ export_image(doc, path, quality=None, *, compression=None)
     90; 100 = lossless); compression 0–9 for PNG/TIFF (default 6). 16-bit kept in PNG and
     TIFF, reduced to 8 bits elsewhere; JPEG/BMP composite transparency onto white. ICC and
     EXIF are written back (BMP: neither; 16-bit TIFF: ICC only).
-save_ora(doc, path, *, compression=6)       OpenRaster; see editor.io.ora for the layout
+save_ora(doc, path, *, compression=3)       OpenRaster; see editor.io.ora for the layout
 read_ora(path) -> Document
 load_image(path) -> ImageData                (.pixels (h, w, 4) uint8|uint16 straight RGBA,
     .icc_profile, .exif, .format, .depth, .metadata dict for Document.metadata)

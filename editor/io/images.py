@@ -16,7 +16,7 @@ import contextlib
 import io
 import os
 import struct
-import warnings
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,19 +117,31 @@ def check_readable_file(path: Path) -> None:
 
 @contextlib.contextmanager
 def _pillow_limits():
-    """Make our limit, checked from the header, the one that applies to Pillow too."""
-    old = Image.MAX_IMAGE_PIXELS
-    # Off: check_size() applies our own limit from the header with a clearer message.
-    Image.MAX_IMAGE_PIXELS = None
-    old_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    """Switch Pillow's own bomb check off while we decode; check_size() replaces it.
+
+    Pillow's check (default ~89 MP warning, ~179 MP error) would refuse images our
+    limit allows and word it vaguely. The settings are process-wide, so concurrent
+    decodes share one switch through a counter; the last one out restores them.
+    """
+    global _limits_users, _saved_limits
+    with _limits_lock:
+        if _limits_users == 0:
+            _saved_limits = (Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES)
+            Image.MAX_IMAGE_PIXELS = None
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+        _limits_users += 1
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            yield
+        yield
     finally:
-        Image.MAX_IMAGE_PIXELS = old
-        ImageFile.LOAD_TRUNCATED_IMAGES = old_truncated
+        with _limits_lock:
+            _limits_users -= 1
+            if _limits_users == 0:
+                Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = _saved_limits
+
+
+_limits_lock = threading.Lock()
+_limits_users = 0
+_saved_limits: tuple[int | None, bool] = (Image.MAX_IMAGE_PIXELS, False)
 
 
 _MAGIC = (

@@ -28,6 +28,7 @@ import math
 import os
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -40,7 +41,6 @@ from editor.document import Document, Layer, normalize_blend_mode
 from editor.io.atomic import atomic_open
 from editor.io.errors import FileError, check_size, max_pixels
 from editor.io.images import (
-    DEFAULT_PNG_COMPRESSION,
     check_readable_file,
     decode_image,
     encode_png16,
@@ -52,6 +52,9 @@ ORA_VERSION = "0.0.6"
 #: Our XML namespace for Retouch-only attributes.
 NS = "urn:x-retouch:openraster:1"
 THUMBNAIL_MAX = 256
+#: Deflate level for layer PNGs. Level 3 is ~4× faster than 6 on photographic (noisy)
+#: layers for ~10 % more bytes (2000×1500 RGBA: 2.1 s vs 9.8 s); projects are saved often.
+ORA_COMPRESSION = 3
 
 #: A stack.xml larger than this is not a real project.
 MAX_XML_BYTES = 16 << 20
@@ -90,9 +93,80 @@ def _fmt_float(v: float) -> str:
     return repr(float(v))
 
 
-def write_ora(doc: Document, f: BinaryIO, *, compression: int = DEFAULT_PNG_COMPRESSION) -> None:
+def write_ora(doc: Document, f: BinaryIO, *, compression: int = ORA_COMPRESSION) -> None:
     """Write ``doc`` as an OpenRaster archive to the open binary file ``f``."""
     level = int(np.clip(compression, 0, 9))
+    image = ET.Element(
+        "image",
+        {
+            "version": ORA_VERSION,
+            "w": str(doc.width),
+            "h": str(doc.height),
+            "xres": "72",
+            "yres": "72",
+            _q("depth"): str(doc.depth),
+        },
+    )
+    dpi = doc.metadata.get("dpi")
+    if isinstance(dpi, (tuple, list)) and len(dpi) == 2:
+        image.set("xres", str(round(float(dpi[0]))))
+        image.set("yres", str(round(float(dpi[1]))))
+    blobs: list[tuple[str, bytes]] = []  # deflated inside the zip
+    pngs: list[tuple[str, np.ndarray, int]] = []  # encoded in parallel, stored as is
+    for key, fname, attr in (("icc_profile", "icc.icc", "icc"), ("exif", "exif.bin", "exif")):
+        blob = doc.metadata.get(key)
+        if isinstance(blob, (bytes, bytearray)) and blob:
+            blobs.append((f"data/retouch/{fname}", bytes(blob)))
+            image.set(_q(attr), f"data/retouch/{fname}")
+    ai = np.asarray(doc.ai_mask)
+    if ai.any():
+        pngs.append(("data/retouch/ai-mask.png", ai, level))
+        image.set(_q("ai-mask"), "data/retouch/ai-mask.png")
+    sel = doc.selection.mask
+    if sel is not None:
+        pngs.append(("data/retouch/selection.png", np.asarray(sel), level))
+        image.set(_q("selection"), "data/retouch/selection.png")
+    stack = ET.SubElement(image, "stack")
+    layers = doc.layers
+    # stack.xml lists the topmost layer first; our index 0 is the bottom.
+    for i in reversed(range(len(layers))):
+        layer = layers[i]
+        src = f"data/layer{i}.png"
+        pngs.append((src, layer.pixels, level))
+        x, y = layer.offset
+        attrs = {
+            "name": layer.name,
+            "src": src,
+            "x": str(x),
+            "y": str(y),
+            "opacity": _fmt_float(layer.opacity),
+            "visibility": "visible" if layer.visible else "hidden",
+            "composite-op": layer.blend_mode,
+        }
+        if i == doc.active_index:
+            attrs["selected"] = "true"
+        if layer.locked:
+            attrs[_q("locked")] = "true"
+            # Krita's own lock attribute, so a Krita round-trip keeps it too.
+            attrs["edit-locked"] = "true"
+        if layer.mask is not None:
+            mname = f"data/retouch/mask{i}.png"
+            pngs.append((mname, layer.mask, level))
+            attrs[_q("mask")] = mname
+        ET.SubElement(stack, "layer", attrs)
+    blobs.append(("stack.xml", ET.tostring(image, encoding="utf-8", xml_declaration=True)))
+    merged = doc.composite()
+    # The merged image is a derived preview for other programs: favour speed.
+    pngs.append(("mergedimage.png", merged, min(level, 1)))
+    thumb = Image.fromarray(to_8bit(merged), "RGBA")
+    thumb.thumbnail((THUMBNAIL_MAX, THUMBNAIL_MAX), Image.Resampling.LANCZOS)
+    pngs.append(("Thumbnails/thumbnail.png", np.asarray(thumb), level))
+
+    # zlib and Pillow's encoder release the GIL, so layers compress on several cores.
+    workers = max(1, min(len(pngs), os.cpu_count() or 1, 8))
+    with ThreadPoolExecutor(workers) as pool:
+        encoded = list(pool.map(lambda job: _png_bytes(job[1], job[2]), pngs))
+
     with zipfile.ZipFile(f, "w", allowZip64=True) as zf:
         # The spec's magic: first entry, stored, no extra field, so `file` can sniff it.
         zf.writestr(
@@ -100,80 +174,14 @@ def write_ora(doc: Document, f: BinaryIO, *, compression: int = DEFAULT_PNG_COMP
             ORA_MIMETYPE,
             compress_type=zipfile.ZIP_STORED,
         )
-
-        def put(name: str, data: bytes, compress: bool = False) -> None:
-            zf.writestr(
-                name, data, compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-            )
-
-        image = ET.Element(
-            "image",
-            {
-                "version": ORA_VERSION,
-                "w": str(doc.width),
-                "h": str(doc.height),
-                "xres": "72",
-                "yres": "72",
-                _q("depth"): str(doc.depth),
-            },
-        )
-        dpi = doc.metadata.get("dpi")
-        if isinstance(dpi, (tuple, list)) and len(dpi) == 2:
-            image.set("xres", str(round(float(dpi[0]))))
-            image.set("yres", str(round(float(dpi[1]))))
-        for key, fname in (("icc_profile", "icc.icc"), ("exif", "exif.bin")):
-            blob = doc.metadata.get(key)
-            if isinstance(blob, (bytes, bytearray)) and blob:
-                name = f"data/retouch/{fname}"
-                put(name, bytes(blob), compress=True)
-                image.set(_q("icc" if key == "icc_profile" else "exif"), name)
-        ai = np.asarray(doc.ai_mask)
-        if ai.any():
-            put("data/retouch/ai-mask.png", _png_bytes(ai, level))
-            image.set(_q("ai-mask"), "data/retouch/ai-mask.png")
-        sel = doc.selection.mask
-        if sel is not None:
-            put("data/retouch/selection.png", _png_bytes(np.asarray(sel), level))
-            image.set(_q("selection"), "data/retouch/selection.png")
-        stack = ET.SubElement(image, "stack")
-        layers = doc.layers
-        # stack.xml lists the topmost layer first; our index 0 is the bottom.
-        for i in reversed(range(len(layers))):
-            layer = layers[i]
-            src = f"data/layer{i}.png"
-            put(src, _png_bytes(layer.pixels, level))
-            x, y = layer.offset
-            attrs = {
-                "name": layer.name,
-                "src": src,
-                "x": str(x),
-                "y": str(y),
-                "opacity": _fmt_float(layer.opacity),
-                "visibility": "visible" if layer.visible else "hidden",
-                "composite-op": layer.blend_mode,
-            }
-            if i == doc.active_index:
-                attrs["selected"] = "true"
-            if layer.locked:
-                attrs[_q("locked")] = "true"
-                # Krita's own lock attribute, so a Krita round-trip keeps it too.
-                attrs["edit-locked"] = "true"
-            if layer.mask is not None:
-                mname = f"data/retouch/mask{i}.png"
-                put(mname, _png_bytes(layer.mask, level))
-                attrs[_q("mask")] = mname
-            ET.SubElement(stack, "layer", attrs)
-        xml = ET.tostring(image, encoding="utf-8", xml_declaration=True)
-        put("stack.xml", xml, compress=True)
-        merged = doc.composite()
-        put("mergedimage.png", _png_bytes(merged, level))
-        thumb = Image.fromarray(to_8bit(merged), "RGBA")
-        thumb.thumbnail((THUMBNAIL_MAX, THUMBNAIL_MAX), Image.Resampling.LANCZOS)
-        put("Thumbnails/thumbnail.png", _png_bytes(np.asarray(thumb), level))
+        for name, data in blobs:
+            zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+        for (name, _, _), data in zip(pngs, encoded, strict=True):
+            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
 
 
 def save_ora(
-    doc: Document, path: str | os.PathLike[str], *, compression: int = DEFAULT_PNG_COMPRESSION
+    doc: Document, path: str | os.PathLike[str], *, compression: int = ORA_COMPRESSION
 ) -> None:
     """Atomically save ``doc`` as ``path`` (.ora); FileError if it cannot be written."""
     p = Path(path)

@@ -73,3 +73,13 @@ def test_pillow_format_we_do_not_support_is_refused(tmp_path):
     Image.new("RGB", (4, 4)).save(path, format="PCX")
     with pytest.raises(FileError, match="x.pcx"):
         open_document(path)
+
+
+def test_pillow_global_limits_are_restored_after_decoding(corpus):
+    before = (Image.MAX_IMAGE_PIXELS,)
+    for path in corpus:
+        try:
+            open_document(path)
+        except FileError:
+            pass
+    assert (Image.MAX_IMAGE_PIXELS,) == before and Image.MAX_IMAGE_PIXELS is not None
