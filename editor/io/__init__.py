@@ -16,7 +16,10 @@ export_image(doc, path, quality=None, *, compression=None)
     TIFF, reduced to 8 bits elsewhere; JPEG/BMP composite transparency onto white. ICC and
     EXIF are written back (BMP: neither; 16-bit TIFF: ICC only).
 save_ora(doc, path, *, compression=3)       OpenRaster; see editor.io.ora for the layout
-read_ora(path) -> Document
+read_ora(path) -> Document   nested stacks (groups) are flattened into the parent order:
+    names "Group / Child", group opacity multiplied in, hidden groups hide children,
+    group x/y added, unknown composite-ops (krita:*) read as normal. Masks, locked,
+    depth, ICC/EXIF, AI mask and selection live in our XML namespace + data/retouch/.
 load_image(path) -> ImageData                (.pixels (h, w, 4) uint8|uint16 straight RGBA,
     .icc_profile, .exif, .format, .depth, .metadata dict for Document.metadata)
 save_image(pixels, path, *, quality=None, compression=None, icc_profile=None, exif=None)
