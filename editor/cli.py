@@ -413,7 +413,6 @@ def cmd_engines(args) -> int:
 
 def cmd_models(args) -> int:
     from ml.store import ModelStore, StoreError
-    from ml.types import Cancelled
 
     store = ModelStore()
     try:
@@ -423,8 +422,6 @@ def cmd_models(args) -> int:
             printer = ProgressPrinter()
             try:
                 result = store.install(args.id, progress=printer)
-            except Cancelled:
-                raise
             finally:
                 printer.finish()
             if args.json:

@@ -97,6 +97,6 @@ def free_memory_bytes(dev: str) -> int | None:
     torch = _torch()
     try:
         free, _total = torch.cuda.mem_get_info(torch.device(dev))
-    except Exception:  # driver quirks: the caller falls back to a fixed estimate
+    except RuntimeError:  # driver quirks: the caller falls back to a fixed estimate
         return None
     return int(free)

@@ -204,7 +204,7 @@ def _run_tiles(fn, image, scale, ctx, size, overlap, multiple, device, half) -> 
                 ctx.cancel.check()
                 crop = np.ascontiguousarray(image[y : y + th, x : x + tw].transpose(2, 0, 1))
                 t = torch.from_numpy(crop)[None].to(device=device, dtype=dtype)
-                t, ph, pw = _pad_to_multiple(t, multiple)
+                t, _ph, _pw = _pad_to_multiple(t, multiple)
                 r = fn(t)
                 r = r[..., : th * scale, : tw * scale]
                 if r.shape[-2:] != (th * scale, tw * scale):

@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 
 from ml.store import CatalogEntry, ModelStore, StoreError, load_catalog
-from ml.types import CancelToken, Cancelled
+from ml.types import Cancelled, CancelToken
 
 
 def _entry(url: str, data: bytes | None, **kw) -> CatalogEntry:
-    base = dict(
-        id="tiny-x2", task="upscale", architecture="SRVGGNetCompact", url=url,
-        size=len(data) if data else 0,
-        sha256=hashlib.sha256(data).hexdigest() if data else "", verified=data is not None,
-        licence="BSD-3-Clause", commercial_use=True, scale=2, format="pth",
-        description="random-weight test model",
-    )
+    base = {
+        "id": "tiny-x2", "task": "upscale", "architecture": "SRVGGNetCompact", "url": url,
+        "size": len(data) if data else 0,
+        "sha256": hashlib.sha256(data).hexdigest() if data else "",
+        "verified": data is not None, "licence": "BSD-3-Clause", "commercial_use": True,
+        "scale": 2, "format": "pth", "description": "random-weight test model",
+    }
     base.update(kw)
     return CatalogEntry(**base)
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
 from spandrel.architectures.Compact import Compact
 
 from ml.tiling import estimate_tile, tile_starts, tiled_apply
-from ml.types import CancelToken, Cancelled, EngineError, RunContext
+from ml.types import Cancelled, CancelToken, EngineError, RunContext
 
 
 def _model(scale=2, seed=0):
@@ -31,7 +33,7 @@ def _untiled(model, image):
 def test_tiles_cover_the_axis_with_at_least_the_overlap():
     starts = tile_starts(100, 32, 8)
     assert starts[0] == 0 and starts[-1] + 32 == 100
-    assert all(b - a <= 32 - 8 for a, b in zip(starts, starts[1:]))
+    assert all(b - a <= 32 - 8 for a, b in itertools.pairwise(starts))
 
 
 def test_tiled_matches_untiled_away_from_the_border():

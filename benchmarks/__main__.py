@@ -1,0 +1,99 @@
+"""Run every ``benchmarks/bench_*.py`` and write results/latest.{md,json} plus a dated copy."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import json
+import platform
+import sys
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def environment() -> dict:
+    import numpy
+    import torch
+
+    from ml.devices import device_label, resolve_device
+
+    dev = resolve_device(None)
+    return {
+        "date": _dt.datetime.now().isoformat(timespec="seconds"),
+        "device": dev,
+        "device_label": device_label(dev),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def _fmt(value, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def to_markdown(env: dict, rows: list[dict]) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- date: {env['date']}",
+        f"- device: {env['device_label']}",
+        f"- python {env['python']}, torch {env['torch']}, numpy {env['numpy']}",
+        f"- platform: {env['platform']}",
+        "",
+        ("ratio = baseline time / this time, both measured in this run (> 1: faster than "
+         "the baseline)."),
+        "",
+        "| module | name | median s | baseline | baseline median s | ratio | notes |",
+        "|---|---|---:|---|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.get('module', '')} | {r['name']} | {_fmt(r['median_s'])} | "
+            f"{r.get('baseline', '')} | {_fmt(r.get('baseline_median_s'))} | "
+            f"{_fmt(r.get('ratio'), 2)} | {r.get('notes', '')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    wanted = set(argv)  # optional module names (e.g. bench_tiling) to run only those
+    env = environment()
+    rows: list[dict] = []
+    failures = 0
+    for path in sorted(HERE.glob("bench_*.py")):
+        name = path.stem
+        if wanted and name not in wanted:
+            continue
+        sys.stderr.write(f"running {name} ...\n")
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+            for r in module.rows():
+                rows.append({"module": name, **r})
+        except Exception:  # noqa: BLE001 - one broken module must not hide the others
+            failures += 1
+            sys.stderr.write(traceback.format_exc())
+            rows.append({"module": name, "name": "FAILED", "median_s": None,
+                         "notes": traceback.format_exc().strip().splitlines()[-1]})
+    RESULTS.mkdir(exist_ok=True)
+    payload = {"environment": env, "rows": rows}
+    md = to_markdown(env, rows)
+    stamp = env["date"].replace(":", "").replace("-", "")[:13]
+    for stem in ("latest", f"{stamp}-{env['device']}"):
+        (RESULTS / f"{stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
+        (RESULTS / f"{stem}.md").write_text(md)
+    sys.stdout.write(md)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
