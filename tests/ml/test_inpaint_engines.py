@@ -1,0 +1,188 @@
+"""Inpainting engines and the shared crop / downsize / paste helper."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.engines import get
+from ml.engines.inpaint import context_box, fill_region, mask_bbox
+from ml.runtime import run_inpaint
+from ml.types import Cancelled, CancelToken, EngineError, RunContext
+
+CLASSIC = ("telea", "navier-stokes", "fsr")
+
+
+def _scene(h: int = 96, w: int = 128) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w]
+    return np.stack(
+        [0.5 + 0.3 * np.sin(xx / 9.0), 0.5 + 0.3 * np.cos(yy / 7.0), (xx + yy) / (h + w)], axis=2
+    ).astype(np.float32)
+
+
+def _hole(h: int = 96, w: int = 128, box=(40, 30, 70, 55)) -> np.ndarray:
+    mask = np.zeros((h, w), np.float32)
+    x0, y0, x1, y1 = box
+    mask[y0:y1, x0:x1] = 1.0
+    return mask
+
+
+@pytest.mark.parametrize("engine_id", CLASSIC)
+def test_classic_engine_fills_the_hole_and_keeps_everything_else(engine_id):
+    image, mask = _scene(), _hole()
+    damaged = image.copy()
+    damaged[mask > 0] = [1.0, 0.0, 1.0]  # magenta: nothing like the surroundings
+    engine = get(engine_id, "inpaint")
+    out = engine.inpaint(damaged, mask, RunContext(), **engine.resolve_params())
+    assert out.shape == image.shape and out.dtype == np.float32
+    np.testing.assert_array_equal(out[mask == 0], damaged[mask == 0])
+    # the fill comes from the surroundings: far closer to the true scene than the damage
+    err_fill = np.abs(out - image)[mask > 0].mean()
+    err_damage = np.abs(damaged - image)[mask > 0].mean()
+    assert err_fill < 0.25 * err_damage
+
+
+def test_fsr_uses_xphotos_inverted_mask_convention():
+    # with the convention wrong, FSR would rebuild everything *outside* the hole instead
+    image, mask = _scene(), _hole()
+    damaged = image.copy()
+    damaged[mask > 0] = 0.0
+    out = get("fsr", "inpaint").inpaint(damaged, mask, RunContext(), quality="fast", max_size=512)
+    assert np.abs(out - image)[mask > 0].mean() < 0.1
+
+
+def test_mask_bbox_and_context_box():
+    mask = _hole(box=(40, 30, 70, 55)) > 0
+    assert mask_bbox(mask) == (40, 30, 70, 55)
+    assert mask_bbox(np.zeros((4, 4), bool)) is None
+    assert context_box((40, 30, 70, 55), 128, 96, margin=0.5, min_margin=8) == (25, 15, 85, 70)
+    assert context_box((0, 0, 10, 10), 20, 20, margin=0.5, min_margin=32) == (0, 0, 20, 20)
+
+
+def test_fill_region_only_sees_a_small_crop_of_a_big_image():
+    big = np.random.default_rng(0).random((1200, 1600, 3), dtype=np.float32)
+    mask = np.zeros(big.shape[:2], np.float32)
+    mask[600:632, 800:832] = 1.0
+    seen = []
+
+    def fill(img, hole, ctx):
+        seen.append((img.shape, int(hole.sum())))
+        return np.zeros_like(img)
+
+    out = fill_region(big, mask, fill, RunContext(), max_side=1024, margin=0.5, min_margin=32)
+    assert seen == [((96, 96, 3), 32 * 32)]
+    assert np.all(out[mask > 0] == 0.0)
+    np.testing.assert_array_equal(out[mask == 0], big[mask == 0])
+
+
+def test_fill_region_downsizes_a_large_masked_region_and_pastes_only_inside():
+    image = _scene(600, 800)
+    mask = np.zeros((600, 800), np.float32)
+    mask[100:500, 100:700] = 1.0
+    seen = []
+
+    def fill(img, hole, ctx):
+        seen.append(img.shape)
+        assert hole.dtype == bool and hole.any()
+        return np.full_like(img, 0.5)
+
+    out = fill_region(image, mask, fill, RunContext(), max_side=256)
+    assert max(seen[0][:2]) == 256
+    np.testing.assert_allclose(out[mask > 0], 0.5, atol=1e-4)
+    np.testing.assert_array_equal(out[mask == 0], image[mask == 0])
+
+
+def test_soft_mask_edge_blends_and_zero_mask_keeps_pixels_exactly():
+    image = _scene()
+    mask = _hole()
+    mask[29, 40:70] = 0.5  # a feathered row above the hole
+    out = get("telea", "inpaint").inpaint(image, mask, RunContext(), radius=3)
+    np.testing.assert_array_equal(out[mask == 0], image[mask == 0])
+    assert not np.array_equal(out[29, 40:70], image[29, 40:70])
+
+
+def test_empty_mask_returns_the_image_unchanged():
+    image = _scene()
+    out = get("navier-stokes", "inpaint").inpaint(image, np.zeros(image.shape[:2], np.float32),
+                                                  RunContext(), radius=5)
+    np.testing.assert_array_equal(out, image)
+
+
+def test_runtime_keeps_16bit_and_alpha_and_unmasked_pixels():
+    rgb = (_scene() * 65535).astype(np.uint16)
+    alpha = np.full(rgb.shape[:2] + (1,), 40000, np.uint16)
+    pixels = np.concatenate([rgb, alpha], axis=2)
+    mask = (_hole() * 255).astype(np.uint8)
+    out = run_inpaint(get("fsr", "inpaint"), pixels, mask, RunContext())
+    assert out.dtype == np.uint16 and out.shape == pixels.shape
+    np.testing.assert_array_equal(out[mask == 0], pixels[mask == 0])
+    np.testing.assert_array_equal(out[..., 3], pixels[..., 3])
+
+
+@pytest.mark.parametrize("engine_id", CLASSIC)
+def test_cancel_raises_cancelled(engine_id):
+    token = CancelToken()
+    token.cancel()
+    engine = get(engine_id, "inpaint")
+    with pytest.raises(Cancelled):
+        engine.inpaint(_scene(), _hole(), RunContext(cancel=token), **engine.resolve_params())
+
+
+def test_mask_of_the_wrong_size_is_a_clear_error():
+    with pytest.raises(EngineError, match="mask is"):
+        get("telea", "inpaint").inpaint(_scene(), np.ones((5, 5), np.float32), RunContext())
+
+
+def test_lama_says_how_to_install_it():
+    assert get("lama", "inpaint").available() == (
+        "not installed: run `retouch models install big-lama`"
+    )
+
+
+def _write_lama_torchscript(path) -> None:
+    """A random-weight LaMa saved as TorchScript with big-lama.pt's parameter names.
+
+    Tracing the full network takes minutes on a small CPU, so the traced module holds
+    the same named weights with a trivial forward: the loader only reads the weights.
+    """
+    import warnings
+
+    import torch
+    from spandrel.architectures.LaMa import LaMa
+
+    class Holder(torch.nn.Module):
+        def __init__(self, lama: torch.nn.Module) -> None:
+            super().__init__()
+            self.model = lama.model
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * 1.0
+
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.jit deprecation notices
+        torch.jit.trace(Holder(LaMa(in_nc=4, out_nc=3)), torch.zeros(1)).save(str(path))
+
+
+@pytest.mark.slow
+def test_lama_from_a_torchscript_file_in_the_store_fills_only_the_hole(tmp_path, monkeypatch):
+    import json
+    import os
+    from pathlib import Path
+
+    from ml.store import ModelStore
+
+    store_root = Path(os.environ["RETOUCH_MODELS_DIR"])
+    store_root.mkdir(parents=True, exist_ok=True)
+    _write_lama_torchscript(store_root / "big-lama.pt")
+    # the record `retouch models install big-lama` writes (file relative to the store)
+    (store_root / "index.json").write_text(json.dumps(
+        {"version": 1, "models": {"big-lama": {"file": "big-lama.pt", "task": "inpaint"}}}))
+    assert ModelStore().installed("big-lama")
+    engine = get("lama", "inpaint")
+    assert engine.available() is None
+    image, mask = _scene(60, 70), _hole(60, 70, box=(20, 20, 37, 35))  # odd sizes: padded
+    out = engine.inpaint(image, mask, RunContext(), max_size=64)
+    assert out.shape == image.shape
+    np.testing.assert_array_equal(out[mask == 0], image[mask == 0])
+    assert np.isfinite(out).all() and not np.array_equal(out[mask > 0], image[mask > 0])
