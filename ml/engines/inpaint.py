@@ -10,11 +10,12 @@ Registered engines (ids):
 * ``lama`` -- big-lama from the model store (TorchScript file, read only for its weights
   and rebuilt through spandrel's LaMa architecture): large-mask inpainting.
 
-Every engine goes through :func:`fill_region`, which crops the mask's bounding box plus a
+Every engine goes through :func:`fill_patch` (:class:`RegionInpaintEngine`), which crops the mask's bounding box plus a
 context margin, downsizes that crop when it is large (classic methods ≤ 1024 px on the
 long side, LaMa 512), fills it, upsamples the fill and pastes it back only where the mask
 is set. A small blemish on a 24 MP photo therefore costs about what it costs on a 1 MP one,
-and pixels outside the mask never change.
+and pixels outside the mask never change. ``engine.inpaint_patch(image, mask, ctx)``
+returns only the changed region ``(x, y, patch)`` for callers that paste patches.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _resize(img: np.ndarray, width: int, height: int, shrink: bool) -> np.ndarra
     return cv2.resize(img, (width, height), interpolation=interp)
 
 
-def fill_region(
+def fill_patch(
     image: np.ndarray,
     mask: np.ndarray,
     fill: FillFn,
@@ -64,12 +65,17 @@ def fill_region(
     max_side: int = 1024,
     margin: float = 0.5,
     min_margin: int = 32,
-) -> np.ndarray:
-    """Inpaint only around the mask: crop, downsize, ``fill``, upsample, paste inside the mask.
+) -> tuple[int, int, np.ndarray] | None:
+    """Inpaint around the mask only: crop, downsize, ``fill``, upsample, blend in the mask.
+
+    Returns ``(x, y, patch)``: the changed region (the mask's bounding box plus context,
+    float32 HWC) and its top-left corner in ``image``, or None for an empty mask. Inside the
+    patch, pixels whose mask is 0 are exactly those of ``image``. Costs nothing that grows
+    with the whole image beyond one scan of the mask, so callers that paste patches (e.g.
+    ``Document.apply_patch``) pay the same for a blemish on 1 MP and on 24 MP.
 
     ``mask`` is float HW (1 = fill; soft values blend the fill in). The fill function sees
-    a crop whose long side is at most ``max_side`` and a boolean hole mask. The returned image equals
-    ``image`` wherever ``mask`` is 0.
+    a crop whose long side is at most ``max_side`` and a boolean hole mask.
     """
     if image.ndim != 3 or image.shape[2] != 3:
         raise EngineError(f"inpainting expects an HxWx3 image, got shape {image.shape}")
@@ -77,23 +83,23 @@ def fill_region(
         raise EngineError(
             f"mask is {mask.shape[1]}x{mask.shape[0]}, image is {image.shape[1]}x{image.shape[0]}"
         )
-    out = image.copy()
+    ctx.cancel.check()
     bbox = mask_bbox(mask > 0)
     if bbox is None:
         ctx.report(1.0, "nothing to fill")
-        return out
+        return None
     h, w = image.shape[:2]
     x0, y0, x1, y1 = context_box(bbox, w, h, margin, min_margin)
-    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+    crop = np.array(image[y0:y1, x0:x1], dtype=np.float32)  # a copy: becomes the patch
     soft = mask[y0:y1, x0:x1].astype(np.float32)
     ch, cw = crop.shape[:2]
     factor = min(1.0, max_side / max(ch, cw))
     tw, th = max(1, int(round(cw * factor))), max(1, int(round(ch * factor)))
     resized = (tw, th) != (cw, ch)
-    small = _resize(crop, tw, th, shrink=factor < 1.0) if resized else crop
+    small = _resize(crop, tw, th, shrink=True) if resized else crop
     if resized:
         # any trace of mask inside a downsized pixel makes it a hole: nothing masked leaks
-        hole = _resize((soft > 0).astype(np.float32), tw, th, shrink=factor < 1.0) > 1e-3
+        hole = _resize((soft > 0).astype(np.float32), tw, th, shrink=True) > 1e-3
     else:
         hole = soft > 0
     ctx.report(0.05, f"filling {tw}x{th}" + (f" (from {cw}x{ch})" if resized else ""))
@@ -104,12 +110,56 @@ def fill_region(
     if resized:
         filled = _resize(np.ascontiguousarray(filled, dtype=np.float32), cw, ch, shrink=False)
     filled = np.clip(filled, 0.0, 1.0)
-    region = out[y0:y1, x0:x1]
     inside = soft > 0
     m = soft[inside][:, None]
-    region[inside] = region[inside] * (1.0 - m) + filled[inside] * m
+    crop[inside] = crop[inside] * (1.0 - m) + filled[inside] * m
     ctx.report(1.0, "done")
+    return x0, y0, crop
+
+
+def fill_region(
+    image: np.ndarray,
+    mask: np.ndarray,
+    fill: FillFn,
+    ctx: RunContext,
+    max_side: int = 1024,
+    margin: float = 0.5,
+    min_margin: int = 32,
+) -> np.ndarray:
+    """:func:`fill_patch` pasted into a copy of the whole image (pixels outside the mask
+    never change)."""
+    out = image.copy()
+    result = fill_patch(image, mask, fill, ctx, max_side, margin, min_margin)
+    if result is not None:
+        x, y, patch = result
+        out[y : y + patch.shape[0], x : x + patch.shape[1]] = patch
     return out
+
+
+class RegionInpaintEngine(InpaintEngine):
+    """An inpaint engine built from a fill function run on the mask's neighbourhood.
+
+    Subclasses implement :meth:`make_fill` (and may override :meth:`max_side`). Besides
+    the task method :meth:`inpaint` (whole image in, whole image out) it offers
+    :meth:`inpaint_patch`, which returns only the changed region.
+    """
+
+    def make_fill(self, params: dict) -> FillFn:
+        raise NotImplementedError
+
+    def max_side(self, params: dict) -> int:
+        return int(params.get("max_size", 1024))
+
+    def inpaint_patch(
+        self, image: np.ndarray, mask: np.ndarray, ctx: RunContext, **params
+    ) -> tuple[int, int, np.ndarray] | None:
+        """``(x, y, patch)`` of the filled region, or None when the mask is empty."""
+        params = self.resolve_params(params)
+        return fill_patch(image, mask, self.make_fill(params), ctx, self.max_side(params))
+
+    def inpaint(self, image: np.ndarray, mask: np.ndarray, ctx: RunContext, **params):
+        params = self.resolve_params(params)
+        return fill_region(image, mask, self.make_fill(params), ctx, self.max_side(params))
 
 
 # --- classic OpenCV fills ------------------------------------------------------------------
@@ -135,7 +185,7 @@ _RADIUS = Param("radius", "Radius", "int", 5, minimum=1, maximum=50,
                 help="neighbourhood considered around each filled pixel")
 
 
-class TeleaEngine(InpaintEngine):
+class TeleaEngine(RegionInpaintEngine):
     """OpenCV Telea fast marching: quick, smooth, good for small blemishes."""
 
     id = "telea"
@@ -145,11 +195,10 @@ class TeleaEngine(InpaintEngine):
     params = (_RADIUS,)
     _flag_name = "INPAINT_TELEA"
 
-    def inpaint(self, image: np.ndarray, mask: np.ndarray, ctx: RunContext, **params):
+    def make_fill(self, params: dict) -> FillFn:
         import cv2
 
-        fill = _cv_fill(getattr(cv2, self._flag_name), int(params.get("radius", 5)))
-        return fill_region(image, mask, fill, ctx, max_side=1024)
+        return _cv_fill(getattr(cv2, self._flag_name), int(params["radius"]))
 
 
 class NavierStokesEngine(TeleaEngine):
@@ -161,7 +210,7 @@ class NavierStokesEngine(TeleaEngine):
     _flag_name = "INPAINT_NS"
 
 
-class FSREngine(InpaintEngine):
+class FSREngine(RegionInpaintEngine):
     """Frequency-selective reconstruction (opencv-contrib xphoto): textured, offline."""
 
     id = "fsr"
@@ -187,7 +236,7 @@ class FSREngine(InpaintEngine):
             return "needs opencv-contrib-python(-headless) (cv2.xphoto missing)"
         return None
 
-    def inpaint(self, image: np.ndarray, mask: np.ndarray, ctx: RunContext, **params):
+    def make_fill(self, params: dict) -> FillFn:
         import cv2
 
         flag = (cv2.xphoto.INPAINT_FSR_BEST if params.get("quality") == "best"
@@ -202,7 +251,7 @@ class FSREngine(InpaintEngine):
             cv2.xphoto.inpaint(src, known, dst, flag)
             return dst.astype(np.float32) / 255.0
 
-        return fill_region(image, mask, fill, ctx, max_side=int(params.get("max_size", 512)))
+        return fill
 
 
 # --- LaMa -------------------------------------------------------------------------------------
@@ -257,7 +306,7 @@ def run_lama(descriptor, img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> 
     return y[0].float().clamp(0, 1).cpu().numpy().transpose(1, 2, 0)[:h, :w]
 
 
-class LamaEngine(InpaintEngine):
+class LamaEngine(RegionInpaintEngine):
     """big-lama through spandrel: large-mask inpainting from the model store."""
 
     id = "lama"
@@ -284,9 +333,8 @@ class LamaEngine(InpaintEngine):
             return f"not installed: run `retouch models install {self.model_id}`"
         return None
 
-    def inpaint(self, image: np.ndarray, mask: np.ndarray, ctx: RunContext, **params):
+    def make_fill(self, params: dict) -> FillFn:
         path = self._store().path(self.model_id)
-        ctx.report(0.0, "loading big-lama")
         try:
             descriptor = load_lama(path)
         except EngineError as exc:
@@ -295,7 +343,7 @@ class LamaEngine(InpaintEngine):
         def fill(img: np.ndarray, hole: np.ndarray, sub: RunContext) -> np.ndarray:
             return run_lama(descriptor, img, hole, sub)
 
-        return fill_region(image, mask, fill, ctx, max_side=int(params.get("max_size", 512)))
+        return fill
 
 
 register(TeleaEngine())

@@ -186,3 +186,18 @@ def test_lama_from_a_torchscript_file_in_the_store_fills_only_the_hole(tmp_path,
     assert out.shape == image.shape
     np.testing.assert_array_equal(out[mask == 0], image[mask == 0])
     assert np.isfinite(out).all() and not np.array_equal(out[mask > 0], image[mask > 0])
+
+
+def test_inpaint_patch_returns_just_the_changed_region_of_the_full_result():
+    image, mask = _scene(), _hole()
+    engine = get("navier-stokes", "inpaint")
+    full = engine.inpaint(image, mask, RunContext(), radius=4)
+    x, y, patch = engine.inpaint_patch(image, mask, RunContext(), radius=4)
+    assert patch.shape[0] < image.shape[0] or patch.shape[1] < image.shape[1]
+    np.testing.assert_array_equal(full[y : y + patch.shape[0], x : x + patch.shape[1]], patch)
+    outside = full.copy()
+    outside[y : y + patch.shape[0], x : x + patch.shape[1]] = image[
+        y : y + patch.shape[0], x : x + patch.shape[1]
+    ]
+    np.testing.assert_array_equal(outside, image)
+    assert engine.inpaint_patch(image, np.zeros_like(mask), RunContext()) is None
