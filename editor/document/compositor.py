@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from editor.document.blend import blend
+from editor.document.blend import blend_premultiplied, unpremultiply
 from editor.document.events import Event, Rect
 from editor.document.layer import Layer
 
@@ -21,13 +21,15 @@ COMPOSITE_TILE = 256
 _IDENTITY_ON_EMPTY_EXCLUDED = ("svg:src-atop", "svg:dst-out")
 
 
-def composite_float(layers: Sequence[Layer], rect: Rect) -> tuple[np.ndarray, np.ndarray]:
+def composite_premultiplied(
+    layers: Sequence[Layer], rect: Rect
+) -> tuple[np.ndarray, np.ndarray]:
     """Composite the visible ``layers`` (bottom → top) over transparency within ``rect``.
 
-    Returns straight colour ``(h, w, 3)`` and alpha ``(h, w, 1)``, float32 in [0, 1].
+    Returns *premultiplied* colour ``(h, w, 3)`` and alpha ``(h, w, 1)``, float32.
     """
-    color = np.zeros((rect.h, rect.w, 3), np.float32)
-    alpha = np.zeros((rect.h, rect.w, 1), np.float32)
+    pc = np.zeros((rect.h, rect.w, 3), np.float32)
+    ab = np.zeros((rect.h, rect.w, 1), np.float32)
     empty = True
     for layer in layers:
         if not layer.visible or layer.opacity <= 0.0:
@@ -38,26 +40,31 @@ def composite_float(layers: Sequence[Layer], rect: Rect) -> tuple[np.ndarray, np
         ox, oy = layer.offset
         ys, xs = inter.translated(-ox, -oy).slices()
         src = layer.pixels[ys, xs]
+        if not src[..., 3].any():
+            continue  # fully transparent here: every mode leaves the backdrop as is
         scale = np.float32(1.0 / np.iinfo(src.dtype).max)
-        cs = src[..., :3].astype(np.float32) * scale
-        as_ = src[..., 3:4].astype(np.float32) * (scale * np.float32(layer.opacity))
+        cs = src[..., :3].astype(np.float32)
+        cs *= scale
+        as_ = src[..., 3:4].astype(np.float32)
+        as_ *= scale * np.float32(layer.opacity)
         if layer.mask is not None:
             as_ *= layer.mask[ys, xs, None].astype(np.float32) * np.float32(1.0 / 255.0)
-        full = inter == rect
-        dys, dxs = inter.translated(-rect.x, -rect.y).slices()
         mode = layer.blend_mode
-        if empty and full and mode not in _IDENTITY_ON_EMPTY_EXCLUDED:
-            # Backdrop is transparent: every separable/non-separable mode reduces to Cs.
-            color, alpha = cs, as_
+        if empty and inter == rect and mode not in _IDENTITY_ON_EMPTY_EXCLUDED:
+            # Transparent backdrop: every blend mode reduces to the source itself.
+            cs *= as_
+            pc, ab = cs, as_
         else:
-            if full:
-                color, alpha = blend(color, alpha, cs, as_, mode)
-            else:
-                c, a = blend(color[dys, dxs], alpha[dys, dxs], cs, as_, mode)
-                color[dys, dxs] = c
-                alpha[dys, dxs] = a
+            dys, dxs = inter.translated(-rect.x, -rect.y).slices()
+            blend_premultiplied(pc[dys, dxs], ab[dys, dxs], cs, as_, mode)
         empty = False
-    return color, alpha
+    return pc, ab
+
+
+def composite_float(layers: Sequence[Layer], rect: Rect) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`composite_premultiplied` but returns straight colour."""
+    pc, ab = composite_premultiplied(layers, rect)
+    return unpremultiply(pc, ab), ab
 
 
 def quantize(color: np.ndarray, alpha: np.ndarray, dtype: np.dtype) -> np.ndarray:
