@@ -22,8 +22,18 @@ import numpy as np
 from editor.document import BrushSettings, Document, Rect
 
 WIDTH, HEIGHT, LAYERS = 3840, 2160, 10
-MODES = ["svg:src-over", "svg:multiply", "svg:screen", "svg:overlay", "svg:soft-light",
-         "svg:color", "svg:src-over", "svg:darken", "svg:hue", "svg:src-over"]
+MODES = [
+    "svg:src-over",
+    "svg:multiply",
+    "svg:screen",
+    "svg:overlay",
+    "svg:soft-light",
+    "svg:color",
+    "svg:src-over",
+    "svg:darken",
+    "svg:hue",
+    "svg:src-over",
+]
 
 
 def _document(depth: int = 8, layers: int = LAYERS) -> Document:
@@ -36,8 +46,7 @@ def _document(depth: int = 8, layers: int = LAYERS) -> Document:
         block = rng.integers(0, maxv + 1, size=(512, 512, 4), dtype=np.int64).astype(dtype)
         block[..., 3] = np.clip(block[..., 3], maxv // 4, maxv)
         px = np.tile(block, (-(-HEIGHT // 512), -(-WIDTH // 512), 1))[:HEIGHT, :WIDTH]
-        doc.add_layer(f"L{i}", px, blend_mode=MODES[i % len(MODES)],
-                      opacity=0.6 if i % 3 else 1.0)
+        doc.add_layer(f"L{i}", px, blend_mode=MODES[i % len(MODES)], opacity=0.6 if i % 3 else 1.0)
     doc.undo.clear()
     doc.composite()
     return doc
@@ -72,14 +81,16 @@ def rows() -> list[dict]:
     t_dirty = _median(dirty, 30)
     t_full = _median(full, 3)
     label = f"{WIDTH}x{HEIGHT}, {LAYERS} layers, 8-bit, CPU"
-    out.append({
-        "name": "composite: 64x64 brush rect, dirty tiles",
-        "median_s": t_dirty,
-        "baseline": "full recomposite",
-        "baseline_median_s": t_full,
-        "ratio": t_full / t_dirty,
-        "notes": f"{label}; {tiles_per_update} tile(s) of 256² recomposited per update",
-    })
+    out.append(
+        {
+            "name": "composite: 64x64 brush rect, dirty tiles",
+            "median_s": t_dirty,
+            "baseline": "full recomposite",
+            "baseline_median_s": t_full,
+            "ratio": t_full / t_dirty,
+            "notes": f"{label}; {tiles_per_update} tile(s) of 256² recomposited per update",
+        }
+    )
 
     settings = BrushSettings(size=40, hardness=0.7, color=(0.9, 0.2, 0.1), opacity=0.8)
     pos = [1000.0]
@@ -104,15 +115,16 @@ def rows() -> list[dict]:
 
     t_dab = _median(dab_dirty, 20)
     t_dab_full = _median(dab_full, 3)
-    out.append({
-        "name": "brush dab (40 px) + composite update",
-        "median_s": t_dab,
-        "baseline": "brush dab + full recomposite",
-        "baseline_median_s": t_dab_full,
-        "ratio": t_dab_full / t_dab,
-        "notes": f"{label}; includes begin/abort stroke and painting",
-    })
-    del doc, comp
+    out.append(
+        {
+            "name": "brush dab (40 px) + composite update",
+            "median_s": t_dab,
+            "baseline": "brush dab + full recomposite",
+            "baseline_median_s": t_dab_full,
+            "ratio": t_dab_full / t_dab,
+            "notes": f"{label}; includes begin/abort stroke and painting",
+        }
+    )
 
     doc16 = _document(depth=16, layers=4)
     comp16 = doc16.compositor
@@ -127,14 +139,16 @@ def rows() -> list[dict]:
 
     t16 = _median(dirty16, 30)
     t16_full = _median(full16, 3)
-    out.append({
-        "name": "composite 16-bit: 64x64 brush rect, dirty tiles",
-        "median_s": t16,
-        "baseline": "full recomposite (16-bit)",
-        "baseline_median_s": t16_full,
-        "ratio": t16_full / t16,
-        "notes": f"{WIDTH}x{HEIGHT}, 4 layers, 16-bit, CPU; output stays uint16",
-    })
+    out.append(
+        {
+            "name": "composite 16-bit: 64x64 brush rect, dirty tiles",
+            "median_s": t16,
+            "baseline": "full recomposite (16-bit)",
+            "baseline_median_s": t16_full,
+            "ratio": t16_full / t16,
+            "notes": f"{WIDTH}x{HEIGHT}, 4 layers, 16-bit, CPU; output stays uint16",
+        }
+    )
     return out
 
 

@@ -209,7 +209,7 @@ def normalize_blend_mode(mode: str) -> str:
     Raises ValueError naming the mode and the accepted ones if it is unknown.
     """
     if not isinstance(mode, str):
-        raise ValueError(f"blend mode must be a string, got {type(mode).__name__}")
+        raise ValueError(f"blend mode must be a string, got {type(mode).__name__}")  # noqa: TRY004
     m = mode.strip().lower()
     if m in ("normal", "src-over"):
         m = "svg:src-over"

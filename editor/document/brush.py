@@ -52,7 +52,9 @@ class BrushSettings:
         try:
             c = tuple(float(v) for v in self.color)
         except (TypeError, ValueError):
-            raise ValueError(f"brush colour must be 3 numbers in 0..1, got {self.color!r}") from None
+            raise ValueError(
+                f"brush colour must be 3 numbers in 0..1, got {self.color!r}"
+            ) from None
         if len(c) != 3 or not all(0.0 <= v <= 1.0 for v in c):
             raise ValueError(f"brush colour must be 3 numbers in 0..1, got {self.color!r}")
         object.__setattr__(self, "color", c)
@@ -64,9 +66,10 @@ def dab_footprint(
     """Coverage (float32 in [0, 1]) of a round dab centred at (x, y), clipped to
     ``bounds`` = (height, width). None if it lies outside."""
     r = size / 2.0
-    rect = Rect(int(math.floor(x - r - 1)), int(math.floor(y - r - 1)), 0, 0)
-    rect = Rect(rect.x, rect.y, int(math.ceil(x + r + 1)) - rect.x + 1,
-                int(math.ceil(y + r + 1)) - rect.y + 1)
+    rect = Rect(math.floor(x - r - 1), math.floor(y - r - 1), 0, 0)
+    rect = Rect(
+        rect.x, rect.y, math.ceil(x + r + 1) - rect.x + 1, math.ceil(y + r + 1) - rect.y + 1
+    )
     rect = rect.intersect(Rect(0, 0, bounds[1], bounds[0]))
     if rect.empty:
         return None

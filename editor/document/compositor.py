@@ -21,9 +21,7 @@ COMPOSITE_TILE = 256
 _IDENTITY_ON_EMPTY_EXCLUDED = ("svg:src-atop", "svg:dst-out")
 
 
-def composite_premultiplied(
-    layers: Sequence[Layer], rect: Rect
-) -> tuple[np.ndarray, np.ndarray]:
+def composite_premultiplied(layers: Sequence[Layer], rect: Rect) -> tuple[np.ndarray, np.ndarray]:
     """Composite the visible ``layers`` (bottom → top) over transparency within ``rect``.
 
     Returns *premultiplied* colour ``(h, w, 3)`` and alpha ``(h, w, 1)``, float32.
@@ -135,14 +133,12 @@ class Compositor:
         kind = event.kind
         if kind in ("size-changed", "depth-changed"):
             self.reset()
-        elif kind == "pixels-changed":
-            if event.target in ("pixels", "mask", None):
-                self.invalidate(event.rect)
-        elif kind in ("layer-added", "layer-removed", "layer-moved"):
+        elif (
+            (kind == "pixels-changed" and event.target in ("pixels", "mask", None))
+            or kind in ("layer-added", "layer-removed", "layer-moved")
+            or (kind == "layer-changed" and event.prop not in ("name", "locked"))
+        ):
             self.invalidate(event.rect)
-        elif kind == "layer-changed":
-            if event.prop not in ("name", "locked"):
-                self.invalidate(event.rect)
 
     def composite(self, rect: Rect | None = None) -> np.ndarray:
         """The composite of ``rect`` (None = whole document), recompositing dirty tiles."""

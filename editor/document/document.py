@@ -18,9 +18,15 @@ from editor.document.undo import TileDiff
 MAX_SIDE = 1 << 15
 
 ANCHORS: dict[str, tuple[float, float]] = {
-    "top-left": (0.0, 0.0), "top": (0.5, 0.0), "top-right": (1.0, 0.0),
-    "left": (0.0, 0.5), "center": (0.5, 0.5), "right": (1.0, 0.5),
-    "bottom-left": (0.0, 1.0), "bottom": (0.5, 1.0), "bottom-right": (1.0, 1.0),
+    "top-left": (0.0, 0.0),
+    "top": (0.5, 0.0),
+    "top-right": (1.0, 0.0),
+    "left": (0.0, 0.5),
+    "center": (0.5, 0.5),
+    "right": (1.0, 0.5),
+    "bottom-left": (0.0, 1.0),
+    "bottom": (0.5, 1.0),
+    "bottom-right": (1.0, 1.0),
 }
 
 
@@ -162,7 +168,7 @@ class Document:
 
     def _adopt(self, layer: Layer) -> None:
         if not isinstance(layer, Layer):
-            raise ValueError(f"expected a Layer, got {type(layer).__name__}")
+            raise ValueError(f"expected a Layer, got {type(layer).__name__}")  # noqa: TRY004
         if layer.dtype != self.dtype:
             raise ValueError(
                 f"layer {layer.name!r} is {layer.dtype}, the document is {self._depth}-bit"
@@ -251,7 +257,9 @@ class Document:
 
     def set_ai_mask(self, mask: np.ndarray, text: str = "Set AI mask") -> None:
         """Replace the AI mask (uint8/bool/float ``(H, W)``) as one undo step."""
-        self._change_mask("ai_mask", coerce_mask(mask, (self._height, self._width), "AI mask"), text)
+        self._change_mask(
+            "ai_mask", coerce_mask(mask, (self._height, self._width), "AI mask"), text
+        )
 
     def clear_ai_mask(self) -> None:
         self._change_mask("ai_mask", np.zeros_like(self._ai_mask), "Clear AI mask")
@@ -275,7 +283,7 @@ class Document:
         Returns the changed document rect, or None if nothing changed (no step pushed).
         """
         self._no_stroke()
-        index, layer = self._layer(layer_index)
+        _index, layer = self._layer(layer_index)
         if layer.locked:
             raise LayerLockedError(f"layer {layer.name!r} is locked")
         src = np.asarray(pixels)
@@ -449,8 +457,9 @@ class Document:
 
     def _layer_in_doc_frame(self, layer: Layer) -> np.ndarray:
         """Layer pixels (opacity and mask baked into alpha) re-cut to the document frame."""
-        flat = Layer(layer.pixels, layer.name, opacity=layer.opacity, offset=layer.offset,
-                     mask=layer.mask)
+        flat = Layer(
+            layer.pixels, layer.name, opacity=layer.opacity, offset=layer.offset, mask=layer.mask
+        )
         return composite_layers([flat], self.rect, self.dtype)
 
     def merge_down(self, index: int | None = None) -> Layer:
@@ -463,11 +472,18 @@ class Document:
         if lower.locked:
             raise LayerLockedError(f"layer {lower.name!r} is locked")
         r = lower.bounds.union(upper.bounds) if upper.visible else lower.bounds
-        base = Layer(lower.pixels, lower.name, opacity=lower.opacity, offset=lower.offset,
-                     mask=lower.mask, visible=True)
+        base = Layer(
+            lower.pixels,
+            lower.name,
+            opacity=lower.opacity,
+            offset=lower.offset,
+            mask=lower.mask,
+            visible=True,
+        )
         px = quantize(*composite_float([base, upper], r), self.dtype)
-        merged = Layer(px, lower.name, blend_mode=lower.blend_mode, visible=lower.visible,
-                       offset=(r.x, r.y))
+        merged = Layer(
+            px, lower.name, blend_mode=lower.blend_mode, visible=lower.visible, offset=(r.x, r.y)
+        )
         after = self._layers[: i - 1] + [merged] + self._layers[i + 1 :]
         self._push_layers("Merge down", after, i - 1)
         return merged
@@ -504,8 +520,15 @@ class Document:
         self._push_layers("Layer from selection", after, i + 1)
         return new
 
-    def add_layer_with_pixels(self, pixels: np.ndarray, name: str, text: str | None = None,
-                              x: int = 0, y: int = 0, mask: np.ndarray | None = None) -> Layer:
+    def add_layer_with_pixels(
+        self,
+        pixels: np.ndarray,
+        name: str,
+        text: str | None = None,
+        x: int = 0,
+        y: int = 0,
+        mask: np.ndarray | None = None,
+    ) -> Layer:
         """AI results as a new layer above the active one: ``pixels`` placed at (x, y),
         optionally restricted by ``mask`` (``(h, w)``, multiplies alpha). One undo step."""
         px = coerce_pixels(pixels, self.dtype)
@@ -561,8 +584,12 @@ class Document:
                 out[src.translated(-x, -y).slices()] = a[src.slices()]
             return out
 
-        return {"size": (w, h), "layers": layers, "ai_mask": cut(self._ai_mask),
-                "selection": cut(self._selection)}
+        return {
+            "size": (w, h),
+            "layers": layers,
+            "ai_mask": cut(self._ai_mask),
+            "selection": cut(self._selection),
+        }
 
     def crop(self, x: int, y: int, w: int, h: int) -> None:
         """Crop the canvas to (x, y, w, h) (clipped to the document). One undo step."""
@@ -575,7 +602,9 @@ class Document:
         before, after = self._geometry_state(), self._reframe(*r)
         self.undo.push(GeometryCommand(self, "Crop", before, after))
 
-    def resize_canvas(self, width: int, height: int, anchor: str | tuple[float, float] = "center") -> None:
+    def resize_canvas(
+        self, width: int, height: int, anchor: str | tuple[float, float] = "center"
+    ) -> None:
         """Change the canvas size; ``anchor`` says where the old image sits (a name from
         :data:`ANCHORS` or fractions (ax, ay) in 0..1). One undo step."""
         self._no_stroke()
@@ -586,8 +615,8 @@ class Document:
             ax, ay = ANCHORS[anchor]
         else:
             ax, ay = (float(v) for v in anchor)
-        dx = int(round((w - self._width) * ax))
-        dy = int(round((h - self._height) * ay))
+        dx = round((w - self._width) * ax)
+        dy = round((h - self._height) * ay)
         if (w, h) == self.size:
             return
         before, after = self._geometry_state(), self._reframe(-dx, -dy, w, h)
@@ -613,9 +642,12 @@ class Document:
             px = resize_rgba(layer.pixels, lw, lh, resample)
             mask = None if layer.mask is None else resize_mask(layer.mask, lw, lh, resample)
             layers.append((px, mask, (round(layer.offset[0] * sx), round(layer.offset[1] * sy))))
-        after = {"size": (w, h), "layers": layers,
-                 "ai_mask": resize_mask(self._ai_mask, w, h, resample),
-                 "selection": resize_mask(self._selection, w, h, resample)}
+        after = {
+            "size": (w, h),
+            "layers": layers,
+            "ai_mask": resize_mask(self._ai_mask, w, h, resample),
+            "selection": resize_mask(self._selection, w, h, resample),
+        }
         self.undo.push(GeometryCommand(self, "Resize image", self._geometry_state(), after))
 
     # --- brush strokes -------------------------------------------------------------------
@@ -709,4 +741,6 @@ class Document:
         self._target_changed(target, layer, rect)
 
     def __repr__(self) -> str:
-        return f"Document({self._width}x{self._height}, {self._depth}-bit, {len(self._layers)} layers)"
+        return (
+            f"Document({self._width}x{self._height}, {self._depth}-bit, {len(self._layers)} layers)"
+        )

@@ -135,7 +135,7 @@ class EventHub:
         for cb in list(self._callbacks):
             try:
                 cb(event)
-            except Exception as exc:  # keep notifying the others, re-raise below
+            except Exception as exc:  # noqa: BLE001 - keep notifying the others, re-raise below
                 errors.append(exc)
         if errors:
             raise errors[0]

@@ -121,7 +121,7 @@ class Layer:
                 v = float(value)
             except (TypeError, ValueError):
                 raise ValueError(f"layer opacity must be a number, got {value!r}") from None
-            if not 0.0 <= v <= 1.0 or v != v:
+            if not 0.0 <= v <= 1.0:  # also rejects NaN
                 raise ValueError(f"layer opacity must be within 0..1, got {value!r}")
             return v
         if prop in ("visible", "locked"):

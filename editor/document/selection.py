@@ -54,8 +54,8 @@ def polygon_mask(shape: tuple[int, int], points: Sequence[tuple[float, float]]) 
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(pts) < 3:
         return m
-    x0, y0 = pts.min(axis=0)
-    x1, y1 = pts.max(axis=0)
+    y0 = pts[:, 1].min()
+    y1 = pts[:, 1].max()
     ya = max(0, int(np.floor(y0)))
     yb = min(shape[0], int(np.ceil(y1)) + 1)
     ax, ay = pts[:, 0], pts[:, 1]
@@ -98,7 +98,7 @@ def feather_mask(mask: np.ndarray, radius: float) -> np.ndarray:
         return mask.copy()
     sigma = radius / 2.0
     # Box width for three passes approximating a gaussian of this sigma.
-    box = max(0, int(round((np.sqrt(12.0 * sigma * sigma / 3.0 + 1.0) - 1.0) / 2.0)))
+    box = max(0, round(float(np.sqrt(12.0 * sigma * sigma / 3.0 + 1.0) - 1.0) / 2.0))
     if box == 0:
         return mask.copy()
     ys, xs = np.nonzero(mask)
@@ -172,8 +172,9 @@ class Selection:
             return None
         rows = np.flatnonzero(self._array.any(axis=1))
         cols = np.flatnonzero(self._array.any(axis=0))
-        return Rect(int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1),
-                    int(rows[-1] - rows[0] + 1))
+        return Rect(
+            int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
+        )
 
     def _shape(self) -> tuple[int, int]:
         return self._array.shape  # type: ignore[return-value]
@@ -206,7 +207,9 @@ class Selection:
             raise ValueError(f"feather radius must be >= 0, got {radius}")
         self._doc._change_mask("selection", feather_mask(self._array, radius), "Feather selection")
 
-    def set_mask(self, mask: np.ndarray, mode: str = "replace", text: str = "Mask to selection") -> None:
+    def set_mask(
+        self, mask: np.ndarray, mode: str = "replace", text: str = "Mask to selection"
+    ) -> None:
         """Painted mask (uint8, bool or float [0, 1], ``(H, W)``) → selection."""
         from editor.document.layer import coerce_mask
 

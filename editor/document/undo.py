@@ -276,8 +276,10 @@ class UndoStack:
 
     def _trim(self) -> None:
         memory = self.memory
-        while len(self._commands) > 1 and self._index > 1 and (
-            len(self._commands) > self._limit or memory > self._max_bytes
+        while (
+            len(self._commands) > 1
+            and self._index > 1
+            and (len(self._commands) > self._limit or memory > self._max_bytes)
         ):
             memory -= self._commands[0].nbytes
             del self._commands[0]

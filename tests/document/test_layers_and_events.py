@@ -63,7 +63,7 @@ def test_layer_list_events():
 
 def test_add_duplicate_rename_move_delete():
     doc = make_doc()
-    names = lambda: [x.name for x in doc.layers]  # noqa: E731
+    names = lambda: [x.name for x in doc.layers]
     doc.active_index = 0
     doc.add_layer("new")
     assert names() == ["L0", "new", "L1", "L2"] and doc.active_index == 1

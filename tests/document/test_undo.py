@@ -42,7 +42,8 @@ OPS = {
     "merge_down": lambda d: d.merge_down(2),
     "flatten": lambda d: d.flatten(),
     "layer_from_selection": lambda d: (
-        d.selection.select_ellipse(10, 10, 40, 30), d.layer_from_selection(1)
+        d.selection.select_ellipse(10, 10, 40, 30),
+        d.layer_from_selection(1),
     ),
     "crop": lambda d: d.crop(5, 6, 50, 40),
     "resize_canvas": lambda d: d.resize_canvas(120, 50, "bottom-right"),
@@ -61,8 +62,11 @@ OPS = {
         d.selection.select_rect(3, 4, 30, 20),
         d.selection.select_lasso([(40, 5), (90, 20), (50, 70)], mode="add"),
     ),
-    "invert_feather": lambda d: (d.selection.select_rect(3, 4, 30, 20),
-                                 d.selection.invert(), d.selection.feather(6)),
+    "invert_feather": lambda d: (
+        d.selection.select_rect(3, 4, 30, 20),
+        d.selection.invert(),
+        d.selection.feather(6),
+    ),
     "set_ai_mask": lambda d: d.set_ai_mask(np.eye(80, 96)),
 }
 
