@@ -70,7 +70,9 @@ EXCLUDE_RESOURCE_GLOBS = (
 #: Dropped from every flavour: headers, build files, type stubs, tests, Qt leftovers.
 DROP_GLOBS = (
     "torch/include/*", "torch/share/*", "torch/test/*", "torch/testing/_internal/data/*",
-    "torch/bin/*", "torch/_inductor/codegen/*.h", "torchvision/include/*",
+    "torch/bin/*", "torch/lib/libtorchbind_test.so", "torch/lib/libjitbackend_test.so",
+    "torch/lib/libbackend_with_compiler.so", "torch/lib/libaoti_custom_ops.so",
+    "torch/_inductor/codegen/*.h", "torchvision/include/*",
     "*.h", "*.hpp", "*.cuh", "*.cpp", "*.c", "*.pyi", "*.cmake", "*.a", "*.lib",
     "*/__pycache__/*", "*.pyc.*",
     "PySide6/Qt/translations/*", "PySide6/Qt/qml/*", "PySide6/Qt/resources/qtwebengine*",
@@ -82,6 +84,9 @@ DROP_GLOBS = (
     "PySide6/Qt/lib/cmake/*", "PySide6/Qt/metatypes/*", "PySide6/Qt/modules/*",
     "cv2/data/*",  # Haar cascades: face detection is not done with OpenCV here
 )
+
+#: Kept even though a DROP_GLOBS pattern matches: ``import torch`` checks this helper exists.
+KEEP_ALWAYS = ("torch/bin/torch_shm_manager",)
 
 #: Dropped from the CPU flavour only: CUDA runtime libraries and GPU-only extensions.
 CUDA_LIB_RE = re.compile(
@@ -136,6 +141,8 @@ def keep_entry(dest: str, flavour: str) -> bool:
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown bundle flavour {flavour!r}; expected one of {FLAVOURS}")
     dest = dest.replace("\\", "/")
+    if dest in KEEP_ALWAYS:
+        return True
     if any(fnmatch.fnmatch(dest, glob) for glob in DROP_GLOBS):
         return False
     if flavour == "cpu":

@@ -7,7 +7,8 @@
 2. `retouch self-test` from a fresh folder with an empty HOME, PATH=/usr/bin:/bin and no
    other environment (and no network where `unshare` allows it); the bundle must be left
    unchanged (user files go to the platform's user dirs, never into the bundle);
-3. the editor window opens under Xvfb (Linux); a screenshot of the screen is saved;
+3. the editor window opens under Xvfb (Linux) with a test image; a screenshot of the
+   window is saved;
 4. size and start-up times, printed and written to dist/retouch-check.json.
 
 Standard library only. Exits non-zero when a check fails.
@@ -22,8 +23,10 @@ import re
 import shutil
 import subprocess
 import sys
+import struct
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,6 +120,27 @@ def check_self_test(exe: Path, app: Path, timeout: float) -> dict:
             "self_test_output": output[-2000:], "files_in_home": user_files[:20]}
 
 
+def write_test_png(path: Path, width: int = 640, height: int = 420) -> None:
+    """A colourful gradient with a disc, written with zlib only, to open in the editor."""
+    rows = []
+    for y in range(height):
+        row = bytearray([0])  # filter type: none
+        for x in range(width):
+            inside = (x - width * 0.62) ** 2 + (y - height * 0.45) ** 2 < (height * 0.22) ** 2
+            if inside:
+                row += bytes((250, 215, 90))
+            else:
+                row += bytes((40 + 150 * x // width, 90 + 100 * y // height, 200 - 120 * x // width))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
+
+
 def _find_window(display: str) -> tuple[str, str, int, int] | None:
     out = subprocess.run(["xwininfo", "-root", "-tree", "-display", display],
                          capture_output=True, text=True).stdout
@@ -143,7 +167,7 @@ def check_window(exe: Path, screenshot: Path, timeout: float) -> dict:
     display_no = next(n for n in range(99, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
                       and not Path(f"/tmp/.X{n}-lock").exists())
     display = f":{display_no}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     app_proc = None
     try:
@@ -155,9 +179,11 @@ def check_window(exe: Path, screenshot: Path, timeout: float) -> dict:
         with tempfile.TemporaryDirectory(prefix="retouch-window-") as tmp:
             env = clean_env(Path(tmp), DISPLAY=display, QT_QPA_PLATFORM="xcb")
             log = Path(tmp) / "app.log"
+            image = Path(tmp) / "check.png"
+            write_test_png(image)  # opened from the command line, as a file manager would
             with log.open("w") as log_file:
                 start = time.monotonic()
-                app_proc = subprocess.Popen([str(exe)], cwd=tmp, env=env,
+                app_proc = subprocess.Popen([str(exe), str(image)], cwd=tmp, env=env,
                                             stdout=log_file, stderr=subprocess.STDOUT)
                 found = None
                 while found is None:
@@ -173,7 +199,7 @@ def check_window(exe: Path, screenshot: Path, timeout: float) -> dict:
                 window_s = time.monotonic() - start
                 time.sleep(3)  # let it finish painting before the screenshot
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
-                subprocess.run(["import", "-display", display, "-window", "root", str(screenshot)],
+                subprocess.run(["import", "-display", display, "-window", found[0], str(screenshot)],
                                check=True, capture_output=True)
                 if app_proc.poll() is not None:
                     raise CheckFailed(f"editor died after opening:\n{log.read_text()[-3000:]}")

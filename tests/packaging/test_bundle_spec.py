@@ -79,9 +79,10 @@ def test_filters_drop_headers_translations_and_cuda_only_from_the_cpu_flavour(cf
     keep = cfg.keep_entry
     for dropped in ("torch/include/ATen/ATen.h", "torch/share/cmake/Torch/TorchConfig.cmake",
                     "PySide6/Qt/translations/qtbase_de.qm", "PySide6/Qt/qml/QtQuick/qmldir",
-                    "PySide6/Qt/plugins/qmltooling/libqmldbg_debugger.so"):
+                    "PySide6/Qt/plugins/qmltooling/libqmldbg_debugger.so",
+                    "torch/bin/test_jit", "torch/lib/libtorchbind_test.so"):
         assert not keep(dropped, "cpu") and not keep(dropped, "cuda"), dropped
-    for kept in ("torch/lib/libtorch_cpu.so", "torch/lib/libc10.so",
+    for kept in ("torch/lib/libtorch_cpu.so", "torch/lib/libc10.so", "torch/bin/torch_shm_manager",
                  "PySide6/Qt/lib/libQt6Core.so.6", "PySide6/Qt/plugins/platforms/libqxcb.so",
                  "resources/models/sr-small-x2.safetensors", "qtawesome/fonts/fontawesome.ttf",
                  "cv2/cv2.abi3.so"):
