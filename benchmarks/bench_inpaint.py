@@ -15,8 +15,9 @@ import numpy as np
 
 def _scene(h: int, w: int) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return np.stack([0.5 + 0.3 * np.sin(xx / 9), 0.5 + 0.3 * np.cos(yy / 7),
-                     (xx + yy) / (h + w)], axis=2).astype(np.float32)
+    return np.stack(
+        [0.5 + 0.3 * np.sin(xx / 9), 0.5 + 0.3 * np.cos(yy / 7), (xx + yy) / (h + w)], axis=2
+    ).astype(np.float32)
 
 
 def rows() -> list[dict]:
@@ -39,10 +40,16 @@ def rows() -> list[dict]:
             times = {}
             for label, (image, mask) in cases.items():
                 times[label] = median_time(
-                    lambda i=image, m=mask: fn(i, m, RunContext(), **params), repeat=3
+                    lambda i=image, m=mask, f=fn, p=params: f(i, m, RunContext(), **p), repeat=3
                 )
             out.append(row(f"{engine_id}.{call} 64² hole, 1 MP", times["1 MP"]))
-            out.append(row(f"{engine_id}.{call} 64² hole, 24 MP", times["24 MP"],
-                           f"{engine_id}.{call} 1 MP", times["1 MP"],
-                           notes="ratio near 1 = cost independent of image size"))
+            out.append(
+                row(
+                    f"{engine_id}.{call} 64² hole, 24 MP",
+                    times["24 MP"],
+                    f"{engine_id}.{call} 1 MP",
+                    times["1 MP"],
+                    notes="ratio near 1 = cost independent of image size",
+                )
+            )
     return out

@@ -41,16 +41,24 @@ def rows() -> list[dict]:
     ctx = RunContext(device=device)
     out: list[dict] = []
     for scale in (2, 4):
-        base = median_time(lambda: pil.resize((size * scale, size * scale), Image.BICUBIC),
-                           repeat=3)
+        base = median_time(
+            lambda s=scale: pil.resize((size * s, size * s), Image.BICUBIC), repeat=3
+        )
         out.append(row(f"PIL bicubic {scale}x {size}²", base, notes=f"{mp / base:.1f} MP/s in"))
         for engine_id in ("lanczos", "sr-small"):
             engine = get(engine_id, "upscale")
             if engine.available() is not None:
                 continue
-            t = median_time(lambda e=engine: e.upscale(image, scale, ctx), repeat=3)
-            out.append(row(f"{engine_id} {scale}x {size}²", t, f"PIL bicubic {scale}x", base,
-                           notes=f"{mp / t:.2f} MP/s in, {device}"))
+            t = median_time(lambda e=engine, s=scale: e.upscale(image, s, ctx), repeat=3)
+            out.append(
+                row(
+                    f"{engine_id} {scale}x {size}²",
+                    t,
+                    f"PIL bicubic {scale}x",
+                    base,
+                    notes=f"{mp / t:.2f} MP/s in, {device}",
+                )
+            )
     if os.environ.get("RETOUCH_BENCH_BIG", "1") != "0":
         engine = get("sr-small", "upscale")
         big = _photo(3000, 4000)
@@ -60,9 +68,14 @@ def rows() -> list[dict]:
             timing.append(median_time(lambda: engine.upscale(big, 4, ctx), repeat=1, warmup=0))
 
         peak = rss_peak_bytes(job)
-        out.append(row(
-            "sr-small 4x 4000x3000 (tiled) peak memory", timing[0],
-            notes=(f"peak RSS growth {peak / 2**30:.2f} GiB incl. the 2.15 GiB float32 "
-                   f"16000x12000 result; {12 / timing[0]:.2f} MP/s in, {device}"),
-        ))
+        out.append(
+            row(
+                "sr-small 4x 4000x3000 (tiled) peak memory",
+                timing[0],
+                notes=(
+                    f"peak RSS growth {peak / 2**30:.2f} GiB incl. the 2.15 GiB float32 "
+                    f"16000x12000 result; {12 / timing[0]:.2f} MP/s in, {device}"
+                ),
+            )
+        )
     return out

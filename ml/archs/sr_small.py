@@ -81,16 +81,16 @@ class SRSmallFileError(ValueError):
 
 def load_sr_small(path: str | Path) -> SRSmall:
     """Build an :class:`SRSmall` from a safetensors file written by :func:`save_sr_small`."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
 
     path = Path(path)
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
-            state = {k: f.get_tensor(k) for k in f.keys()}
+            state = {k: f.get_tensor(k) for k in f}
     except FileNotFoundError:
         raise SRSmallFileError(f"{path}: file not found") from None
-    except Exception as exc:  # safetensors raises its own error types for corrupt files
+    except (SafetensorError, OSError, ValueError) as exc:
         raise SRSmallFileError(f"{path}: not a safetensors file ({exc})") from None
     if meta.get("arch") != ARCH_NAME:
         raise SRSmallFileError(f"{path}: not an sr-small model (arch={meta.get('arch')!r})")

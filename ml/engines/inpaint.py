@@ -42,11 +42,16 @@ def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
-def context_box(bbox: tuple[int, int, int, int], width: int, height: int,
-                margin: float = 0.5, min_margin: int = 32) -> tuple[int, int, int, int]:
+def context_box(
+    bbox: tuple[int, int, int, int],
+    width: int,
+    height: int,
+    margin: float = 0.5,
+    min_margin: int = 32,
+) -> tuple[int, int, int, int]:
     """The bbox grown by ``margin`` × its larger side (at least ``min_margin`` px), clipped."""
     x0, y0, x1, y1 = bbox
-    pad = max(min_margin, int(round(margin * max(x1 - x0, y1 - y0))))
+    pad = max(min_margin, round(margin * max(x1 - x0, y1 - y0)))
     return max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)
 
 
@@ -94,7 +99,7 @@ def fill_patch(
     soft = mask[y0:y1, x0:x1].astype(np.float32)
     ch, cw = crop.shape[:2]
     factor = min(1.0, max_side / max(ch, cw))
-    tw, th = max(1, int(round(cw * factor))), max(1, int(round(ch * factor)))
+    tw, th = max(1, round(cw * factor)), max(1, round(ch * factor))
     resized = (tw, th) != (cw, ch)
     small = _resize(crop, tw, th, shrink=True) if resized else crop
     if resized:
@@ -164,6 +169,7 @@ class RegionInpaintEngine(InpaintEngine):
 
 # --- classic OpenCV fills ------------------------------------------------------------------
 
+
 def _cv_fill(flag: int, radius: int) -> FillFn:
     def fill(img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> np.ndarray:
         import cv2
@@ -181,8 +187,15 @@ def _cv_fill(flag: int, radius: int) -> FillFn:
     return fill
 
 
-_RADIUS = Param("radius", "Radius", "int", 5, minimum=1, maximum=50,
-                help="neighbourhood considered around each filled pixel")
+_RADIUS = Param(
+    "radius",
+    "Radius",
+    "int",
+    5,
+    minimum=1,
+    maximum=50,
+    help="neighbourhood considered around each filled pixel",
+)
 
 
 class TeleaEngine(RegionInpaintEngine):
@@ -221,10 +234,23 @@ class FSREngine(RegionInpaintEngine):
     )
     device_policy = "cpu"
     params = (
-        Param("quality", "Quality", "choice", "fast", choices=("fast", "best"),
-              help="best is several times slower"),
-        Param("max_size", "Work size", "int", 512, minimum=64, maximum=2048,
-              help="long side of the crop it works on; larger is sharper and slower"),
+        Param(
+            "quality",
+            "Quality",
+            "choice",
+            "fast",
+            choices=("fast", "best"),
+            help="best is several times slower",
+        ),
+        Param(
+            "max_size",
+            "Work size",
+            "int",
+            512,
+            minimum=64,
+            maximum=2048,
+            help="long side of the crop it works on; larger is sharper and slower",
+        ),
     )
 
     def available(self) -> str | None:
@@ -239,8 +265,11 @@ class FSREngine(RegionInpaintEngine):
     def make_fill(self, params: dict) -> FillFn:
         import cv2
 
-        flag = (cv2.xphoto.INPAINT_FSR_BEST if params.get("quality") == "best"
-                else cv2.xphoto.INPAINT_FSR_FAST)
+        flag = (
+            cv2.xphoto.INPAINT_FSR_BEST
+            if params.get("quality") == "best"
+            else cv2.xphoto.INPAINT_FSR_FAST
+        )
 
         def fill(img: np.ndarray, hole: np.ndarray, sub: RunContext) -> np.ndarray:
             sub.report(0.0, "frequency-selective reconstruction")
@@ -315,8 +344,15 @@ class LamaEngine(RegionInpaintEngine):
     model_id = "big-lama"
     device_policy = "gpu-preferred"
     params = (
-        Param("max_size", "Work size", "int", 512, minimum=128, maximum=2048,
-              help="long side of the crop LaMa sees (it was trained at 512)"),
+        Param(
+            "max_size",
+            "Work size",
+            "int",
+            512,
+            minimum=128,
+            maximum=2048,
+            help="long side of the crop LaMa sees (it was trained at 512)",
+        ),
     )
 
     def _store(self):

@@ -62,7 +62,12 @@ class LanczosEngine(UpscaleEngine):
 
 
 _TILE_PARAM = Param(
-    "tile", "Tile size", "int", 0, minimum=0, maximum=4096,
+    "tile",
+    "Tile size",
+    "int",
+    0,
+    minimum=0,
+    maximum=4096,
     help="input tile edge in pixels; 0 = chosen from the free memory",
 )
 
@@ -123,8 +128,13 @@ class SRSmallEngine(UpscaleEngine):
         work = ctx if native == scale else ctx.sub(0.0, 0.9)
         # the net's output is not clamped (it is a residual over bicubic): clamp per tile
         out = tiled_apply(
-            lambda t: _clamp01(net(t)), image, native, work, tile=params.get("tile") or None,
-            overlap=16, bytes_per_pixel=4 * (4 * net.channels + 6 * 3 * native * native),
+            lambda t: _clamp01(net(t)),
+            image,
+            native,
+            work,
+            tile=params.get("tile") or None,
+            overlap=16,
+            bytes_per_pixel=4 * (4 * net.channels + 6 * 3 * native * native),
         )
         if native != scale:
             h, w = image.shape[:2]
@@ -159,8 +169,9 @@ def load_descriptor(path: Path):
         return _DESCRIPTORS[key]
 
 
-def run_descriptor(descriptor, image: np.ndarray, scale: int, ctx: RunContext,
-                   tile: int | None = None) -> np.ndarray:
+def run_descriptor(
+    descriptor, image: np.ndarray, scale: int, ctx: RunContext, tile: int | None = None
+) -> np.ndarray:
     """Upscale with a spandrel SR descriptor by ``scale`` (≤ its native scale), tiled.
 
     Tiles are padded to the architecture's size multiple (SwinIR: 8, ...); images smaller
@@ -177,8 +188,9 @@ def run_descriptor(descriptor, image: np.ndarray, scale: int, ctx: RunContext,
     h, w = image.shape[:2]
     src = image
     if h < minimum or w < minimum:
-        src = np.pad(image, ((0, max(0, minimum - h)), (0, max(0, minimum - w)), (0, 0)),
-                     mode="edge")
+        src = np.pad(
+            image, ((0, max(0, minimum - h)), (0, max(0, minimum - w)), (0, 0)), mode="edge"
+        )
     if src.shape[2] != descriptor.input_channels:
         if descriptor.input_channels == 1:
             src = src.mean(axis=2, keepdims=True)
@@ -190,7 +202,14 @@ def run_descriptor(descriptor, image: np.ndarray, scale: int, ctx: RunContext,
     features = 64
     work = ctx if native == scale else ctx.sub(0.0, 0.9)
     out = tiled_apply(
-        descriptor, src, native, work, tile=tile, overlap=16, multiple=multiple, half=half,
+        descriptor,
+        src,
+        native,
+        work,
+        tile=tile,
+        overlap=16,
+        multiple=multiple,
+        half=half,
         # RRDB/Swin blocks keep several wide feature maps alive per input pixel
         bytes_per_pixel=4 * (16 * features + 2 * features * native * native),
     )
@@ -274,8 +293,7 @@ def register_catalog() -> list[UpscaleEngine]:
         if entry.task != "upscale" or entry.scale < 2:
             continue
         licence = entry.licence + ("" if entry.commercial_use else ", non-commercial")
-        engine = StoreSREngine(entry.id, entry.id, f"{entry.description} ({licence})",
-                               entry.scale)
+        engine = StoreSREngine(entry.id, entry.id, f"{entry.description} ({licence})", entry.scale)
         out.append(register(engine))
     return out
 
@@ -301,9 +319,12 @@ def register_imported() -> list[UpscaleEngine]:
         if scale < 2:
             continue
         arch = rec.get("architecture", "?")
-        engine = StoreSREngine(model_id, f"{model_id} ({arch})",
-                               f"imported {arch} model, {scale}x ({rec.get('licence', '')})",
-                               scale)
+        engine = StoreSREngine(
+            model_id,
+            f"{model_id} ({arch})",
+            f"imported {arch} model, {scale}x ({rec.get('licence', '')})",
+            scale,
+        )
         out.append(register(engine))
     return out
 

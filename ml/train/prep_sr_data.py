@@ -98,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         n = len(write_training_photos(args.train_out))
-        m = len(write_heldout_photos(args.heldout_out, args.sklearn_wheel)) if args.heldout_out else 0
+        m = (
+            len(write_heldout_photos(args.heldout_out, args.sklearn_wheel))
+            if args.heldout_out
+            else 0
+        )
     except (ImportError, OSError, KeyError) as exc:
         sys.stderr.write(f"prep_sr_data: {exc}\n")
         return 1

@@ -78,8 +78,14 @@ def load_images(folder: str | Path) -> list[Image.Image]:
 class PatchSampler:
     """Random (LR, HR) patch pairs with the bicubic degradation and augmentation."""
 
-    def __init__(self, images: list[Image.Image], scale: int, lr_patch: int, seed: int = 0,
-                 min_rescale: float = 0.5) -> None:
+    def __init__(
+        self,
+        images: list[Image.Image],
+        scale: int,
+        lr_patch: int,
+        seed: int = 0,
+        min_rescale: float = 0.5,
+    ) -> None:
         self.images = images
         self.scale = scale
         self.lr_patch = lr_patch
@@ -96,7 +102,7 @@ class PatchSampler:
         hr = self.hr_patch
         r = rng.uniform(self.min_rescale, 1.0)
         # a region that shrinks to hr×hr at rescale r (capped by the image size)
-        src = min(int(math.ceil(hr / r)), im.width, im.height)
+        src = min(math.ceil(hr / r), im.width, im.height)
         x = rng.randint(0, im.width - src)
         y = rng.randint(0, im.height - src)
         region = im.crop((x, y, x + src, y + src))
@@ -110,7 +116,7 @@ class PatchSampler:
                 (Image.ROTATE_90, Image.ROTATE_180, Image.ROTATE_270)[turns - 1]
             )
         low = region.resize((self.lr_patch, self.lr_patch), Image.BICUBIC)
-        to_chw = lambda p: np.asarray(p, dtype=np.float32).transpose(2, 0, 1) / 255.0  # noqa: E731
+        to_chw = lambda p: np.asarray(p, dtype=np.float32).transpose(2, 0, 1) / 255.0
         return to_chw(low), to_chw(region)
 
     def batch(self, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,8 +124,11 @@ class PatchSampler:
         return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
-def train(config: TrainConfig, log: Callable[[str], None] | None = None,
-          images: list[Image.Image] | None = None):
+def train(
+    config: TrainConfig,
+    log: Callable[[str], None] | None = None,
+    images: list[Image.Image] | None = None,
+):
     """Train a model; return ``(model, TrainResult)``. ``log`` receives progress lines."""
     import torch
 
@@ -128,8 +137,7 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None,
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     images = images if images is not None else load_images(config.data)
-    sampler = PatchSampler(images, config.scale, config.lr_patch(), config.seed,
-                           config.min_rescale)
+    sampler = PatchSampler(images, config.scale, config.lr_patch(), config.seed, config.min_rescale)
     model = SRSmall(config.scale, config.channels, config.blocks)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, config.steps))
@@ -147,14 +155,17 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None,
         result.losses.append(loss.item())
         window.append(result.losses[-1])
         if log and (step % 100 == 0 or step == config.steps):
-            log(f"step {step}/{config.steps} loss {np.mean(window):.5f} "
-                f"lr {sched.get_last_lr()[0]:.2e} {time.perf_counter() - start:.0f}s")
+            log(
+                f"step {step}/{config.steps} loss {np.mean(window):.5f} "
+                f"lr {sched.get_last_lr()[0]:.2e} {time.perf_counter() - start:.0f}s"
+            )
             window = []
     result.seconds = time.perf_counter() - start
     return model.eval(), result
 
 
 # --- evaluation -------------------------------------------------------------------------
+
 
 def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
     """BT.601 luma in [16, 235] from RGB in [0, 1] (the usual SR-benchmark convention)."""
@@ -173,7 +184,7 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     a = a.astype(np.float64)
     b = b.astype(np.float64)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    blur = lambda x: cv2.GaussianBlur(x, (11, 11), 1.5)[5:-5, 5:-5]  # noqa: E731
+    blur = lambda x: cv2.GaussianBlur(x, (11, 11), 1.5)[5:-5, 5:-5]
     mu_a, mu_b = blur(a), blur(b)
     var_a = blur(a * a) - mu_a**2
     var_b = blur(b * b) - mu_b**2
@@ -193,6 +204,11 @@ def upscale_with(model, low: np.ndarray) -> np.ndarray:
     return y
 
 
+def _eval_y(image: np.ndarray, shave: int) -> np.ndarray:
+    # quantise like a saved image would be, then shave the border
+    return rgb_to_y(np.round(image * 255) / 255)[shave:-shave, shave:-shave]
+
+
 def evaluate(model, folder: str | Path, scale: int) -> dict:
     """Y-PSNR/SSIM of the model and of PIL bicubic on every photo in ``folder``."""
     rows = {}
@@ -207,14 +223,12 @@ def evaluate(model, folder: str | Path, scale: int) -> dict:
         bic = np.asarray(lr.resize((w, h), Image.BICUBIC), dtype=np.float32) / 255.0
         sr = upscale_with(model, np.asarray(lr, dtype=np.float32) / 255.0)
         ref = np.asarray(hr, dtype=np.float32) / 255.0
-        s = scale
-        # quantise like a saved image would be, then shave the border
-        y = lambda im: rgb_to_y(np.round(im * 255) / 255)[s:-s, s:-s]  # noqa: E731
+        y_ref, y_bic, y_sr = (_eval_y(im, scale) for im in (ref, bic, sr))
         rows[path.name] = {
-            "bicubic_psnr": psnr(y(ref), y(bic)),
-            "bicubic_ssim": ssim(y(ref), y(bic)),
-            "model_psnr": psnr(y(ref), y(sr)),
-            "model_ssim": ssim(y(ref), y(sr)),
+            "bicubic_psnr": psnr(y_ref, y_bic),
+            "bicubic_ssim": ssim(y_ref, y_bic),
+            "model_psnr": psnr(y_ref, y_sr),
+            "model_ssim": ssim(y_ref, y_sr),
         }
     if rows:
         keys = next(iter(rows.values())).keys()
@@ -238,9 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval", help="folder of held-out photos to evaluate on")
     parser.add_argument("--metrics-out", help="write training stats and metrics as JSON")
     args = parser.parse_args(argv)
-    config = TrainConfig(**{k: v for k, v in vars(args).items()
-                            if k in TrainConfig.__dataclass_fields__})
-    out = lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush())  # noqa: E731
+    config = TrainConfig(
+        **{k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__}
+    )
+    out = lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush())
     try:
         model, result = train(config, log=out)
     except ValueError as exc:
@@ -251,16 +266,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.eval:
         result.metrics = evaluate(model, args.eval, config.scale)
         for name, row in result.metrics.items():
-            out(f"{name}: bicubic {row['bicubic_psnr']:.2f} dB / {row['bicubic_ssim']:.4f}, "
-                f"sr-small {row['model_psnr']:.2f} dB / {row['model_ssim']:.4f}")
-    extra = {"steps": str(config.steps), "train_seconds": f"{result.seconds:.0f}",
-             "config": json.dumps(asdict(config))}
+            out(
+                f"{name}: bicubic {row['bicubic_psnr']:.2f} dB / {row['bicubic_ssim']:.4f}, "
+                f"sr-small {row['model_psnr']:.2f} dB / {row['model_ssim']:.4f}"
+            )
+    extra = {
+        "steps": str(config.steps),
+        "train_seconds": f"{result.seconds:.0f}",
+        "config": json.dumps(asdict(config)),
+    }
     save_sr_small(model, config.out, extra)
     if args.metrics_out:
-        Path(args.metrics_out).write_text(json.dumps(
-            {"config": asdict(config), "seconds": result.seconds,
-             "final_loss": float(np.mean(result.losses[-100:])), "metrics": result.metrics},
-            indent=2))
+        Path(args.metrics_out).write_text(
+            json.dumps(
+                {
+                    "config": asdict(config),
+                    "seconds": result.seconds,
+                    "final_loss": float(np.mean(result.losses[-100:])),
+                    "metrics": result.metrics,
+                },
+                indent=2,
+            )
+        )
     out(f"saved {config.out} ({result.seconds:.0f}s)")
     return 0
 

@@ -103,8 +103,9 @@ def test_soft_mask_edge_blends_and_zero_mask_keeps_pixels_exactly():
 
 def test_empty_mask_returns_the_image_unchanged():
     image = _scene()
-    out = get("navier-stokes", "inpaint").inpaint(image, np.zeros(image.shape[:2], np.float32),
-                                                  RunContext(), radius=5)
+    out = get("navier-stokes", "inpaint").inpaint(
+        image, np.zeros(image.shape[:2], np.float32), RunContext(), radius=5
+    )
     np.testing.assert_array_equal(out, image)
 
 
@@ -176,8 +177,11 @@ def test_lama_from_a_torchscript_file_in_the_store_fills_only_the_hole(tmp_path,
     store_root.mkdir(parents=True, exist_ok=True)
     _write_lama_torchscript(store_root / "big-lama.pt")
     # the record `retouch models install big-lama` writes (file relative to the store)
-    (store_root / "index.json").write_text(json.dumps(
-        {"version": 1, "models": {"big-lama": {"file": "big-lama.pt", "task": "inpaint"}}}))
+    (store_root / "index.json").write_text(
+        json.dumps(
+            {"version": 1, "models": {"big-lama": {"file": "big-lama.pt", "task": "inpaint"}}}
+        )
+    )
     assert ModelStore().installed("big-lama")
     engine = get("lama", "inpaint")
     assert engine.available() is None

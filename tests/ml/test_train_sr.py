@@ -35,8 +35,17 @@ def test_patch_sampler_makes_bicubic_pairs_of_the_right_shapes(tmp_path):
 
 
 def test_training_lowers_the_loss(tmp_path):
-    config = TrainConfig(scale=2, data=str(_dataset(tmp_path / "d")), steps=60, batch=8,
-                         patch=16, lr=3e-3, channels=16, blocks=2, threads=1)
+    config = TrainConfig(
+        scale=2,
+        data=str(_dataset(tmp_path / "d")),
+        steps=60,
+        batch=8,
+        patch=16,
+        lr=3e-3,
+        channels=16,
+        blocks=2,
+        threads=1,
+    )
     _model, result = train(config)
     assert len(result.losses) == 60
     assert np.mean(result.losses[-15:]) < 0.9 * np.mean(result.losses[:15])
@@ -46,9 +55,30 @@ def test_cli_writes_a_loadable_model_and_evaluates_it(tmp_path, capsys):
     data = _dataset(tmp_path / "d")
     held = _dataset(tmp_path / "held", n=1, size=64)
     out = tmp_path / "m.safetensors"
-    code = main(["--scale", "4", "--data", str(data), "--out", str(out), "--steps", "3",
-                 "--batch", "2", "--patch", "8", "--channels", "8", "--blocks", "1",
-                 "--threads", "1", "--eval", str(held)])
+    code = main(
+        [
+            "--scale",
+            "4",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--steps",
+            "3",
+            "--batch",
+            "2",
+            "--patch",
+            "8",
+            "--channels",
+            "8",
+            "--blocks",
+            "1",
+            "--threads",
+            "1",
+            "--eval",
+            str(held),
+        ]
+    )
     assert code == 0
     model = load_sr_small(out)
     assert (model.scale, model.channels, model.blocks) == (4, 8, 1)
@@ -59,8 +89,18 @@ def test_cli_writes_a_loadable_model_and_evaluates_it(tmp_path, capsys):
 
 
 def test_cli_names_a_missing_data_folder(tmp_path, capsys):
-    code = main(["--scale", "2", "--data", str(tmp_path / "nope"), "--out",
-                 str(tmp_path / "m.safetensors"), "--steps", "1"])
+    code = main(
+        [
+            "--scale",
+            "2",
+            "--data",
+            str(tmp_path / "nope"),
+            "--out",
+            str(tmp_path / "m.safetensors"),
+            "--steps",
+            "1",
+        ]
+    )
     assert code == 1
     assert "nope" in capsys.readouterr().err
 

@@ -16,7 +16,7 @@ from ml.store import ModelStore
 from ml.types import Cancelled, CancelToken, EngineError, RunContext
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sr_checkpoints import realesrgan_rrdbnet, srvgg_compact  # noqa: E402
+from sr_checkpoints import realesrgan_rrdbnet, srvgg_compact
 
 
 def _image(h: int = 24, w: int = 30, seed: int = 0) -> np.ndarray:
@@ -120,7 +120,7 @@ def test_shipped_sr_small_beats_bicubic_on_sharp_edges():
     bicubic = np.asarray(low.resize((96, 96), Image.BICUBIC), np.float32) / 255
     ref = np.asarray(canvas, np.float32) / 255
     out = engine.upscale(np.asarray(low, np.float32) / 255, 2, RunContext())
-    err = lambda a: float(np.mean((a - ref)[4:-4, 4:-4] ** 2))  # noqa: E731
+    err = lambda a: float(np.mean((a - ref)[4:-4, 4:-4] ** 2))
     assert err(out) < err(bicubic)
 
 
