@@ -83,6 +83,28 @@ def rss_peak_bytes(fn: Callable[[], Any], interval: float = 0.005) -> int:
     return peak - base
 
 
+def reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS counter (VmHWM) of this process; False where unsupported."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set (VmHWM) of this process since start or :func:`reset_peak_rss`."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def row(name: str, median_s: float, baseline: str = "", baseline_median_s: float | None = None,
         notes: str = "", **extra: Any) -> dict:
     """One result row; ``ratio`` = baseline time / this time (> 1: this is faster)."""

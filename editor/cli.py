@@ -466,6 +466,14 @@ def cmd_models(args) -> int:
     raise CliError(f"unknown models action {args.action!r}")
 
 
+def _human_size(n: int) -> str:
+    if not n:
+        return "?"
+    if n < 1_000_000:
+        return f"{n / 1e3:.0f} kB"
+    return f"{n / 1e6:.0f} MB"
+
+
 def _models_list(store, as_json: bool) -> int:
     rows = store.as_json()
     if as_json:
@@ -474,7 +482,7 @@ def _models_list(store, as_json: bool) -> int:
     _out(f"model folder: {store.root}")
     for r in rows:
         mark = "installed" if r.get("installed") else "-"
-        size = f"{r['size'] / 1e6:.0f} MB" if r.get("size") else "? MB"
+        size = _human_size(r.get("size") or 0)
         flags = []
         if not r.get("commercial_use", True):
             flags.append("NON-COMMERCIAL")
