@@ -87,7 +87,7 @@ def load_sr_small(path: str | Path) -> SRSmall:
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
-            state = {k: f.get_tensor(k) for k in f}
+            state = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open is not iterable)
     except FileNotFoundError:
         raise SRSmallFileError(f"{path}: file not found") from None
     except (SafetensorError, OSError, ValueError) as exc:
