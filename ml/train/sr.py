@@ -45,6 +45,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 2
     min_rescale: float = 0.5
+    init: str = ""  # continue from these sr-small weights (same scale/size) instead of random
 
     def lr_patch(self) -> int:
         return self.patch or {2: 48, 3: 40, 4: 32}[self.scale]
@@ -139,6 +140,18 @@ def train(
     images = images if images is not None else load_images(config.data)
     sampler = PatchSampler(images, config.scale, config.lr_patch(), config.seed, config.min_rescale)
     model = SRSmall(config.scale, config.channels, config.blocks)
+    if config.init:
+        from ml.archs.sr_small import load_sr_small
+
+        start_from = load_sr_small(config.init)
+        if (start_from.scale, start_from.channels, start_from.blocks) != (
+            config.scale,
+            config.channels,
+            config.blocks,
+        ):
+            raise ValueError(f"{config.init}: a different scale/size than --scale/--channels")
+        model.load_state_dict(start_from.state_dict())
+        model.train()
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, config.steps))
     result = TrainResult()
@@ -249,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--blocks", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--init", default="", help="continue from these sr-small weights")
     parser.add_argument("--eval", help="folder of held-out photos to evaluate on")
     parser.add_argument("--metrics-out", help="write training stats and metrics as JSON")
     args = parser.parse_args(argv)

@@ -111,3 +111,19 @@ def test_metrics_are_perfect_for_identical_images_and_drop_with_noise():
     assert psnr(a, a) == float("inf") and ssim(a, a) == pytest.approx(1.0)
     noisy = a + np.random.default_rng(1).normal(0, 10, a.shape)
     assert 20 < psnr(a, noisy) < 35 and ssim(a, noisy) < 0.95
+
+
+def test_cli_continues_from_init_weights_and_refuses_a_mismatch(tmp_path, capsys):
+    data = _dataset(tmp_path / "d")
+    first = tmp_path / "x2.safetensors"
+    small = ["--batch", "2", "--patch", "8", "--channels", "8", "--blocks", "1", "--threads", "1"]
+    assert (
+        main(["--scale", "2", "--data", str(data), "--out", str(first), "--steps", "2"] + small)
+        == 0
+    )
+    second = tmp_path / "x2b.safetensors"
+    args = ["--data", str(data), "--out", str(second), "--steps", "2", "--init", str(first)]
+    assert main(["--scale", "2"] + args + small) == 0
+    assert load_sr_small(second).scale == 2
+    assert main(["--scale", "4"] + args + small) == 1
+    assert "x2.safetensors" in capsys.readouterr().err
