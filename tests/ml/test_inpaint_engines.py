@@ -186,7 +186,7 @@ def test_lama_from_a_torchscript_file_in_the_store_fills_only_the_hole(tmp_path,
     engine = get("lama", "inpaint")
     assert engine.available() is None
     image, mask = _scene(60, 70), _hole(60, 70, box=(20, 20, 37, 35))  # odd sizes: padded
-    out = engine.inpaint(image, mask, RunContext(), max_size=64)
+    out = engine.inpaint(image, mask, RunContext(), max_size=128)
     assert out.shape == image.shape
     np.testing.assert_array_equal(out[mask == 0], image[mask == 0])
     assert np.isfinite(out).all() and not np.array_equal(out[mask > 0], image[mask > 0])
