@@ -72,6 +72,7 @@ def save_sr_small(model: SRSmall, path: str | Path, extra: dict[str, str] | None
     meta = model.metadata() | {k: str(v) for k, v in (extra or {}).items()}
     state = {k: v.detach().float().contiguous().cpu() for k, v in model.state_dict().items()}
     save_file(state, str(tmp), metadata=meta)
+    tmp.chmod(0o644)  # safetensors creates it private; shipped weights are world-readable
     tmp.replace(path)
 
 
