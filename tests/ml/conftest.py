@@ -41,7 +41,7 @@ class _RangeHandler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         return
 
-    def do_GET(self):  # noqa: N802 (http.server naming)
+    def do_GET(self):
         srv = self.server
         srv.requests.append((self.path, self.headers.get("Range")))
         data = srv.files.get(self.path.lstrip("/"))
