@@ -34,12 +34,17 @@ FillFn = Callable[[np.ndarray, np.ndarray, RunContext], np.ndarray]
 
 
 def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) of the non-zero mask pixels (exclusive end), or None when empty."""
-    rows = np.flatnonzero(mask.any(axis=1))
+    """(x0, y0, x1, y1) of the mask pixels > 0 (exclusive end), or None when empty.
+
+    One reduction pass over the full mask, no full-size temporary: on a 24 MP mask this is
+    most of what a small fill costs beyond the crop itself.
+    """
+    rows = np.flatnonzero(mask.max(axis=1) > 0)
     if rows.size == 0:
         return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(mask[y0:y1].max(axis=0) > 0)
+    return int(cols[0]), y0, int(cols[-1]) + 1, y1
 
 
 def context_box(
@@ -89,7 +94,7 @@ def fill_patch(
             f"mask is {mask.shape[1]}x{mask.shape[0]}, image is {image.shape[1]}x{image.shape[0]}"
         )
     ctx.cancel.check()
-    bbox = mask_bbox(mask > 0)
+    bbox = mask_bbox(mask)
     if bbox is None:
         ctx.report(1.0, "nothing to fill")
         return None
