@@ -22,6 +22,9 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
 
 
 def pytest_collection_modifyitems(config, items):
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return  # don't pay for importing torch in Qt-only or document-only runs
     try:
         import torch
 
@@ -31,6 +34,5 @@ def pytest_collection_modifyitems(config, items):
     if has_cuda:
         return
     skip = pytest.mark.skip(reason="needs CUDA (run on the device machine)")
-    for item in items:
-        if "gpu" in item.keywords:
-            item.add_marker(skip)
+    for item in gpu_items:
+        item.add_marker(skip)
