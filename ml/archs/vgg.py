@@ -5,8 +5,9 @@ the same indices N as ``torchvision.models.vgg19``), so the published ImageNet w
 ``vgg19-dcbb9e9d.pth`` load into it unchanged (the classifier keys are ignored). Two
 choices differ from torchvision and do not touch the weights:
 
-* ``padding="reflect"`` pads with the image's own border instead of zeros, which avoids
-  dark frames in the optimised image;
+* ``padding="reflect"`` (optional) pads every conv with the image's own border; it doubles
+  the CPU cost of a backward pass, so :mod:`ml.engines.style` keeps torchvision's zero
+  padding and reflect-pads the *input* once instead, which avoids dark frames as well;
 * ``pool="avg"`` uses average pooling, which Gatys et al. found gives smoother gradients.
 
 Without downloaded weights, :func:`random_vgg19` builds the same stack with seeded
@@ -59,7 +60,7 @@ class VGG19Features(nn.Module):
     deepest requested layer.
     """
 
-    def __init__(self, until: str = "relu5_1", pool: str = "avg", padding: str = "reflect",
+    def __init__(self, until: str = "relu5_1", pool: str = "avg", padding: str = "zeros",
                  pretrained_normalisation: bool = True) -> None:
         super().__init__()
         if until not in LAYERS:
@@ -107,7 +108,7 @@ class VGG19Features(nn.Module):
 
 def random_vgg19(seed: int = 0, until: str = "relu5_1") -> VGG19Features:
     """A VGG-19-shaped net with seeded Kaiming-normal weights and zero bias (no download)."""
-    net = VGG19Features(until=until, pool="avg", padding="reflect",
+    net = VGG19Features(until=until, pool="avg", padding="zeros",
                         pretrained_normalisation=False)
     gen = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():
@@ -125,7 +126,7 @@ def load_vgg19(state_dict: Mapping[str, torch.Tensor], until: str = "relu5_1",
     Only ``features.N.*`` keys up to ``until`` are used; ``classifier.*`` is ignored. A
     missing or mis-shaped key raises ``ValueError`` naming ``source`` and the key.
     """
-    net = VGG19Features(until=until, pool="avg", padding="reflect",
+    net = VGG19Features(until=until, pool="avg", padding="zeros",
                         pretrained_normalisation=True)
     own = net.state_dict()
     picked: dict[str, torch.Tensor] = {}

@@ -1,0 +1,531 @@
+"""Style-transfer engines.
+
+Every engine takes ``content`` (and, unless it is a preset, ``style``) as float32 RGB HWC
+in [0, 1] and returns an image of the content's size. Common parameters, applied the
+same way for every engine through :func:`ml.style_ops.finish`:
+
+* ``strength`` 0..1 -- blend with the original (0 returns the input exactly);
+* ``keep_colors`` -- luminance-only transfer: the result's luminance, the input's chroma;
+* ``style_scale`` -- stroke size relative to the image (2 = strokes twice as big);
+* ``mask=`` (keyword, not a Param) -- float HW, 1 = stylise; 0 keeps the input exactly.
+
+Engines:
+
+* ``color-transfer`` -- instant colour statistics transfer (Lab mean/std or histograms).
+* ``gatys`` -- optimisation-based neural style transfer with any style image. Uses the
+  torchvision VGG-19 from the store (``vgg19-torchvision``) when installed, otherwise a
+  seeded random-weight VGG-shaped network (no download). It optimises coarse to fine at
+  a working resolution of at most ``max_size`` pixels and brings the result to full size
+  with :func:`ml.style_ops.detail_upsample`; previews are reported between L-BFGS steps.
+* ``fast-candy``, ``fast-mosaic``, ``fast-udnie``, ``fast-rain-princess`` -- Johnson et
+  al.'s feed-forward presets from the store, run tiled at full resolution.
+* ``adain`` -- arbitrary-style feed-forward AdaIN (store: ``adain-vgg`` + ``adain-decoder``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml import style_ops
+from ml.engines import StyleEngine, register
+from ml.types import EngineError, Param, RunContext
+
+COMMON_PARAMS: tuple[Param, ...] = (
+    Param("strength", "Strength", "float", 1.0, 0.0, 1.0,
+          help="blend with the original: 0 = unchanged, 1 = full effect"),
+    Param("keep_colors", "Keep original colours", "bool", False,
+          help="luminance-only transfer: keep the image's own colours"),
+    Param("style_scale", "Style scale", "float", 1.0, 0.25, 4.0,
+          help="size of the style's strokes relative to the image (2 = twice as big)"),
+)
+
+
+class _Style(StyleEngine):
+    """Shared plumbing: parameter checks, strength/keep-colours/mask, the no-op shortcut."""
+
+    def resolve_params(self, values: dict | None = None) -> dict:
+        # ``mask`` is an array, not a user parameter: let it pass through the runtime's
+        # resolve step untouched so ``run_style(..., mask=m)`` reaches stylize()
+        values = dict(values or {})
+        mask = values.pop("mask", None)
+        out = super().resolve_params(values)
+        if mask is not None:
+            out["mask"] = mask
+        return out
+
+    def stylize(self, content: np.ndarray, style: np.ndarray | None, ctx: RunContext,
+                **params: Any) -> np.ndarray:
+        p = self.resolve_params(params)
+        mask = p.pop("mask", None)
+        content = style_ops.check_image(content, "content")
+        m = style_ops.check_mask(mask, content.shape[:2])
+        if p["strength"] <= 0.0 or (m is not None and not np.any(m > 0.0)):
+            return content.copy()
+        if self.needs_style_image:
+            if style is None:
+                raise EngineError(f"engine {self.id!r} needs a style image")
+            style = style_ops.check_image(style, "style image")
+        result = self._run(content, style, ctx, p)
+        ctx.report(1.0, "done")
+        return style_ops.finish(content, result, strength=p["strength"],
+                                keep_colors=p["keep_colors"], mask=m)
+
+    def _run(self, content: np.ndarray, style: np.ndarray | None, ctx: RunContext,
+             p: dict) -> np.ndarray:
+        raise NotImplementedError
+
+
+# ============================================================================ colour
+
+class ColorTransferEngine(_Style):
+    """Instant colour/tone transfer: Reinhard mean/std in Lab, or Lab histogram matching."""
+
+    id = "color-transfer"
+    name = "Colour transfer"
+    description = ("Give the image the colours and tones of the style image (instant; "
+                   "no brush strokes).")
+    device_policy = "cpu"
+    params = COMMON_PARAMS + (
+        Param("method", "Method", "choice", "mean-std", choices=("mean-std", "histogram"),
+              help="mean-std: match Lab mean and spread (gentle); histogram: match the "
+                   "full Lab histograms (stronger)"),
+    )
+
+    def _run(self, content, style, ctx, p):
+        # statistics only, so a small style copy is enough and keeps it instant
+        style_small = style_ops.fit_long_side(style, 512)
+        if p["method"] == "histogram":
+            return style_ops.histogram_match(content, style_small)
+        return style_ops.reinhard_transfer(content, style_small)
+
+
+# ============================================================================ helpers
+
+def _store():
+    from ml.store import ModelStore
+
+    return ModelStore()
+
+
+def _missing(model_ids: tuple[str, ...]) -> str | None:
+    """A reason naming the install command for the first missing model, or None."""
+    try:
+        store = _store()
+        for model_id in model_ids:
+            if not store.installed(model_id):
+                return f"not installed: run `retouch models install {model_id}`"
+    except EngineError as exc:
+        return str(exc)
+    return None
+
+
+_CACHE: dict[tuple, Any] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _cached(key: tuple, build: Callable[[], Any]) -> Any:
+    """One loaded model per (files, mtimes, device); the newest few are kept."""
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    value = build()
+    with _CACHE_LOCK:
+        while len(_CACHE) >= 3:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = value
+    return value
+
+
+def _file_key(path: Path) -> tuple:
+    try:
+        return (str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return (str(path), 0)
+
+
+def _read_weights(path: Path) -> dict:
+    from ml.loading import load_state_dict
+
+    state = load_state_dict(path)
+    # some re-saved checkpoints nest the weights one level down
+    for key in ("state_dict", "model"):
+        if key in state and isinstance(state[key], dict):
+            state = state[key]
+    return state
+
+
+def _to_tensor(image: np.ndarray, device: str):
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None].to(device)
+
+
+def _to_numpy(t) -> np.ndarray:
+    return t[0].detach().float().clamp(0, 1).cpu().numpy().transpose(1, 2, 0).copy()
+
+
+def _working_shape(shape: tuple[int, ...], long_side: float, multiple: int = 1) -> tuple[int, int]:
+    h, w = shape[:2]
+    f = long_side / max(h, w)
+    nh = max(multiple, int(round(h * f / multiple)) * multiple)
+    nw = max(multiple, int(round(w * f / multiple)) * multiple)
+    return nh, nw
+
+
+# ============================================================================ Gatys
+
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+CONTENT_LAYER = "relu4_2"
+VGG_MODEL_ID = "vgg19-torchvision"
+
+
+def _gram(feat):
+    n, c, h, w = feat.shape
+    f = feat.reshape(n, c, h * w)
+    return f @ f.transpose(1, 2) / (c * h * w)
+
+
+def _tv(x):
+    return ((x[..., 1:, :] - x[..., :-1, :]) ** 2).mean() + \
+        ((x[..., :, 1:] - x[..., :, :-1]) ** 2).mean()
+
+
+#: reflect margin added around images before the (zero-padded) VGG: no dark frames
+PAD = 16
+
+
+def _reflect(x):
+    import torch.nn.functional as F
+
+    p = min(PAD, x.shape[-1] - 1, x.shape[-2] - 1)
+    return F.pad(x, (p, p, p, p), mode="reflect") if p > 0 else x
+
+
+def level_sizes(long_side: int, finest: int) -> list[int]:
+    """Coarse-to-fine long sides: 128, 256, … doubling, ending at ``finest``."""
+    finest = max(32, int(finest))
+    sizes = []
+    s = 128
+    while s < finest * 0.85:
+        sizes.append(s)
+        s *= 2
+    sizes.append(finest)
+    return sizes
+
+
+class GatysEngine(_Style):
+    """Optimisation-based neural style transfer (Gatys et al. 2016), any style image."""
+
+    id = "gatys"
+    name = "Neural style (any image)"
+    description = ("Paints the image in the style of any picture by optimisation; slow "
+                   "but built in. Uses the VGG-19 from the model store when installed, "
+                   "otherwise a random-feature network that needs no download.")
+    has_preview = True
+    device_policy = "gpu-preferred"
+    params = COMMON_PARAMS + (
+        Param("iterations", "Iterations", "int", 200, 1, 2000,
+              help="L-BFGS iterations in total over all scales"),
+        Param("max_size", "Working size", "int", 384, 16, 2048,
+              help="long side (pixels) of the optimisation; larger = finer strokes, slower"),
+        Param("style_weight", "Style weight", "float", 1.0, 0.0, 100.0,
+              help="how strongly the style's textures are imposed"),
+        Param("content_weight", "Content weight", "float", 0.3, 0.0, 100.0,
+              help="how strongly the image's layout is kept"),
+        Param("tv_weight", "Smoothness", "float", 2.0, 0.0, 1000.0,
+              help="total-variation weight: suppresses pixel noise"),
+        Param("detail_keep", "Detail kept", "float", 0.5, 0.0, 1.0,
+              help="how much full-resolution detail of the original is added back when "
+                   "the working size is smaller than the image"),
+        Param("network", "Network", "choice", "auto", choices=("auto", "vgg19", "random"),
+              help="auto: the installed VGG-19 if any, else random features"),
+        Param("seed", "Seed", "int", 0, 0, 2**31 - 1),
+        Param("preview_every", "Preview every", "int", 20, 1, 1000,
+              help="iterations between intermediate previews"),
+    )
+
+    def available(self) -> str | None:
+        return None  # the random-feature fallback needs nothing
+
+    def network_name(self, choice: str = "auto") -> str:
+        """"vgg19" or "random": which feature network ``choice`` resolves to here."""
+        if choice == "random":
+            return "random"
+        installed = _missing((VGG_MODEL_ID,)) is None
+        if choice == "vgg19" and not installed:
+            raise EngineError(
+                f"the pretrained VGG-19 is not installed: run `retouch models install "
+                f"{VGG_MODEL_ID}` (or use network=random)")
+        return "vgg19" if installed else "random"
+
+    def _net(self, kind: str, seed: int, device: str):
+        from ml.archs.vgg import load_vgg19, random_vgg19
+
+        if kind == "random":
+            return _cached(("gatys-random", seed, device),
+                           lambda: random_vgg19(seed).to(device))
+        path = _store().path(VGG_MODEL_ID)
+
+        def build():
+            try:
+                return load_vgg19(_read_weights(path), source=str(path)).to(device)
+            except ValueError as exc:
+                raise EngineError(str(exc)) from None
+
+        return _cached(("gatys-vgg19", *_file_key(path), device), build)
+
+    def _run(self, content, style, ctx, p):
+        import torch
+
+        device = ctx.device
+        kind = self.network_name(p["network"])
+        net = self._net(kind, p["seed"], device)
+        h, w = content.shape[:2]
+        finest = min(int(p["max_size"]), max(h, w))
+        sizes = level_sizes(max(h, w), finest)
+        # more iterations where they are cheap: coarse levels set the layout
+        weights = [1.0 + 0.35 * i for i in range(len(sizes))]
+        iters = [max(1, int(round(p["iterations"] * wt / sum(weights)))) for wt in weights]
+        total = sum(iters)
+        done = 0
+        x = None
+        gen = torch.Generator().manual_seed(int(p["seed"]))
+        content_low = content
+        for level, (side, n_iter) in enumerate(zip(sizes, iters)):
+            shape = _working_shape(content.shape, side)
+            content_low = style_ops.resize(content, shape[1], shape[0])
+            style_low = style_ops.scale_style(style, shape, p["style_scale"],
+                                              max_side=int(2 * side))
+            c_t = _to_tensor(content_low, device)
+            s_t = _to_tensor(style_low, device)
+            with torch.no_grad():
+                s_feats = net(_reflect(s_t), STYLE_LAYERS)
+                targets = {k: _gram(v) for k, v in s_feats.items()}
+                norms = {k: (g ** 2).mean().clamp_min(1e-12) for k, g in targets.items()}
+                c_feat = net(_reflect(c_t), (CONTENT_LAYER,))[CONTENT_LAYER]
+                c_norm = (c_feat ** 2).mean().clamp_min(1e-12)
+                del s_feats
+            if x is None:
+                # start from the content plus a little seeded noise: keeps the layout and
+                # breaks the symmetry of flat regions
+                noise = torch.randn(c_t.shape, generator=gen).to(device) * 0.02
+                start = (c_t + noise).clamp(0, 1)
+            else:
+                start = torch.nn.functional.interpolate(
+                    x.detach(), size=shape, mode="bicubic", align_corners=False).clamp(0, 1)
+            x = start.detach().clone().requires_grad_(True)
+            opt = torch.optim.LBFGS([x], lr=1.0, max_iter=n_iter, history_size=20,
+                                    tolerance_grad=1e-9, tolerance_change=1e-12,
+                                    line_search_fn="strong_wolfe")
+            sw = p["style_weight"] / len(STYLE_LAYERS)
+            cw, tw = p["content_weight"], p["tv_weight"]
+            counter = {"n": 0}
+            stage = f"{'VGG-19' if kind == 'vgg19' else 'random features'}, " \
+                    f"{shape[1]}×{shape[0]} (scale {level + 1}/{len(sizes)})"
+
+            def closure():
+                ctx.cancel.check()
+                opt.zero_grad()
+                feats = net(_reflect(x), STYLE_LAYERS + (CONTENT_LAYER,))
+                loss = cw * ((feats[CONTENT_LAYER] - c_feat) ** 2).mean() / c_norm
+                for k in STYLE_LAYERS:
+                    loss = loss + sw * ((_gram(feats[k]) - targets[k]) ** 2).mean() / norms[k]
+                loss = loss + tw * _tv(x) * (shape[0] * shape[1]) / 65536.0
+                loss.backward()
+                counter["n"] += 1
+                n = done + min(counter["n"], n_iter)
+                if counter["n"] % max(1, p["preview_every"]) == 0:
+                    with torch.no_grad():
+                        preview = _to_numpy(x)
+                    ctx.report(0.98 * n / total, stage, preview)
+                else:
+                    ctx.report(0.98 * n / total, stage)
+                return loss
+
+            opt.step(closure)
+            with torch.no_grad():
+                x.clamp_(0, 1)
+            done += n_iter
+            if not torch.isfinite(x).all():
+                raise EngineError("the optimisation diverged (NaN); try a lower style weight")
+        low = _to_numpy(x)
+        return style_ops.detail_upsample(low, content, content_low, p["detail_keep"])
+
+
+# ============================================================================ fast presets
+
+FAST_PRESETS = {
+    "candy": "Candy",
+    "mosaic": "Mosaic",
+    "udnie": "Udnie (Picabia)",
+    "rain-princess": "Rain princess (Afremov)",
+}
+
+
+def load_fast_model(path: str | Path, device: str = "cpu"):
+    """A :class:`~ml.archs.transformer_net.TransformerNet` from a pytorch/examples ``.pth``.
+
+    Legacy InstanceNorm running-stat keys are dropped; bad files raise EngineError
+    naming the file.
+    """
+    from ml.archs.transformer_net import load_transformer_net
+
+    p = Path(path)
+    try:
+        return load_transformer_net(_read_weights(p), source=str(p)).to(device)
+    except ValueError as exc:
+        raise EngineError(str(exc)) from None
+
+
+class FastStyleEngine(_Style):
+    """Johnson et al.'s feed-forward network for one trained style (from the store)."""
+
+    needs_style_image = False
+    device_policy = "any"
+    params = COMMON_PARAMS
+
+    def __init__(self, preset: str, title: str) -> None:
+        self.preset = preset
+        self.id = f"fast-{preset}"
+        self.name = f"Fast style: {title}"
+        self.model_id = f"fast-neural-style-{preset}"
+        self.description = (f"One-click '{title}' style (Johnson et al. feed-forward net), "
+                            "full resolution.")
+
+    def available(self) -> str | None:
+        return _missing((self.model_id,))
+
+    def model(self, device: str):
+        path = _store().path(self.model_id)
+        return _cached(("fast", *_file_key(path), device), lambda: load_fast_model(path, device))
+
+    def _run(self, content, style, ctx, p):
+        net = self.model(ctx.device)
+        return run_transformer(net, content, ctx, p["style_scale"])
+
+
+def run_transformer(net, content: np.ndarray, ctx: RunContext,
+                    style_scale: float = 1.0) -> np.ndarray:
+    """Run a TransformerNet on a [0, 1] image, tiled, at the scale that gives the stroke size.
+
+    The network's strokes have a fixed size in pixels, so bigger strokes relative to the
+    image mean running on a smaller copy (then :func:`~ml.style_ops.detail_upsample`);
+    smaller strokes mean an enlarged copy (capped at 2×).
+    """
+    from ml.tiling import tiled_apply
+
+    h, w = content.shape[:2]
+    factor = min(2.0, 1.0 / max(style_scale, 1e-3))
+    long_side = max(64.0, max(h, w) * factor)
+    shape = (h, w) if abs(factor - 1.0) < 1e-3 else _working_shape(content.shape, long_side)
+    work = content if shape == (h, w) else style_ops.resize(content, shape[1], shape[0])
+
+    def fn(t):
+        return (net(t * 255.0) / 255.0).clamp(0, 1)
+
+    out = tiled_apply(fn, work, 1, ctx.sub(0.0, 0.97), overlap=32, multiple=4,
+                      bytes_per_pixel=640)
+    if out.shape[:2] == (h, w):
+        return np.clip(out, 0.0, 1.0)
+    if shape[0] < h:
+        return style_ops.detail_upsample(out, content, work, 0.35)
+    return style_ops.resize(out, w, h)
+
+
+# ============================================================================ AdaIN
+
+ADAIN_MODELS = ("adain-vgg", "adain-decoder")
+
+
+def load_adain_model(vgg_path: str | Path, decoder_path: str | Path, device: str = "cpu"):
+    """An :class:`~ml.archs.adain.AdaIN` from the published ``vgg_normalised.pth`` and
+    ``decoder.pth``; bad files raise EngineError naming the file."""
+    from ml.archs.adain import load_adain
+
+    try:
+        return load_adain(_read_weights(Path(vgg_path)), _read_weights(Path(decoder_path)),
+                          str(vgg_path), str(decoder_path)).to(device)
+    except ValueError as exc:
+        raise EngineError(str(exc)) from None
+
+
+class AdaINEngine(_Style):
+    """Arbitrary-style feed-forward transfer (Huang & Belongie 2017) from the store."""
+
+    id = "adain"
+    name = "Fast style (any image, AdaIN)"
+    description = "Any style image in a second: a VGG encoder and a trained decoder."
+    model_id = "adain-decoder"
+    has_preview = False
+    params = COMMON_PARAMS + (
+        Param("alpha", "Style amount", "float", 1.0, 0.0, 1.0,
+              help="blend of content (0) and style (1) features inside the network"),
+        Param("max_size", "Working size", "int", 1024, 16, 4096,
+              help="long side the network runs at; larger images get the detail back"),
+    )
+
+    def available(self) -> str | None:
+        return _missing(ADAIN_MODELS)
+
+    def model(self, device: str):
+        store = _store()
+        vgg, dec = store.path(ADAIN_MODELS[0]), store.path(ADAIN_MODELS[1])
+        return _cached(("adain", *_file_key(vgg), *_file_key(dec), device),
+                       lambda: load_adain_model(vgg, dec, device))
+
+    def _run(self, content, style, ctx, p):
+        return run_adain(self.model(ctx.device), content, style, ctx, p["alpha"],
+                         p["style_scale"], p["max_size"])
+
+
+def run_adain(model, content: np.ndarray, style: np.ndarray, ctx: RunContext,
+              alpha: float = 1.0, style_scale: float = 1.0, max_size: int = 1024) -> np.ndarray:
+    """Stylise with an AdaIN model at ≤ ``max_size`` (sides padded to a multiple of 8)."""
+    import torch
+
+    h, w = content.shape[:2]
+    work = style_ops.fit_long_side(content, max_size)
+    wh, ww = work.shape[:2]
+    style_work = style_ops.scale_style(style, work.shape, style_scale, max_side=2 * max_size)
+    ctx.report(0.1, "encoding the style")
+    with torch.inference_mode():
+        s_t = _to_tensor(style_work, ctx.device)
+        s_t, _, _ = _pad8(s_t)
+        s_feat = model.style_features(s_t)
+        ctx.report(0.4, "stylising")
+        c_t, ph, pw = _pad8(_to_tensor(work, ctx.device))
+        out = model(c_t, s_feat, float(alpha))[..., :wh, :ww]
+        low = _to_numpy(out)
+    if (wh, ww) == (h, w):
+        return low
+    return style_ops.detail_upsample(low, content, work, 0.5)
+
+
+def _pad8(t):
+    import torch.nn.functional as F
+
+    h, w = t.shape[-2:]
+    ph, pw = (-h) % 8, (-w) % 8
+    if ph or pw:
+        mode = "reflect" if ph < h and pw < w else "replicate"
+        t = F.pad(t, (0, pw, 0, ph), mode=mode)
+    return t, ph, pw
+
+
+# ============================================================================ registry
+
+register(ColorTransferEngine())
+register(GatysEngine())
+for _preset, _title in FAST_PRESETS.items():
+    register(FastStyleEngine(_preset, _title))
+register(AdaINEngine())
+
+__all__ = [
+    "AdaINEngine", "COMMON_PARAMS", "ColorTransferEngine", "FastStyleEngine", "GatysEngine",
+    "level_sizes", "load_adain_model", "load_fast_model", "run_adain", "run_transformer",
+]
