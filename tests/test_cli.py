@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -307,18 +306,7 @@ def test_self_test_runs_each_available_engine(capsys):
     assert f"ok   style/{Invert.id}" in out
     assert NeedsModel.id not in out
     assert "ok   model catalog" in out
-    has_ui = importlib.util.find_spec("editor.ui.app") is not None
-    if has_ui:
-        assert "headless Qt window" in out
-    else:
-        assert "FAIL headless Qt window" in out and code == 1
-
-
-def test_gui_without_ui_module_fails_clearly(capsys):
-    if importlib.util.find_spec("editor.ui.app") is not None:
-        pytest.skip("the UI exists; opening it would block")
-    assert main([]) == 1
-    assert "editor window is not available" in _error_line(capsys)
+    assert "ok   headless Qt window" in out and code == 0
 
 
 def test_unknown_option_is_exit_2(capsys):
