@@ -1,0 +1,580 @@
+"""Shared pieces of the AI filter dialogs (inpaint, upscale, style): pick, snapshot, run, apply.
+
+The shape of one AI filter (see ``ai_inpaint.py`` for a complete one)::
+
+    doc = window.document
+    which = default_mask_source(doc)               # "ai_mask" | "selection" | None
+    mask = mask_array(doc, which)                  # (H, W) uint8 copy, or None
+    region = context_region(doc, mask_bounds(mask), margin=64)
+    snap = take_snapshot(doc, SOURCE_LAYER, region, mask)   # frozen: pixel copies only
+    req = MyRequest(snap, engine_id, params)       # a frozen dataclass of your own
+    target = ApplyTarget.capture(doc)              # live refs, stay on the GUI thread
+
+    def run(req, ctx):                             # worker thread: never touches doc
+        return run_inpaint_pixels(req.engine_id, req.snap.pixels, req.snap.mask, ctx, **p)
+
+    window.submit_job(req, run, "Inpaint", lambda result: apply_result(
+        target, snap, result, name="Quick (Telea)", mode=MODE_NEW_LAYER, alpha=alpha))
+
+Widgets: :class:`EngineCombo` (every engine of a task; unavailable ones are listed but
+disabled, with the reason in their tooltip and after the name), :class:`ParamsForm`
+(one editor per :class:`ml.types.Param` of the chosen engine), :func:`source_combo` and
+:func:`mask_source_combo`.
+
+Conventions: a :class:`Snapshot` holds copies of straight-alpha RGBA pixels of the
+document's dtype (8- or 16-bit) in document coordinates; ``ml.runtime`` converts to and
+from the engine convention (float RGB, alpha carried separately), so a result comes back
+with the snapshot's dtype and (for inpaint/style) its size. Every ``apply_*`` function is
+exactly ONE undo step. Nothing here imports torch at module import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QSpinBox,
+    QWidget,
+)
+
+from editor.document import Document, Layer, Rect
+
+if TYPE_CHECKING:
+    from ml.engines import Engine
+    from ml.types import RunContext
+
+SOURCE_LAYER = "layer"
+SOURCE_MERGED = "merged"
+SOURCES = (SOURCE_LAYER, SOURCE_MERGED)
+SOURCE_TITLES = {SOURCE_LAYER: "Active layer", SOURCE_MERGED: "Merged image"}
+
+MASK_AI = "ai_mask"
+MASK_SELECTION = "selection"
+MASK_SOURCES = (MASK_AI, MASK_SELECTION)
+MASK_TITLES = {MASK_AI: "AI mask", MASK_SELECTION: "Selection"}
+
+MODE_NEW_LAYER = "new-layer"
+MODE_ACTIVE_LAYER = "active-layer"
+MODES = (MODE_NEW_LAYER, MODE_ACTIVE_LAYER)
+
+
+# --- masks and regions -------------------------------------------------------------------
+
+
+def mask_array(doc: Document, which: str | None) -> np.ndarray | None:
+    """A copy of the document's AI mask or selection (``(H, W)`` uint8, 255 = on), or None
+    when ``which`` is None or that mask is empty."""
+    if which is None:
+        return None
+    if which == MASK_AI:
+        m = np.array(doc.ai_mask)
+    elif which == MASK_SELECTION:
+        if not doc.selection.active:
+            return None
+        m = doc.selection.to_mask()
+    else:
+        raise ValueError(f"unknown mask source {which!r}; expected one of {MASK_SOURCES}")
+    return m if m.any() else None
+
+
+def default_mask_source(doc: Document) -> str | None:
+    """The AI mask when something is painted on it, else the selection when there is one."""
+    if doc.ai_mask.any():
+        return MASK_AI
+    if doc.selection.active:
+        return MASK_SELECTION
+    return None
+
+
+def mask_bounds(mask: np.ndarray | None) -> Rect | None:
+    """Bounding box (document coordinates) of the non-zero mask pixels, or None."""
+    if mask is None:
+        return None
+    rows = np.flatnonzero(mask.max(axis=1) > 0)
+    if rows.size == 0:
+        return None
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(mask[y0:y1].max(axis=0) > 0)
+    x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    return Rect(x0, y0, x1 - x0, y1 - y0)
+
+
+def context_region(doc: Document, bbox: Rect | None, margin: int) -> Rect:
+    """``bbox`` grown by ``margin`` on every side and clipped to the document (the whole
+    document when ``bbox`` is None)."""
+    if bbox is None:
+        return doc.rect
+    m = max(0, int(margin))
+    grown = Rect(bbox.x - m, bbox.y - m, bbox.w + 2 * m, bbox.h + 2 * m)
+    return grown.intersect(doc.rect)
+
+
+def feather_alpha(mask: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(hole, alpha)`` for a mask and a feather radius in pixels.
+
+    ``hole`` (bool) is the mask (any non-zero value) grown by ``radius``: what the engine
+    fills. ``alpha`` (float32 0..1) is 1 on the mask and falls smoothly to 0 at ``radius``
+    pixels outside it: how the fill is blended over the original. Pixels further than
+    ``radius`` from the mask get alpha 0, so they never change.
+    """
+    core = np.asarray(mask) > 0
+    r = float(radius)
+    if r <= 0 or not core.any():
+        return core.copy(), core.astype(np.float32)
+    import cv2
+
+    # distance (px) of every pixel to the nearest mask pixel; 0 on the mask
+    dist = cv2.distanceTransform((~core).astype(np.uint8), cv2.DIST_L2, 5)
+    t = np.clip(1.0 - dist / np.float32(r + 1.0), 0.0, 1.0)
+    alpha = (t * t * (3.0 - 2.0 * t)).astype(np.float32)  # smoothstep: no visible ramp edge
+    alpha[core] = 1.0
+    return alpha > 0, alpha
+
+
+# --- snapshots -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Frozen copy of what an AI job works on; safe to hand to the worker thread.
+
+    ``pixels``: ``(h, w, 4)`` straight RGBA of the document dtype (a private copy) at
+    document position (``x``, ``y``); ``mask``: ``(h, w)`` uint8 over the same region
+    (255 = on) or None; ``source``: :data:`SOURCE_LAYER` or :data:`SOURCE_MERGED`;
+    ``layer_index``: the active layer when it was taken; ``bbox``: the mask's bounding
+    box in document coordinates (or the region when there is no mask).
+    """
+
+    pixels: np.ndarray
+    x: int
+    y: int
+    source: str
+    layer_index: int
+    depth: int
+    mask: np.ndarray | None = None
+    bbox: Rect | None = None
+    doc_size: tuple[int, int] = (0, 0)
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def rect(self) -> Rect:
+        return Rect(self.x, self.y, self.width, self.height)
+
+
+def layer_region(doc: Document, layer: Layer, rect: Rect) -> np.ndarray:
+    """A copy of ``layer``'s pixels over document ``rect`` (transparent where the layer
+    does not reach), ``(rect.h, rect.w, 4)`` of the document dtype."""
+    out = np.zeros((rect.h, rect.w, 4), doc.dtype)
+    r = layer.bounds.intersect(rect)
+    if not r.empty:
+        src = r.translated(-layer.offset[0], -layer.offset[1]).slices()
+        out[r.translated(-rect.x, -rect.y).slices()] = layer.pixels[src]
+    return out
+
+
+def take_snapshot(
+    doc: Document,
+    source: str = SOURCE_LAYER,
+    region: Rect | None = None,
+    mask: np.ndarray | None = None,
+) -> Snapshot:
+    """Copy the pixels of ``region`` (document coordinates; default the whole document)
+    from the active layer or the merged image, with ``mask`` (document-sized uint8, e.g.
+    from :func:`mask_array`) cut to the same region. Costs only the region, not the image.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {SOURCES}")
+    r = (region or doc.rect).intersect(doc.rect)
+    if r.empty:
+        raise ValueError("the region lies outside the image")
+    if source == SOURCE_MERGED:
+        pixels = doc.composite(tuple(r))
+    else:
+        layer = doc.active_layer
+        if layer is None:
+            raise ValueError("there is no layer to work on")
+        pixels = layer_region(doc, layer, r)
+    cut = None if mask is None else np.ascontiguousarray(mask[r.slices()]).copy()
+    return Snapshot(
+        pixels=pixels,
+        x=r.x,
+        y=r.y,
+        source=source,
+        layer_index=doc.active_index,
+        depth=doc.depth,
+        mask=cut,
+        bbox=mask_bounds(mask) or r,
+        doc_size=doc.size,
+    )
+
+
+# --- engines and the runtime -----------------------------------------------------------
+
+
+def engines_for(task: str) -> list[Engine]:
+    """Every registered engine of a task (available or not), in registration order."""
+    from ml.engines import engines
+
+    return engines(task)
+
+
+def get_engine(engine_id: str, task: str) -> Engine:
+    from ml.engines import get
+
+    return get(engine_id, task)
+
+
+def run_inpaint_pixels(
+    engine_id: str, pixels: np.ndarray, mask: np.ndarray, ctx: RunContext, **params: Any
+) -> np.ndarray:
+    """Inpaint int RGBA ``pixels`` where ``mask`` is set (ml.runtime; alpha kept, same
+    dtype and size back; unmasked pixels bit-exact)."""
+    from ml.runtime import run_inpaint
+
+    return run_inpaint(get_engine(engine_id, "inpaint"), pixels, mask, ctx, **params)
+
+
+def run_upscale_pixels(
+    engine_id: str, pixels: np.ndarray, scale: int, ctx: RunContext, **params: Any
+) -> np.ndarray:
+    """Upscale int RGBA ``pixels`` by ``scale`` (ml.runtime; alpha resized separately,
+    same dtype back)."""
+    from ml.runtime import run_upscale
+
+    return run_upscale(get_engine(engine_id, "upscale"), pixels, scale, ctx, **params)
+
+
+def run_style_pixels(
+    engine_id: str,
+    content: np.ndarray,
+    style: np.ndarray | None,
+    ctx: RunContext,
+    **params: Any,
+) -> np.ndarray:
+    """Stylise int RGBA ``content`` (ml.runtime; alpha follows, same dtype back)."""
+    from ml.runtime import run_style
+
+    return run_style(get_engine(engine_id, "style"), content, style, ctx, **params)
+
+
+# --- applying results --------------------------------------------------------------------
+
+
+@dataclass
+class ApplyTarget:
+    """Live references captured on the GUI thread when a job is submitted (never sent to
+    the worker): the document and the layer the snapshot was taken from."""
+
+    doc: Document
+    layer: Layer | None
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def capture(cls, doc: Document) -> ApplyTarget:
+        return cls(doc, doc.active_layer)
+
+    def layer_index(self) -> int:
+        """Where the source layer is now (it may have moved); ValueError if it was deleted."""
+        if self.layer is None:
+            raise ValueError("there is no layer to write into")
+        if not any(x is self.layer for x in self.doc.layers):
+            raise ValueError(f"the layer {self.layer.name!r} was deleted while the job ran")
+        return self.doc.index_of(self.layer)
+
+
+def _alpha_u8(alpha: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray | None:
+    if alpha is None:
+        return None
+    a = np.asarray(alpha)
+    if a.shape != shape:
+        raise ValueError(f"alpha is {a.shape}, the result is {shape}")
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype == np.bool_:
+        return a.astype(np.uint8) * 255
+    return np.rint(np.clip(a, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def apply_as_layer(
+    target: ApplyTarget,
+    x: int,
+    y: int,
+    result: np.ndarray,
+    name: str,
+    alpha: np.ndarray | None = None,
+    text: str | None = None,
+) -> Layer:
+    """Add ``result`` (``(h, w, 4)`` RGBA, any depth) as a new layer at document (x, y),
+    above the source layer (or the active one), its alpha multiplied by ``alpha``
+    (``(h, w)`` float 0..1 / uint8 / bool; None = as is). ONE undo step; the layer becomes
+    active. Fully transparent pixels are zeroed so they carry no stray colour."""
+    doc = target.doc
+    px = np.array(result, copy=True)
+    if px.dtype != doc.dtype:
+        from editor.document.layer import coerce_pixels
+
+        px = coerce_pixels(px, doc.dtype, "result")
+    a = _alpha_u8(alpha, px.shape[:2])
+    if a is not None:
+        px[..., 3] = np.rint(px[..., 3].astype(np.float32) * (a.astype(np.float32) / 255.0)).astype(
+            doc.dtype
+        )
+    px[px[..., 3] == 0] = 0
+    try:
+        index = target.layer_index() + 1
+    except ValueError:
+        index = doc.active_index + 1
+    return doc.add_layer(name, px, index=index, offset=(int(x), int(y)), text=text or name)
+
+
+def apply_into_layer(
+    target: ApplyTarget,
+    x: int,
+    y: int,
+    result: np.ndarray,
+    text: str,
+    alpha: np.ndarray | None = None,
+) -> Rect | None:
+    """Write ``result`` into the source layer at document (x, y), blended by ``alpha``
+    (None = replace). ONE undo step (only changed 64² tiles kept). Returns the changed
+    document rect, or None when nothing changed. ValueError if the layer is gone or locked.
+    """
+    index = target.layer_index()
+    a = _alpha_u8(alpha, np.asarray(result).shape[:2])
+    return target.doc.apply_patch(index, int(x), int(y), result, text, mask=a)
+
+
+def apply_result(
+    target: ApplyTarget,
+    snap: Snapshot,
+    result: np.ndarray,
+    name: str,
+    mode: str = MODE_NEW_LAYER,
+    alpha: np.ndarray | None = None,
+    text: str | None = None,
+) -> Layer | Rect | None:
+    """Apply a same-size result of ``snap`` as a new layer named ``name`` (``mode`` =
+    :data:`MODE_NEW_LAYER`) or into the source layer (:data:`MODE_ACTIVE_LAYER`), clipped
+    by ``alpha`` (see :func:`feather_alpha`). ONE undo step either way."""
+    if result.shape[:2] != snap.pixels.shape[:2]:
+        raise ValueError(
+            f"result is {result.shape[1]}x{result.shape[0]}, expected {snap.width}x{snap.height}"
+        )
+    if mode == MODE_NEW_LAYER:
+        return apply_as_layer(target, snap.x, snap.y, result, name, alpha, text)
+    if mode == MODE_ACTIVE_LAYER:
+        return apply_into_layer(target, snap.x, snap.y, result, text or name, alpha)
+    raise ValueError(f"unknown apply mode {mode!r}; expected one of {MODES}")
+
+
+# --- sizes -------------------------------------------------------------------------------
+
+
+def human_bytes(n: float) -> str:
+    """``1536`` → ``"1.5 KB"`` (powers of 1024, one decimal)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024.0
+    return f"{n:.1f} GB"
+
+
+# --- widgets -------------------------------------------------------------------------------
+
+
+class EngineCombo(QComboBox):
+    """Every engine of a task; unavailable ones shown disabled with their reason.
+
+    ``engine()`` / ``engine_id()`` give the current choice (None when nothing can run);
+    ``engine_changed(engine)`` fires on change. ``engines`` overrides the registry list
+    (tests, or a dialog that filters by capability, e.g. upscale scale).
+    """
+
+    engine_changed = Signal(object)
+
+    def __init__(
+        self,
+        task: str,
+        parent: QWidget | None = None,
+        engines: Sequence[Engine] | None = None,
+        prefer: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.task = task
+        self._engines: list[Engine] = []
+        self._reasons: dict[str, str | None] = {}
+        self.set_engines(engines if engines is not None else engines_for(task), prefer)
+        self.currentIndexChanged.connect(lambda _i: self.engine_changed.emit(self.engine()))
+
+    def set_engines(self, engines: Sequence[Engine], prefer: str | None = None) -> None:
+        self.blockSignals(True)
+        self.clear()
+        self._engines = list(engines)
+        model = self.model()
+        first_ok = -1
+        for i, e in enumerate(self._engines):
+            reason = e.available()
+            self._reasons[e.id] = reason
+            label = e.name or e.id
+            self.addItem(label if reason is None else f"{label} — unavailable", e.id)
+            tip = e.description or label
+            if reason is not None:
+                tip = f"{tip}\n\nUnavailable: {reason}"
+            self.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+            if reason is not None and isinstance(model, QStandardItemModel):
+                model.item(i).setEnabled(False)
+            elif first_ok < 0:
+                first_ok = i
+        pick = first_ok
+        if prefer is not None:
+            for i, e in enumerate(self._engines):
+                if e.id == prefer and self._reasons[e.id] is None:
+                    pick = i
+        self.setCurrentIndex(pick)
+        self.blockSignals(False)
+        self.engine_changed.emit(self.engine())
+
+    def engine(self) -> Engine | None:
+        i = self.currentIndex()
+        if not 0 <= i < len(self._engines):
+            return None
+        e = self._engines[i]
+        return e if self._reasons.get(e.id) is None else None
+
+    def engine_id(self) -> str | None:
+        e = self.engine()
+        return None if e is None else e.id
+
+    def reason(self, engine_id: str) -> str | None:
+        """Why an engine is unavailable (None when it can run)."""
+        return self._reasons.get(engine_id)
+
+    def select(self, engine_id: str) -> bool:
+        """Make ``engine_id`` current if listed and available; returns whether it did."""
+        for i, e in enumerate(self._engines):
+            if e.id == engine_id and self._reasons.get(e.id) is None:
+                self.setCurrentIndex(i)
+                return True
+        return False
+
+
+class ParamsForm(QWidget):
+    """One editor per :class:`ml.types.Param` of an engine (int/float spin box, check box,
+    choice combo), defaults preset. ``values()`` is the dict to pass as ``**params``;
+    ``changed`` fires on any edit. ``skip`` names parameters the dialog handles itself."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None, skip: Sequence[str] = ()) -> None:
+        super().__init__(parent)
+        self._skip = set(skip)
+        self._layout = QFormLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._editors: dict[str, QWidget] = {}
+        self.engine: Engine | None = None
+
+    def set_engine(self, engine: Engine | None) -> None:
+        while self._layout.rowCount():
+            self._layout.removeRow(0)
+        self._editors = {}
+        self.engine = engine
+        if engine is None:
+            return
+        for p in engine.params:
+            if p.name in self._skip:
+                continue
+            w: QWidget
+            if p.kind == "int":
+                w = QSpinBox()
+                w.setRange(int(p.minimum if p.minimum is not None else -(2**31)),
+                           int(p.maximum if p.maximum is not None else 2**31 - 1))
+                w.setValue(int(p.default))
+                w.valueChanged.connect(lambda _v: self.changed.emit())
+            elif p.kind == "float":
+                w = QDoubleSpinBox()
+                w.setDecimals(3)
+                w.setSingleStep(0.05)
+                w.setRange(float(p.minimum if p.minimum is not None else -1e9),
+                           float(p.maximum if p.maximum is not None else 1e9))
+                w.setValue(float(p.default))
+                w.valueChanged.connect(lambda _v: self.changed.emit())
+            elif p.kind == "bool":
+                w = QCheckBox()
+                w.setChecked(bool(p.default))
+                w.toggled.connect(lambda _v: self.changed.emit())
+            else:
+                w = QComboBox()
+                for c in p.choices:
+                    w.addItem(c, c)
+                w.setCurrentIndex(max(0, w.findData(p.default)))
+                w.currentIndexChanged.connect(lambda _v: self.changed.emit())
+            if p.help:
+                w.setToolTip(p.help)
+            w.setObjectName(f"param.{p.name}")
+            self._editors[p.name] = w
+            self._layout.addRow(p.label or p.name, w)
+
+    def editor(self, name: str) -> QWidget:
+        return self._editors[name]
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, w in self._editors.items():
+            if isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                out[name] = w.value()
+            elif isinstance(w, QCheckBox):
+                out[name] = w.isChecked()
+            elif isinstance(w, QComboBox):
+                out[name] = w.currentData()
+        return out
+
+    def set_value(self, name: str, value: Any) -> None:
+        w = self._editors[name]
+        if isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            w.setValue(value)
+        elif isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif isinstance(w, QComboBox):
+            w.setCurrentIndex(max(0, w.findData(value)))
+
+
+def source_combo(doc: Document | None = None, parent: QWidget | None = None) -> QComboBox:
+    """"Active layer" / "Merged image" (data: :data:`SOURCE_LAYER` / :data:`SOURCE_MERGED`)."""
+    box = QComboBox(parent)
+    for s in SOURCES:
+        box.addItem(SOURCE_TITLES[s], s)
+    if doc is not None and doc.active_layer is None:
+        box.setCurrentIndex(1)
+    return box
+
+
+def mask_source_combo(doc: Document, parent: QWidget | None = None) -> QComboBox:
+    """"AI mask" / "Selection" (data: :data:`MASK_AI` / :data:`MASK_SELECTION`); empty
+    ones are disabled, the default is :func:`default_mask_source`."""
+    box = QComboBox(parent)
+    model = box.model()
+    for i, s in enumerate(MASK_SOURCES):
+        box.addItem(MASK_TITLES[s], s)
+        if mask_array(doc, s) is None and isinstance(model, QStandardItemModel):
+            model.item(i).setEnabled(False)
+            box.setItemData(i, f"{MASK_TITLES[s]} is empty", Qt.ItemDataRole.ToolTipRole)
+    default = default_mask_source(doc)
+    if default is not None:
+        box.setCurrentIndex(MASK_SOURCES.index(default))
+    return box
