@@ -9,7 +9,7 @@ back on the GUI thread, where the caller applies it as one undo command.
 Public API::
 
     runner = JobRunner(parent=None)          # one QThread worker, started lazily
-    handle = runner.submit(request, run, key=None, title="", device="cpu",
+    handle = runner.submit(request, run, key=None, title="", device="cpu",  # or "auto"
                            on_done=None, on_error=None, on_progress=None,
                            on_cancelled=None) -> JobHandle
     handle.cancel(); handle.state  # "queued" | "running" | "done" | "failed" |

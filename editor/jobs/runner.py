@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ml.types import Cancelled, CancelToken, EngineError, Progress, RunContext
 
@@ -96,7 +96,7 @@ class _Worker(QThread):
             self._stop = True
             self._cond.notify()
 
-    def run(self) -> None:  # noqa: D102 - Qt override
+    def run(self) -> None:
         while True:
             with self._cond:
                 while not self._queue and not self._stop:
@@ -118,7 +118,17 @@ class _Worker(QThread):
         def progress(p: Progress) -> None:
             self.job_progress.emit(job, p)
 
-        ctx = RunContext(progress=progress, cancel=job.token, device=job.device)
+        device = job.device
+        if device == "auto":
+            # Resolved here, not on the GUI thread: the first call imports torch.
+            try:
+                from ml.devices import resolve_device
+
+                device = resolve_device()
+            except Exception as exc:  # noqa: BLE001 - a bad $RETOUCH_DEVICE, or no torch
+                self.job_error.emit(job, f"no compute device: {exc}")
+                return
+        ctx = RunContext(progress=progress, cancel=job.token, device=device)
         try:
             result = job.run(job.request, ctx)
             # A job that finished just as it was cancelled still counts as cancelled.

@@ -17,7 +17,7 @@ def app_icon() -> QIcon:
         from ml.resources import resource_path
 
         folder = resource_path("icons")
-    except Exception:  # resources helper missing: fall back to the source tree
+    except Exception:  # noqa: BLE001 - resources helper missing: fall back to the source tree
         folder = Path(__file__).resolve().parents[2] / "resources" / "icons"
     icon = QIcon()
     for name in ("retouch.svg", "retouch.png"):

@@ -271,10 +271,10 @@ class Canvas(QWidget):
     def pan(self, dx: float, dy: float) -> None:
         self.set_view(self.zoom, QPointF(self.offset.x() + dx, self.offset.y() + dy))
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:
         return QSize(800, 600)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._auto_fit and self.width() > 100 and self.height() > 100:
             self.fit()
@@ -284,8 +284,8 @@ class Canvas(QWidget):
     def _visible_doc_rect(self, area: QRect) -> Rect:
         tl = self.to_doc(QPointF(area.left(), area.top()))
         br = self.to_doc(QPointF(area.right() + 1, area.bottom() + 1))
-        x0, y0 = int(math.floor(tl.x())) - 1, int(math.floor(tl.y())) - 1
-        x1, y1 = int(math.ceil(br.x())) + 1, int(math.ceil(br.y())) + 1
+        x0, y0 = math.floor(tl.x()) - 1, math.floor(tl.y()) - 1
+        x1, y1 = math.ceil(br.x()) + 1, math.ceil(br.y()) + 1
         return Rect(x0, y0, x1 - x0, y1 - y0).intersect(self.document.rect)
 
     def _update_tiles(self, visible: Rect) -> None:
@@ -306,7 +306,7 @@ class Canvas(QWidget):
                     block[..., c] = (alpha * v + 127) // 255
                 self._overlay.mark_valid(r)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(event.rect(), QColor(58, 58, 58))
         d = self.document
@@ -413,7 +413,7 @@ class Canvas(QWidget):
     def _doc_pos(self, event: QMouseEvent) -> QPointF:
         return self.to_doc(event.position())
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus()
         if event.button() == Qt.MouseButton.MiddleButton or (
             self._space and event.button() == Qt.MouseButton.LeftButton
@@ -426,7 +426,7 @@ class Canvas(QWidget):
             self.current_tool().press(self._doc_pos(event), event.modifiers())
             self.update()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = self._doc_pos(event)
         old_mouse, self._mouse = self._mouse, pos
         if self._panning is not None:
@@ -449,7 +449,7 @@ class Canvas(QWidget):
                 c = self.to_screen(pt)
                 self.update(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r).toAlignedRect())
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._panning is not None and event.button() in (
             Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton
         ):
@@ -462,18 +462,18 @@ class Canvas(QWidget):
             self.current_tool().release(self._doc_pos(event), event.modifiers())
             self.update()
 
-    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def leaveEvent(self, event) -> None:
         old, self._mouse = self._mouse, None
         if old is not None:
             self._update_cursor_area(old, old)
         self.cursor_moved.emit(None)
 
-    def enterEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def enterEvent(self, event) -> None:
         # Krita takes keyboard focus on hover so Space and [ ] work without a click.
         if self.window().isActiveWindow():
             self.setFocus()
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+    def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta()
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             steps = delta.y() / 120.0
@@ -485,7 +485,7 @@ class Canvas(QWidget):
             self.pan(delta.x() / 2, delta.y() / 2)
         event.accept()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)
@@ -498,7 +498,7 @@ class Canvas(QWidget):
             return
         super().keyPressEvent(event)
 
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = False
             if self._panning is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from PySide6.QtGui import QIcon
 
@@ -56,7 +56,7 @@ ICONS: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def icon(name: str, color: str | None = None) -> QIcon:
     """The QIcon for a name of :data:`ICONS`; an empty icon if qtawesome cannot draw it."""
     try:
@@ -64,5 +64,5 @@ def icon(name: str, color: str | None = None) -> QIcon:
 
         kwargs = {"color": color} if color else {"color": "#dddddd"}
         return qtawesome.icon(ICONS[name], **kwargs)
-    except Exception:  # a missing font must not stop the editor from starting
+    except Exception:  # noqa: BLE001 - a missing font must not stop the editor from starting
         return QIcon()

@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QPointF, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -24,6 +32,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
+    QTabBar,
     QTabWidget,
     QToolBar,
     QToolButton,
@@ -124,6 +133,21 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
 MENUS = ("File", "Edit", "Image", "Layer", "Select", "Filter", "View", "Help")
 
+PREFERRED_SIZE = QSize(1400, 900)
+# resize() sets the client area; the frame and title bar the window manager adds come on
+# top of it, so leave room for them or the window's bottom edge ends up off-screen.
+FRAME_ALLOWANCE = QSize(16, 48)
+
+
+def initial_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE) -> QRect:
+    """Where the window first opens: the preferred size shrunk to the screen's available
+    area (less the frame), centred on it, as Krita and GIMP do on a first start."""
+    w = max(320, min(preferred.width(), available.width() - FRAME_ALLOWANCE.width()))
+    h = max(240, min(preferred.height(), available.height() - FRAME_ALLOWANCE.height()))
+    x = available.x() + max(0, (available.width() - w - FRAME_ALLOWANCE.width()) // 2)
+    y = available.y() + max(0, (available.height() - h - FRAME_ALLOWANCE.height()) // 2)
+    return QRect(x, y, w, h)
+
 
 class DocumentView(QWidget):
     """One tab: a document, its canvas, where it lives on disk, and its autosave key."""
@@ -152,10 +176,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Retouch")
         self.setAcceptDrops(True)
-        self.resize(1400, 900)
         self.tool_state = ToolState(self)
         self.jobs = JobRunner(self)
-        self._job_views: dict[int, DocumentView] = {}
+        self.device: str | None = None  # torch device string, known after detect_device()
+        self._job_views: dict[int, tuple[JobHandle, DocumentView]] = {}
         self._job_t0: dict[int, float] = {}
         self._bound: Document | None = None
         self.actions_by_id: dict[str, QAction] = {}
@@ -192,6 +216,17 @@ class MainWindow(QMainWindow):
         self._autosave_timer.start()
         self._autosave_store = None
         self._bind_current()
+        self.place_on_screen()
+
+    def place_on_screen(self) -> None:
+        """Size and centre the window to fit its screen's available geometry."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:  # no screen at all (unusual platforms): Qt's default size
+            self.resize(PREFERRED_SIZE)
+            return
+        geo = initial_geometry(screen.availableGeometry())
+        self.resize(geo.size())
+        self.move(geo.topLeft())
 
     # --- actions and menus ----------------------------------------------------------
 
@@ -334,9 +369,12 @@ class MainWindow(QMainWindow):
         try:
             from ml import devices
 
-            self.device_label.setText(devices.device_label(devices.resolve_device()))
-        except Exception:  # ml not importable (or no torch): the CPU path still works
+            self.device = devices.resolve_device()
+            self.device_label.setText(devices.device_label(self.device))
+        except Exception as exc:  # noqa: BLE001 - no ml/torch, bad $RETOUCH_DEVICE
+            self.device = "cpu"
             self.device_label.setText("CPU")
+            self.device_label.setToolTip(f"Compute device for AI filters (fallback: {exc})")
 
     # --- documents and tabs ---------------------------------------------------------
 
@@ -365,7 +403,15 @@ class MainWindow(QMainWindow):
         view.canvas.cursor_moved.connect(self._update_cursor_label)
         view.canvas.message.connect(self.show_message)
         doc.events.connect(lambda ev, v=view: self._doc_event(v, ev))
-        self.tabs.addTab(view, view.title)
+        index = self.tabs.addTab(view, view.title)
+        # Fusion's own close glyph is an orange box on a dark theme; use the icon set.
+        close = QToolButton()
+        close.setIcon(icon("close"))
+        close.setIconSize(QSize(14, 14))
+        close.setAutoRaise(True)
+        close.setToolTip("Close (Ctrl+W)")
+        close.clicked.connect(lambda _=False, v=view: self.close_view(v))
+        self.tabs.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, close)
         self.tabs.setCurrentWidget(view)
         self._update_tab_title(view)
         view.canvas.setFocus()
@@ -566,7 +612,7 @@ class MainWindow(QMainWindow):
 
             data = json.dumps(items[:MAX_RECENT], indent=1).encode()
             atomic_write(self._recent_file(), lambda f: f.write(data))
-        except Exception as exc:  # recent files are a convenience; never fail an open
+        except Exception as exc:  # noqa: BLE001 - recent files are a convenience
             log.warning("could not write recent files: %s", exc)
 
     def _rebuild_recent_menu(self) -> None:
@@ -582,11 +628,11 @@ class MainWindow(QMainWindow):
         items = self.recent_files()
         return str(Path(items[0]).parent) if items else str(Path.home())
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
@@ -614,11 +660,9 @@ class MainWindow(QMainWindow):
             answer = self.ask_unsaved(view)
             if answer == "cancel" or (answer == "save" and not self.save()):
                 return False
-        for job_id, v in list(self._job_views.items()):
-            if v is view:  # results for a closed document are dropped
-                for job in (self.jobs.current,):
-                    if job is not None and job.id == job_id:
-                        job.cancel()
+        for job, v in list(self._job_views.values()):
+            if v is view:  # running or queued work for a closed document is pointless
+                job.cancel()
         view.canvas.detach()
         self._autosave().discard_key(view.autosave_key)
         self.tabs.removeTab(self.tabs.indexOf(view))
@@ -629,7 +673,7 @@ class MainWindow(QMainWindow):
     def close_current(self) -> None:
         self.close_view(self.view)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         for view in self.views():
             if view.dirty:
                 self.tabs.setCurrentWidget(view)
@@ -658,7 +702,7 @@ class MainWindow(QMainWindow):
                     self._autosave().save(v.document, v.autosave_key, original_path=v.path,
                                           title=v.title)
                     n += 1
-                except Exception as exc:  # a failing autosave must never interrupt work
+                except Exception as exc:  # noqa: BLE001 - autosave must never interrupt work
                     log.warning("autosave of %s failed: %s", v.title, exc)
         if n:
             self.show_message(f"Autosaved {n} document{'s' if n > 1 else ''}", 3000)
@@ -668,7 +712,7 @@ class MainWindow(QMainWindow):
         """On start: offer documents left by a crashed session. Returns how many opened."""
         try:
             entries = self._autosave().pending()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a damaged store must not block start-up
             log.warning("could not read autosaves: %s", exc)
             return 0
         if not entries:
@@ -687,7 +731,7 @@ class MainWindow(QMainWindow):
             if clicked is recover:
                 try:
                     doc = self._autosave().load(e)
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - report it, recover the rest
                     self.show_error(f"Could not recover {e.title or e.key}: {exc}")
                     continue
                 view = self.add_document(doc, None, f"{e.title or 'Untitled'} (recovered)")
@@ -706,13 +750,9 @@ class MainWindow(QMainWindow):
         """Run ``run(request, ctx)`` in the background; ``apply(result)`` on the GUI thread
         if the tab is still open. Errors and cancels only show a status message."""
         view = self.view
-        device = "cpu"
-        try:
-            from ml.devices import resolve_device
-
-            device = resolve_device()
-        except Exception:
-            pass
+        # Until detect_device() has run, the worker resolves "auto" itself: importing
+        # torch takes seconds and must not happen on the GUI thread.
+        device = self.device or "auto"
 
         def done(result: Any) -> None:
             self._job_views.pop(job.id, None)
@@ -738,8 +778,8 @@ class MainWindow(QMainWindow):
 
         job = self.jobs.submit(request, run, key=key, title=title, device=device,
                                on_done=done, on_error=error, on_cancelled=cancelled)
-        if view is not None:
-            self._job_views[job.id] = view
+        if view is not None and not job.finished:
+            self._job_views[job.id] = (job, view)
         if self.jobs.current is not None and self.jobs.current is not job:
             self.show_message(f"{title} queued behind {self.jobs.current.title}")
         return job

@@ -68,6 +68,7 @@ class LayersPanel(QWidget):
         super().__init__(parent)
         self.doc: Document | None = None
         self._syncing = False
+        self._thumbs: dict[int, tuple[object, QIcon]] = {}
         self._thumb_timer = QTimer(self)
         self._thumb_timer.setSingleShot(True)
         self._thumb_timer.setInterval(250)  # thumbnails lag a stroke a little, on purpose
@@ -151,7 +152,9 @@ class LayersPanel(QWidget):
         return len(self.doc.layers) - 1 - row
 
     def refresh(self) -> None:
-        """Rebuild from the document, with signals blocked."""
+        """Re-read the document, with signals blocked. Items are updated in place (a
+        rename editor or a drag in progress keeps its item); only a change in the number
+        of layers rebuilds the list."""
         doc = self.doc
         widgets = (self.list, self.blend, self.opacity)
         for w in widgets:
@@ -160,49 +163,80 @@ class LayersPanel(QWidget):
         # ignored through this flag instead.
         self._syncing = True
         try:
-            self.list.clear()
             enabled = doc is not None
             for w in (self.blend, self.opacity, *self.buttons.values()):
                 w.setEnabled(enabled)
             if doc is None:
+                self.list.clear()
+                self._thumbs.clear()
                 return
-            for layer in reversed(doc.layers):
-                item = QListWidgetItem(layer_thumbnail(layer.pixels, doc.max_value), layer.name)
-                item.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-                              | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable
-                              | Qt.ItemFlag.ItemIsDragEnabled)
-                item.setCheckState(Qt.CheckState.Checked if layer.visible
-                                   else Qt.CheckState.Unchecked)
+            layers = list(reversed(doc.layers))
+            if self.list.count() != len(layers):
+                self.list.clear()
+                for _ in layers:
+                    item = QListWidgetItem()
+                    item.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+                                  | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable
+                                  | Qt.ItemFlag.ItemIsDragEnabled)
+                    self.list.addItem(item)
+            alive = {id(layer) for layer in layers}
+            for key in [k for k in self._thumbs if k not in alive]:
+                del self._thumbs[key]
+            for row, layer in enumerate(layers):
+                item = self.list.item(row)
+                if item.text() != layer.name:
+                    item.setText(layer.name)
+                state = Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
+                if item.checkState() != state:
+                    item.setCheckState(state)
                 tip = f"{layer.name} — {BLEND_MODE_NAMES.get(layer.blend_mode, layer.blend_mode)}"
                 tip += f", {round(layer.opacity * 100)}%"
                 if layer.mask is not None:
                     tip += ", has mask"
                 if layer.locked:
                     tip += ", locked"
+                tip += "\nDouble-click to rename; drag to reorder; the box shows or hides it"
                 item.setToolTip(tip)
-                self.list.addItem(item)
+                item.setIcon(self._thumb(layer))
             active = doc.active_layer
             if active is not None:
                 self.list.setCurrentRow(self._row_of(doc.active_index))
                 self.blend.setCurrentIndex(max(0, self.blend.findData(active.blend_mode)))
-                self.opacity.setValue(round(active.opacity * 100))
+                if not self.opacity.isSliderDown():
+                    self.opacity.setValue(round(active.opacity * 100))
                 self.opacity_label.setText(f"{round(active.opacity * 100)}%")
             n = len(doc.layers)
             self.buttons["layer-delete"].setEnabled(n > 0)
+            self.buttons["layer-duplicate"].setEnabled(n > 0)
             self.buttons["layer-merge"].setEnabled(doc.active_index > 0)
             self.buttons["layer-up"].setEnabled(0 <= doc.active_index < n - 1)
             self.buttons["layer-down"].setEnabled(doc.active_index > 0)
+            self.blend.setEnabled(n > 0)
+            self.opacity.setEnabled(n > 0)
         finally:
             self._syncing = False
             for w in widgets:
                 w.blockSignals(False)
 
+    def _thumb(self, layer, fresh: bool = False) -> QIcon:
+        """The layer's thumbnail, cached per layer object until its pixels change."""
+        entry = self._thumbs.get(id(layer))
+        if fresh or entry is None or entry[0] is not layer:
+            assert self.doc is not None
+            entry = (layer, QIcon(layer_thumbnail(layer.pixels, self.doc.max_value)))
+            self._thumbs[id(layer)] = entry
+        return entry[1]
+
     def _refresh_thumbs(self) -> None:
-        if self.doc is None:
+        if self.doc is None or self.list.count() != len(self.doc.layers):
             return
-        for row in range(self.list.count()):
-            layer = self.doc.layers[self._index_of(row)]
-            self.list.item(row).setIcon(QIcon(layer_thumbnail(layer.pixels, self.doc.max_value)))
+        self.list.blockSignals(True)
+        try:
+            for row in range(self.list.count()):
+                layer = self.doc.layers[self._index_of(row)]
+                self.list.item(row).setIcon(self._thumb(layer, fresh=True))
+        finally:
+            self.list.blockSignals(False)
 
     # --- user edits → document ------------------------------------------------------
 
@@ -238,8 +272,12 @@ class LayersPanel(QWidget):
             QTimer.singleShot(0, self.refresh)
 
     def _move(self, old_index: int, new_index: int) -> None:
-        if self.doc is not None:
+        if self.doc is None:
+            return
+        try:
             self.doc.move_layer(old_index, new_index)
+        except (ValueError, RuntimeError):  # e.g. a stroke in progress: show the truth
+            self.refresh()
 
     def _blend_changed(self, i: int) -> None:
         if self.doc is not None and self.doc.active_layer is not None:
@@ -283,6 +321,8 @@ class HistoryPanel(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc: Document | None = None
+        self.setIconSize(QSize(16, 16))
+        self.setToolTip("Click a step to go back to it; later steps stay until you edit")
         self.currentRowChanged.connect(self._jump)
 
     def set_document(self, doc: Document | None) -> None:
@@ -305,8 +345,10 @@ class HistoryPanel(QListWidget):
                 return
             undo = self.doc.undo
             self.addItem(QListWidgetItem(icon("history"), "Original"))
+            blank = QPixmap(self.iconSize())
+            blank.fill(QColor(0, 0, 0, 0))
             for i in range(undo.count):
-                item = QListWidgetItem(undo.text(i) or "Edit")
+                item = QListWidgetItem(QIcon(blank), undo.text(i) or "Edit")
                 if i >= undo.index:  # undone steps look greyed out, as in Photoshop
                     item.setForeground(QColor(130, 130, 130))
                 self.addItem(item)

@@ -9,7 +9,7 @@ options panel mirrors it and never holds state of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
@@ -50,7 +50,7 @@ class ToolState(QObject):
 
     changed = Signal(str)
 
-    _DEFAULTS: dict[str, Any] = {
+    _DEFAULTS: ClassVar[dict[str, Any]] = {
         "tool": "brush",
         "size": 20.0,
         "hardness": 0.8,
@@ -337,7 +337,7 @@ def fill_region(pixels: np.ndarray, x: int, y: int, tolerance: int, contiguous: 
     """Pixels similar to the seed (every RGBA channel within ``tolerance`` on a 0..255
     scale), connected to it when ``contiguous``. Returns a bool mask of the layer."""
     a = pixels.astype(np.int32)
-    tol = int(round(tolerance * max_value / 255))
+    tol = round(tolerance * max_value / 255)
     seed = a[y, x]
     similar = np.all(np.abs(a - seed) <= tol, axis=2)
     if not contiguous:
