@@ -198,19 +198,22 @@ class LayersPanel(QWidget):
                 tip += "\nDouble-click to rename; drag to reorder; the box shows or hides it"
                 item.setToolTip(tip)
                 item.setIcon(self._thumb(layer))
-            active = doc.active_layer
+            # Events arrive while the document is mid-update (layer-removed comes before
+            # the active index is clamped, then active-changed follows): read defensively.
+            n = len(doc.layers)
+            ai = doc.active_index
+            active = doc.layers[ai] if 0 <= ai < n else None
             if active is not None:
-                self.list.setCurrentRow(self._row_of(doc.active_index))
+                self.list.setCurrentRow(self._row_of(ai))
                 self.blend.setCurrentIndex(max(0, self.blend.findData(active.blend_mode)))
                 if not self.opacity.isSliderDown():
                     self.opacity.setValue(round(active.opacity * 100))
                 self.opacity_label.setText(f"{round(active.opacity * 100)}%")
-            n = len(doc.layers)
             self.buttons["layer-delete"].setEnabled(n > 0)
             self.buttons["layer-duplicate"].setEnabled(n > 0)
-            self.buttons["layer-merge"].setEnabled(doc.active_index > 0)
-            self.buttons["layer-up"].setEnabled(0 <= doc.active_index < n - 1)
-            self.buttons["layer-down"].setEnabled(doc.active_index > 0)
+            self.buttons["layer-merge"].setEnabled(active is not None and ai > 0)
+            self.buttons["layer-up"].setEnabled(active is not None and ai < n - 1)
+            self.buttons["layer-down"].setEnabled(active is not None and ai > 0)
             self.blend.setEnabled(n > 0)
             self.opacity.setEnabled(n > 0)
         finally:
