@@ -1,0 +1,422 @@
+"""Filter ▸ Remove / Inpaint…: fill the painted AI mask (or the selection) in the background.
+
+Flow: :class:`InpaintDialog` (engine, its parameters, source, mask, feather, output) →
+:func:`build_inpaint` makes a frozen :class:`InpaintRequest` (a copy of only the mask's
+bounding box plus the engine's context margin and the feather) → :func:`start_inpaint`
+submits it to the window's job runner (progress and Cancel in the status bar) → the
+result lands as ONE undo step: a new layer named after the engine, clipped to the mask
+with a soft edge, or a patch into the active layer.
+
+Before/after: hold ``\\`` over the window (or View ▸ Compare Before/After, a toggle) to
+hide the last result — the new layer is hidden, or the patched pixels are swapped back —
+as long as the document has not changed since it landed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor.document import Document, Layer, Rect
+from editor.ui import ai_common as ac
+from editor.ui.filters import FilterAction, register_filter
+
+if TYPE_CHECKING:
+    from editor.jobs import JobHandle
+    from editor.ui.main_window import MainWindow
+    from ml.types import RunContext
+
+DEFAULT_FEATHER = 4
+#: the engines' own context rule (ml.engines.inpaint.context_box): max(32, half the side)
+MIN_CONTEXT = 32
+CONTEXT_FRACTION = 0.5
+COMPARE_KEY = Qt.Key.Key_Backslash
+
+
+@dataclass(frozen=True)
+class InpaintRequest:
+    """Everything the worker needs, copied: the region's pixels and mask, the fill area
+    (mask grown by the feather), the blend alpha, engine and parameters."""
+
+    snap: ac.Snapshot
+    hole: np.ndarray  # (h, w) bool: what the engine fills
+    alpha: np.ndarray  # (h, w) float32 0..1: how the fill is blended in (the soft edge)
+    engine_id: str
+    engine_name: str
+    params: tuple[tuple[str, Any], ...] = ()
+    mode: str = ac.MODE_NEW_LAYER
+    feather: int = DEFAULT_FEATHER
+    step_delay: float = 0.0  # seconds slept per progress report (tests, demos)
+
+    @property
+    def title(self) -> str:
+        return f"Inpaint ({self.engine_name})"
+
+
+def context_margin(bbox: Rect, feather: int) -> int:
+    """Margin around the mask's bbox that covers the feather plus the engine's context."""
+    side = max(bbox.w, bbox.h) + 2 * feather
+    return feather + max(MIN_CONTEXT, math.ceil(CONTEXT_FRACTION * side)) + 1
+
+
+def build_inpaint(
+    doc: Document,
+    engine_id: str,
+    params: dict | None = None,
+    *,
+    source: str = ac.SOURCE_LAYER,
+    mask_source: str | None = None,
+    feather: int = DEFAULT_FEATHER,
+    mode: str = ac.MODE_NEW_LAYER,
+    step_delay: float = 0.0,
+) -> InpaintRequest:
+    """A frozen request for the document's current state; ValueError (a message for the
+    user) when there is nothing to fill or the engine cannot run."""
+    engine = ac.get_engine(engine_id, "inpaint")
+    reason = engine.available()
+    if reason is not None:
+        raise ValueError(f"{engine.name}: {reason}")
+    which = mask_source or ac.default_mask_source(doc)
+    mask = ac.mask_array(doc, which)
+    if mask is None:
+        raise ValueError("paint the AI mask (mask brush) or make a selection over what to remove")
+    if mode == ac.MODE_ACTIVE_LAYER:
+        layer = doc.active_layer
+        if layer is None:
+            raise ValueError("there is no active layer to write into")
+        if layer.locked:
+            raise ValueError(f"the layer {layer.name!r} is locked")
+    bbox = ac.mask_bounds(mask)
+    assert bbox is not None
+    feather = max(0, int(feather))
+    region = ac.context_region(doc, bbox, context_margin(bbox, feather))
+    snap = ac.take_snapshot(doc, source, region, mask)
+    hole, alpha = ac.feather_alpha(snap.mask, feather)
+    resolved = engine.resolve_params(params or {})
+    return InpaintRequest(
+        snap, hole, alpha, engine.id, engine.name, tuple(sorted(resolved.items())), mode,
+        feather, step_delay,
+    )
+
+
+def run_inpaint_request(req: InpaintRequest, ctx: RunContext) -> np.ndarray:
+    """Worker side: the filled region, same size and dtype as the snapshot."""
+    if req.step_delay > 0:
+        from ml.types import RunContext as Ctx
+
+        inner = ctx.progress
+
+        def slow(p):
+            time.sleep(req.step_delay)
+            inner(p)
+
+        ctx = Ctx(progress=slow, cancel=ctx.cancel, device=ctx.device)
+        ctx.report(0.0, "starting")
+        ctx.report(0.01, "starting")
+    mask = req.hole.astype(np.uint8) * 255
+    return ac.run_inpaint_pixels(req.engine_id, req.snap.pixels, mask, ctx, **dict(req.params))
+
+
+def apply_inpaint(target: ac.ApplyTarget, req: InpaintRequest, result: np.ndarray) -> Any:
+    """Land the result as ONE undo step and remember it for the before/after compare."""
+    snap = req.snap
+    doc = target.doc
+    before = None
+    if req.mode == ac.MODE_ACTIVE_LAYER:
+        layer = target.layer
+        index = target.layer_index()  # raises if it was deleted
+        before = ac.layer_region(doc, doc.layers[index], snap.rect)
+    out = ac.apply_result(target, snap, result, req.engine_name, req.mode, req.alpha, req.title)
+    if isinstance(out, Layer):
+        _remember(doc, _Compare(doc, layer=out))
+    elif out is not None and before is not None and layer is not None:
+        after = ac.layer_region(doc, layer, snap.rect)
+        _remember(doc, _Compare(doc, layer=layer, rect=snap.rect, before=before, after=after))
+    return out
+
+
+def start_inpaint(window: MainWindow, req: InpaintRequest) -> JobHandle:
+    """Submit ``req`` for the window's current document; the result applies itself."""
+    doc = window.document
+    assert doc is not None
+    target = ac.ApplyTarget.capture(doc)
+    install_compare(window)
+
+    def apply(result: np.ndarray) -> None:
+        apply_inpaint(target, req, result)
+        reset_compare_action(window)
+
+    return window.submit_job(req, run_inpaint_request, req.title, apply)
+
+
+# --- the dialog -----------------------------------------------------------------------
+
+
+class InpaintDialog(QDialog):
+    """Engine + parameters, source, mask, feather and output; shows what will be processed."""
+
+    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent or window)
+        self.window_ = window
+        self.doc = window.document
+        self.setWindowTitle("Remove / Inpaint")
+        self.engine = ac.EngineCombo("inpaint", self, prefer="fsr")
+        self.params = ac.ParamsForm(self)
+        self.source = ac.source_combo(self.doc, self)
+        self.mask_source = ac.mask_source_combo(self.doc, self)
+        self.feather = QSpinBox()
+        self.feather.setRange(0, 64)
+        self.feather.setValue(DEFAULT_FEATHER)
+        self.feather.setSuffix(" px")
+        self.feather.setToolTip("soft edge: the fill blends out over this many pixels "
+                                "outside the mask")
+        self.to_layer = QRadioButton("New layer (named after the engine)")
+        self.into_active = QRadioButton("Write into the active layer")
+        self.to_layer.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.to_layer)
+        group.addButton(self.into_active)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form = QFormLayout()
+        form.addRow("Engine", self.engine)
+        form.addRow("", self.params)
+        form.addRow("Sample", self.source)
+        form.addRow("Mask", self.mask_source)
+        form.addRow("Feather", self.feather)
+        form.addRow("Result", self.to_layer)
+        form.addRow("", self.into_active)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Inpaint")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.info)
+        lay.addWidget(self.buttons)
+        self.engine.engine_changed.connect(self._engine_changed)
+        self.params.changed.connect(self._update_info)
+        self.mask_source.currentIndexChanged.connect(lambda _i: self._update_info())
+        self.feather.valueChanged.connect(lambda _v: self._update_info())
+        self._engine_changed(self.engine.engine())
+
+    def _engine_changed(self, engine) -> None:
+        self.params.set_engine(engine)
+        self._update_info()
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "source": self.source.currentData(),
+            "mask_source": self.mask_source.currentData(),
+            "feather": self.feather.value(),
+            "mode": ac.MODE_ACTIVE_LAYER if self.into_active.isChecked() else ac.MODE_NEW_LAYER,
+        }
+
+    def _update_info(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        engine = self.engine.engine()
+        mask = ac.mask_array(self.doc, self.mask_source.currentData())
+        if engine is None or mask is None:
+            ok.setEnabled(False)
+            self.info.setText("No engine can run." if engine is None else
+                              "The chosen mask is empty: paint the AI mask or select first.")
+            return
+        ok.setEnabled(True)
+        bbox = ac.mask_bounds(mask)
+        assert bbox is not None
+        feather = self.feather.value()
+        region = ac.context_region(self.doc, bbox, context_margin(bbox, feather))
+        work = self.params.values().get("max_size", 1024)
+        side = max(region.w, region.h)
+        scaled = f", worked on at {work} px on the long side" if side > work else ""
+        mp = self.doc.width * self.doc.height / 1e6
+        self.info.setText(
+            f"Mask: {bbox.w}×{bbox.h} px at ({bbox.x}, {bbox.y}). "
+            f"Processed: {region.w}×{region.h} px with context "
+            f"({region.w * region.h / 1e6:.2f} of {mp:.1f} MP){scaled}. "
+            "Pixels beyond the feather never change."
+        )
+
+    def request(self, step_delay: float = 0.0) -> InpaintRequest:
+        return build_inpaint(self.doc, self.engine.engine_id() or "", self.params.values(),
+                             step_delay=step_delay, **self.options())
+
+
+def _callback(window: MainWindow) -> None:
+    doc = window.document
+    if doc is None or ac.default_mask_source(doc) is None:
+        window.show_message("Remove / Inpaint: paint the AI mask (mask brush) or make a "
+                            "selection over what to remove first")
+        return
+    dialog = InpaintDialog(window)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    try:
+        req = dialog.request()
+    except Exception as exc:  # noqa: BLE001 - ValueError/EngineError: a message
+        window.show_message(f"Remove / Inpaint: {exc}")
+        return
+    start_inpaint(window, req)
+
+
+register_filter(FilterAction(
+    "inpaint", "Remove / Inpaint…", _callback, icon="filter", group="ai",
+    tooltip="Fill the AI mask (or the selection) from its surroundings, as a new layer",
+))
+
+
+# --- before / after ---------------------------------------------------------------------
+
+
+class _Compare:
+    """The last AI result of a document and how to hide it without touching the history."""
+
+    def __init__(self, doc: Document, layer: Layer, rect: Rect | None = None,
+                 before: np.ndarray | None = None, after: np.ndarray | None = None) -> None:
+        self.doc = doc
+        self.layer = layer
+        self.rect = rect
+        self.before = before
+        self.after = after
+        self.history = (doc.undo.index, doc.undo.count)
+        self.showing_before = False
+
+    @property
+    def valid(self) -> bool:
+        return (
+            (self.doc.undo.index, self.doc.undo.count) == self.history
+            and any(x is self.layer for x in self.doc.layers)
+        )
+
+    def _write(self, pixels: np.ndarray) -> None:
+        assert self.rect is not None
+        r = self.layer.bounds.intersect(self.rect)
+        if r.empty:
+            return
+        dst = r.translated(-self.layer.offset[0], -self.layer.offset[1])
+        self.layer.pixels[dst.slices()] = pixels[r.translated(-self.rect.x, -self.rect.y).slices()]
+        self.doc.notify_pixels_changed(self.doc.index_of(self.layer), r)
+
+    def show_before(self, before: bool) -> bool:
+        if before == self.showing_before:
+            return True
+        if before and not self.valid:
+            return False
+        self.showing_before = before
+        if self.before is None:
+            self.layer.visible = not before  # not undoable on purpose: a view toggle
+        else:
+            self._write(self.before if before else self.after)
+        return True
+
+
+_COMPARES: weakref.WeakKeyDictionary[Document, _Compare] = weakref.WeakKeyDictionary()
+
+
+def _remember(doc: Document, cmp: _Compare) -> None:
+    old = _COMPARES.get(doc)
+    if old is not None:
+        old.show_before(False)
+    _COMPARES[doc] = cmp
+
+
+def compare_state(doc: Document | None) -> _Compare | None:
+    """The document's last AI result still comparable (None when it changed since)."""
+    cmp = _COMPARES.get(doc) if doc is not None else None
+    return cmp if cmp is not None and (cmp.valid or cmp.showing_before) else None
+
+
+def show_before(window: MainWindow, before: bool) -> bool:
+    """Hide (``before=True``) or show the last result of the current document; returns
+    whether there was one to compare."""
+    cmp = compare_state(window.document)
+    if cmp is None:
+        if before:
+            window.show_message("Nothing to compare: no AI result since the last edit")
+        return False
+    ok = cmp.show_before(before)
+    window.show_message("Before (release \\ for after)" if before and ok else "After", 1500)
+    return ok
+
+
+class _CompareKey(QObject):
+    """Application event filter: holding ``\\`` in the window shows the before state."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        t = event.type()
+        if t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(event, QKeyEvent):
+            if event.key() != COMPARE_KEY or event.isAutoRepeat():
+                return False
+            w = obj.window() if isinstance(obj, QWidget) else None
+            if w is not self.window_:
+                return False
+            show_before(self.window_, t == QEvent.Type.KeyPress)
+            return True
+        return False
+
+
+def install_compare(window: MainWindow) -> QAction:
+    """Add the View ▸ Compare Before/After toggle and the hold-``\\`` key to a window
+    (once; later calls return the same action)."""
+    act = window.findChild(QAction, "ai.compare")
+    if act is not None:
+        return act
+    act = QAction("Compare Before/After (hold \\)", window)
+    act.setObjectName("ai.compare")
+    act.setCheckable(True)
+    act.setToolTip("Hide the last AI result to compare (or hold \\ over the image)")
+
+    def toggled(on: bool) -> None:
+        if not show_before(window, on) and on:
+            act.blockSignals(True)
+            act.setChecked(False)
+            act.blockSignals(False)
+
+    act.toggled.connect(toggled)
+    menu = getattr(window, "view_menu", None)
+    if menu is not None:
+        menu.addSeparator()
+        menu.addAction(act)
+    window.addAction(act)
+    key_filter = _CompareKey(window)
+    key_filter.setObjectName("ai.compare-key")
+    app = QApplication.instance()
+    if app is not None:
+        app.installEventFilter(key_filter)
+        window.destroyed.connect(lambda *_: app.removeEventFilter(key_filter))
+    return act
+
+
+def reset_compare_action(window: MainWindow) -> None:
+    """Uncheck the toggle without touching the document (after the result changed)."""
+    act = window.findChild(QAction, "ai.compare")
+    if act is not None and act.isChecked():
+        act.blockSignals(True)
+        act.setChecked(False)
+        act.blockSignals(False)
+
