@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -149,3 +150,48 @@ class GeometryCommand(Command):
                 total += pixels.nbytes + (0 if mask is None else mask.nbytes)
             total += state["ai_mask"].nbytes + state["selection"].nbytes
         return total
+
+
+def resize_with_pixels(
+    doc: Document,
+    width: int,
+    height: int,
+    pixels: Sequence[np.ndarray],
+    text: str,
+    resample: str = "lanczos",
+) -> GeometryCommand:
+    """A :class:`GeometryCommand` resizing ``doc`` to width × height where every layer gets
+    the given pixels (e.g. AI-upscaled, one array per layer, bottom → top) instead of a
+    resampled copy. Layer masks, offsets, the AI mask and the selection are scaled as
+    ``Document.resize_image`` scales them. Push it with ``doc.undo.push(cmd)`` (one step).
+
+    Each array must be ``(round(h·sy), round(w·sx), 4)`` of the document dtype for its
+    layer of size w × h (sx, sy = the size ratios); ValueError otherwise.
+    """
+    from editor.document.resample import resize_mask
+
+    doc._no_stroke()
+    w, h = int(width), int(height)
+    layers = doc.layers
+    if len(pixels) != len(layers):
+        raise ValueError(f"{len(pixels)} pixel arrays for {len(layers)} layers")
+    sx, sy = w / doc.width, h / doc.height
+    state = []
+    for layer, px in zip(layers, pixels):
+        lw, lh = max(1, round(layer.width * sx)), max(1, round(layer.height * sy))
+        px = np.asarray(px)
+        if px.shape != (lh, lw, 4) or px.dtype != doc.dtype:
+            raise ValueError(
+                f"layer {layer.name!r}: expected {lw}x{lh} RGBA {doc.dtype}, "
+                f"got {px.dtype} {px.shape}"
+            )
+        mask = None if layer.mask is None else resize_mask(layer.mask, lw, lh, resample)
+        offset = (round(layer.offset[0] * sx), round(layer.offset[1] * sy))
+        state.append((np.ascontiguousarray(px), mask, offset))
+    after = {
+        "size": (w, h),
+        "layers": state,
+        "ai_mask": resize_mask(np.asarray(doc.ai_mask), w, h, resample),
+        "selection": resize_mask(doc.selection.to_mask(), w, h, resample),
+    }
+    return GeometryCommand(doc, text, doc._geometry_state(), after)
