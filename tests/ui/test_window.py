@@ -1,0 +1,235 @@
+"""The main window: first size on the screen, menus and icons, tabs, drag-and-drop, recent
+files, and the unsaved-changes prompt (answered through the real message box)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from editor.ui.main_window import (
+    ACTIONS,
+    FRAME_ALLOWANCE,
+    MENUS,
+    PREFERRED_SIZE,
+    initial_geometry,
+)
+
+
+class answer_prompt:
+    """Click ``button`` in the next modal message box (polled from the event loop, as a
+    user would answer it); ``seen`` collects the texts of the boxes answered."""
+
+    def __init__(self, button: QMessageBox.StandardButton) -> None:
+        self.button = button
+        self.seen: list[str] = []
+        self.tries = 0
+        QTimer.singleShot(0, self._poll)
+
+    def stop(self) -> None:
+        self.tries = 10**6
+
+    def _poll(self) -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            self.seen.append(box.text())
+            box.button(self.button).click()
+        elif self.tries < 200:  # give up after ~2 s rather than hang the suite
+            self.tries += 1
+            QTimer.singleShot(10, self._poll)
+
+
+def make_document(w: int = 120, h: int = 90):
+    from editor.document import Document
+
+    doc = Document(w, h)
+    doc.add_layer("Background", pixels=np.full((h, w, 4), 255, np.uint8))
+    doc.undo.clear()
+    doc.undo.set_clean()
+    return doc
+
+
+def edit(doc) -> None:
+    doc.apply_patch(0, 0, 0, np.zeros((5, 5, 3), np.uint8), "Paint")
+
+
+# --- size on screen -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("available", [
+    QRect(0, 0, 800, 600),  # small netbook / the offscreen platform
+    QRect(0, 27, 1366, 741),  # laptop with a top panel
+    QRect(1920, 0, 1280, 1024),  # a second monitor to the right
+])
+def test_initial_geometry_fits_inside_the_available_screen_area(available):
+    geo = initial_geometry(available)
+    # geo's corner is where the frame goes; the frame and title bar need room too.
+    framed = QRect(geo.topLeft(), geo.size() + FRAME_ALLOWANCE)
+    assert available.contains(framed)
+    assert geo.width() <= PREFERRED_SIZE.width() and geo.height() <= PREFERRED_SIZE.height()
+
+
+def test_initial_geometry_keeps_the_preferred_size_on_a_big_screen_centred():
+    available = QRect(0, 0, 2560, 1440)
+    geo = initial_geometry(available)
+    assert geo.size() == PREFERRED_SIZE
+    assert abs((geo.left() - available.left()) - (available.right() - geo.right() - 16)) <= 1
+
+
+def test_new_window_is_clamped_to_its_screen(qtbot):
+    from editor.ui.app import create_main_window
+
+    w = create_main_window()
+    try:
+        avail = w.screen().availableGeometry()
+        assert avail.width() < PREFERRED_SIZE.width()  # offscreen: 800×800, smaller
+        w.show()
+        qtbot.waitExposed(w)
+        assert w.width() <= avail.width() and w.height() <= avail.height()
+        assert avail.contains(w.frameGeometry())
+        assert w.size() != QSize(PREFERRED_SIZE)
+    finally:
+        w.close()
+        w.deleteLater()
+
+
+# --- menus, toolbar, tabs -----------------------------------------------------------
+
+
+def test_menus_and_toolbar_icons(window, view):
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert titles == list(MENUS)
+    for menu_action in window.menuBar().actions():
+        menu_action.menu().aboutToShow.emit()
+        assert menu_action.menu().actions(), menu_action.text()
+    for spec in ACTIONS:
+        act = window.actions_by_id[spec.id]
+        assert act.icon().isNull() == (not spec.icon), spec.id  # qtawesome drew each one
+    assert len(window.tools_toolbar.actions()) == 9
+    assert window.actions_by_id["view.fit"] in window.main_toolbar.actions()
+
+
+def test_undo_action_names_the_step_and_title_marks_unsaved_changes(window, view):
+    undo = window.actions_by_id["edit.undo"]
+    assert not undo.isEnabled() and window.windowTitle() == "test — Retouch"
+    edit(view.document)
+    assert undo.isEnabled() and undo.text() == "&Undo Paint"
+    assert window.windowTitle() == "test * — Retouch"
+    assert window.tabs.tabText(window.tabs.indexOf(view)) == "test *"
+    undo.trigger()
+    assert window.windowTitle() == "test — Retouch" and not view.dirty
+
+
+def test_tabs_bind_the_panels_to_the_current_document(window, view):
+    other = window.add_document(make_document(64, 48), None, "other")
+    assert window.document is other.document
+    assert window.layers_panel.doc is other.document
+    assert window.history_panel.doc is other.document
+    assert window.size_label.text().startswith("64 × 48")
+    window.tabs.setCurrentWidget(view)
+    assert window.layers_panel.doc is view.document
+    assert window.size_label.text().startswith("120 × 90")
+    # Edits in a background tab do not leak into the panels of the shown one.
+    other.document.add_layer("Only in other")
+    assert window.layers_panel.list.count() == 1
+
+
+# --- files: drag-and-drop, recent files ---------------------------------------------
+
+
+# PySide6 flags QDragEnterEvent's only constructor (QPoint) as deprecated.
+pytestmark_drop = pytest.mark.filterwarnings("ignore:Function.*QDragEnterEvent:DeprecationWarning")
+
+
+def drop_files(window, paths) -> bool:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPoint(200, 200), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    if not enter.isAccepted():
+        return False
+    drop = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+    return True
+
+
+@pytestmark_drop
+def test_dropped_files_open_in_tabs_and_join_recent_files(window, tmp_path):
+    from PIL import Image
+
+    paths = []
+    for name, color in (("red.png", (255, 0, 0)), ("blue.png", (0, 0, 255))):
+        Image.new("RGB", (32, 16), color).save(tmp_path / name)
+        paths.append(tmp_path / name)
+    assert drop_files(window, paths)
+    assert [v.title for v in window.views()] == ["red.png", "blue.png"]
+    assert window.document is window.views()[1].document
+    assert tuple(window.views()[0].document.layers[0].pixels[0, 0]) == (255, 0, 0, 255)
+    assert window.recent_files()[:2] == [str(paths[1].resolve()), str(paths[0].resolve())]
+
+    window.recent_menu.aboutToShow.emit()
+    recent = {a.text(): a for a in window.recent_menu.actions()}
+    assert set(recent) == {"red.png", "blue.png"}
+    recent["red.png"].trigger()  # already open: shown, not opened twice
+    assert len(window.views()) == 2 and window.view.title == "red.png"
+    window.close_view(window.view)
+    recent["red.png"].trigger()
+    assert [v.title for v in window.views()] == ["blue.png", "red.png"]
+
+
+@pytestmark_drop
+def test_drop_of_a_broken_file_shows_an_error_and_opens_nothing(window, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not a png")
+    assert drop_files(window, [bad])
+    assert window.views() == []
+    assert "broken.png" in window.statusBar().currentMessage()
+    for box in window.findChildren(QMessageBox):
+        box.close()
+
+
+# --- the unsaved-changes prompt -----------------------------------------------------
+
+
+def test_close_with_unsaved_changes_cancel_keeps_the_window(window, view, qtbot):
+    edit(view.document)
+    answer = answer_prompt(QMessageBox.StandardButton.Cancel)
+    assert not window.close()
+    assert answer.seen == ["Save changes to “test” before closing?"]
+    assert window.isVisible() and window.views() == [view] and view.dirty
+
+
+def test_close_with_unsaved_changes_discard_closes_everything(window, view, qtbot):
+    edit(view.document)
+    answer = answer_prompt(QMessageBox.StandardButton.Discard)
+    assert window.close()
+    assert len(answer.seen) == 1 and not window.isVisible() and window.views() == []
+
+
+def test_close_with_unsaved_changes_save_writes_the_file_first(window, view, tmp_path):
+    from editor.io import open_document
+
+    view.document.add_layer("Painted")
+    view.path = str(tmp_path / "work.ora")
+    answer = answer_prompt(QMessageBox.StandardButton.Save)
+    assert window.close()
+    assert len(answer.seen) == 1 and not window.isVisible()
+    saved = open_document(tmp_path / "work.ora")
+    assert [layer.name for layer in saved.layers] == ["Background", "Painted"]
+
+
+def test_closing_a_tab_asks_only_when_it_has_unsaved_changes(window, view, qtbot):
+    clean = window.add_document(make_document(), None, "clean")
+    answer = answer_prompt(QMessageBox.StandardButton.Cancel)
+    assert window.close_view(clean)
+    qtbot.wait(30)
+    answer.stop()
+    assert answer.seen == []  # no prompt for a clean document
+    edit(view.document)
+    answer = answer_prompt(QMessageBox.StandardButton.Cancel)
+    assert not window.close_view(view)
+    assert len(answer.seen) == 1 and window.views() == [view]
