@@ -120,3 +120,15 @@ def test_other_keys_are_not_superseded(qtbot, runner):
     b = runner.submit(Steps(2, value=2), sleepy, key="b")
     qtbot.waitUntil(lambda: b.state == "done", timeout=5000)
     assert a.state == "done"
+
+
+def test_auto_device_is_resolved_on_the_worker(qtbot, runner, monkeypatch):
+    monkeypatch.setenv("RETOUCH_DEVICE", "cpu")
+    seen = []
+
+    def record(req, ctx):
+        seen.append((ctx.device, threading.get_ident()))
+
+    job = runner.submit(Steps(1), record, device="auto")
+    qtbot.waitUntil(lambda: job.state == "done", timeout=3000)
+    assert seen[0][0] == "cpu" and seen[0][1] != threading.get_ident()
