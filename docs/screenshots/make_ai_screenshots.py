@@ -1,0 +1,163 @@
+"""Build docs/screenshots/{inpaint,upscale}-{before,after}.png from the real editor window.
+
+Run under a virtual X server (real windows, so the dialogs can be captured with them)::
+
+    Xvfb :99 -screen 0 1600x1000x24 &
+    DISPLAY=:99 .venv/bin/python docs/screenshots/make_ai_screenshots.py
+
+* inpaint-before: scikit-image's ``coffee.png`` (public domain) with the spoon painted
+  over in the AI mask (mask brush, real mouse events) and the Remove / Inpaint dialog open;
+* inpaint-after: the fill (FSR texture engine) as a new layer, AI mask cleared;
+* upscale-before: ``chelsea.png`` (public domain) at 400 % with the Upscale dialog open
+  (output size and memory estimate);
+* upscale-after: the same spot after Upscale 4× with the built-in sr-small CNN, at 100 %
+  (the same screen size per image pixel of the original).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+MAX_BYTES = 400_000
+
+
+def rgba(img: np.ndarray) -> np.ndarray:
+    return np.dstack([img, np.full(img.shape[:2], 255, np.uint8)])
+
+
+def save(image, name: str) -> None:
+    from PIL import Image
+
+    out = HERE / name
+    image.save(str(out))
+    if out.stat().st_size > MAX_BYTES:  # keep the repository light: palette PNG
+        Image.open(out).convert("RGB").quantize(256, dither=Image.Dither.NONE).save(
+            out, optimize=True)
+    print(f"{out} {image.width()}x{image.height()} {out.stat().st_size // 1024} KB")
+
+
+def grab_with_dialog(window, dialog):
+    """The window plus the dialog floating over it (a screen grab of the window's area)."""
+    from PySide6.QtWidgets import QApplication
+
+    g = window.frameGeometry()
+    screen = QApplication.primaryScreen()
+    return screen.grabWindow(0, g.x(), g.y(), g.width(), g.height()).toImage()
+
+
+def wait_job(job, app) -> None:
+    from PySide6.QtTest import QTest
+
+    for _ in range(3000):
+        app.processEvents()
+        if job.finished:
+            break
+        QTest.qWait(20)
+    QTest.qWait(200)
+
+
+def main() -> int:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+    from skimage import data
+
+    from editor.document import Document
+    from editor.ui import ai_inpaint, ai_upscale
+    from editor.ui.app import create_main_window
+
+    window = create_main_window()
+    window.move(0, 0)
+    window.resize(1400, 900)
+    window.show()
+    app = QApplication.instance()
+    QTest.qWaitForWindowExposed(window)
+    window.detect_device()
+
+    # --- inpainting: remove the spoon -------------------------------------------------
+    doc = Document.from_pixels(rgba(data.coffee()), "Photo")  # 600×400
+    doc.undo.clear()
+    view = window.add_document(doc, None, "coffee.png")
+    QTest.qWait(200)
+    canvas = view.canvas
+    canvas.set_view(1.75, QPointF(20, 20))
+    window.tool_state.set("tool", "mask-brush")
+    window.tool_state.set("hardness", 0.9)
+
+    def screen(x: float, y: float) -> QPoint:
+        return canvas.to_screen(QPointF(x, y)).toPoint()
+
+    def stroke(points, size) -> None:
+        window.tool_state.set("size", size)
+        QTest.mouseMove(canvas, screen(*points[0]))
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         screen(*points[0]))
+        for x, y in points[1:]:
+            QTest.mouseMove(canvas, screen(x, y))
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                           screen(*points[-1]))
+
+    # the spoon: handle from the top right down behind the cup, bowl at the bottom
+    handle = [(412, 68), (408, 95), (398, 130), (388, 170), (380, 205), (372, 235)]
+    stroke(handle, 26)
+    bowl = [(364, 250), (356, 270), (352, 290), (360, 308), (372, 296), (384, 272), (368, 262)]
+    stroke(bowl, 60)
+    QTest.mouseMove(canvas, screen(560, 380))
+    QTest.qWait(100)
+
+    dialog = ai_inpaint.InpaintDialog(window)
+    dialog.engine.select("fsr")
+    dialog.feather.setValue(6)
+    dialog.show()
+    dialog.move(window.x() + 60, window.y() + 520)  # over the table, clear of the spoon
+    QTest.qWaitForWindowExposed(dialog)
+    QTest.qWait(300)
+    save(grab_with_dialog(window, dialog), "inpaint-before.png")
+    req = dialog.request()
+    dialog.close()
+    job = ai_inpaint.start_inpaint(window, req)
+    wait_job(job, app)
+    doc.clear_ai_mask()  # the red overlay would hide the result
+    window.tool_state.set("tool", "move")
+    QTest.qWait(300)
+    save(window.grab().toImage(), "inpaint-after.png")
+
+    # --- upscaling: the cat's face, 4× ------------------------------------------------
+    cat = Document.from_pixels(rgba(data.chelsea()), "Photo")  # 451×300
+    cat.undo.clear()
+    view = window.add_document(cat, None, "chelsea.png")
+    QTest.qWait(200)
+    canvas = view.canvas
+    spot = QPointF(150, 70)  # image point shown at the canvas' top-left (the eyes)
+    canvas.set_view(4.0, QPointF(-spot.x() * 4.0, -spot.y() * 4.0))
+    dialog = ai_upscale.UpscaleDialog(window)
+    dialog.engine.select("sr-small")
+    dialog.scale.setCurrentIndex(dialog.scale.findData(4))
+    dialog.show()
+    dialog.move(window.x() + 760, window.y() + 120)
+    QTest.qWaitForWindowExposed(dialog)
+    QTest.qWait(300)
+    save(grab_with_dialog(window, dialog), "upscale-before.png")
+    req = dialog.request()
+    dialog.close()
+    job = ai_upscale.start_upscale(window, req)
+    wait_job(job, app)
+    canvas.set_view(1.0, QPointF(-spot.x() * 4.0, -spot.y() * 4.0))
+    QTest.qWait(300)
+    save(window.grab().toImage(), "upscale-after.png")
+
+    for v in window.views():
+        window.close_view(v, ask=False)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
