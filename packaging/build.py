@@ -46,7 +46,7 @@ def _venv_bin(venv: Path, name: str) -> Path:
 def _find_links_dirs(pip: Path) -> list[Path]:
     """Folders pip's find-links points at (environment and pip config)."""
     values = os.environ.get("PIP_FIND_LINKS", "").split()
-    out = subprocess.run([str(pip), "config", "list"], capture_output=True, text=True)
+    out = subprocess.run([str(pip), "config", "list"], capture_output=True, text=True, check=False)
     for line in out.stdout.splitlines():
         key, _, value = line.partition("=")
         if key.strip().endswith("find-links"):
@@ -116,9 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--torch-index", help=f"index for torch+torchvision (cpu: {CPU_INDEX})")
     parser.add_argument("--no-nice", action="store_true", help="run at normal priority")
     args = parser.parse_args(argv)
-
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - run by the system python3, not the venv
         parser.error("Python 3.10 or newer is needed")
+
     if not args.no_nice and hasattr(os, "nice"):
         os.nice(10)  # children inherit it: pip builds and PyInstaller's analysis
     start = time.monotonic()

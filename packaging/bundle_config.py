@@ -145,10 +145,9 @@ def keep_entry(dest: str, flavour: str) -> bool:
         return True
     if any(fnmatch.fnmatch(dest, glob) for glob in DROP_GLOBS):
         return False
-    if flavour == "cpu":
-        if CUDA_LIB_RE.search(dest) or any(fnmatch.fnmatch(dest, g) for g in CPU_DROP_GLOBS):
-            return False
-    return True
+    cpu_only_drop = bool(CUDA_LIB_RE.search(dest)) or any(
+        fnmatch.fnmatch(dest, g) for g in CPU_DROP_GLOBS)
+    return not (flavour == "cpu" and cpu_only_drop)
 
 
 def needs_cuda(binary: Path) -> bool:

@@ -21,9 +21,9 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
-import struct
 import tempfile
 import time
 import zlib
@@ -90,7 +90,7 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
 def no_network_prefix() -> list[str]:
     """`unshare -rn` (a private, empty network namespace) if this kernel allows it."""
     if shutil.which("unshare"):
-        ok = subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
+        ok = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False).returncode == 0
         if ok:
             return ["unshare", "-rn"]
     return []
@@ -106,7 +106,7 @@ def check_self_test(exe: Path, app: Path, timeout: float) -> dict:
         env = clean_env(home, QT_QPA_PLATFORM="offscreen")
         start = time.monotonic()
         proc = subprocess.run([*prefix, str(exe), "self-test"], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, check=False)
         elapsed = time.monotonic() - start
         output = (proc.stdout + proc.stderr).strip()
         if proc.returncode != 0:
@@ -143,7 +143,7 @@ def write_test_png(path: Path, width: int = 640, height: int = 420) -> None:
 
 def _find_window(display: str) -> tuple[str, str, int, int] | None:
     out = subprocess.run(["xwininfo", "-root", "-tree", "-display", display],
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, check=False).stdout
     for line in out.splitlines():
         m = WINDOW_LINE.match(line)
         if not m:
@@ -153,7 +153,7 @@ def _find_window(display: str) -> tuple[str, str, int, int] | None:
         if "retouch" not in (inst + cls).lower() or title.startswith("Qt ") or w < 200 or h < 150:
             continue
         state = subprocess.run(["xwininfo", "-id", wid, "-display", display],
-                               capture_output=True, text=True).stdout
+                               capture_output=True, text=True, check=False).stdout
         if "IsViewable" in state:
             return wid, title, w, h
     return None

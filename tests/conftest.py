@@ -7,7 +7,7 @@ import os
 # Must be set before any Qt import anywhere in the test session.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(config, items):
         import torch
 
         has_cuda = torch.cuda.is_available()
-    except Exception:  # torch missing: every gpu test skips
+    except Exception:  # noqa: BLE001 - torch missing or broken: every gpu test skips
         has_cuda = False
     if has_cuda:
         return

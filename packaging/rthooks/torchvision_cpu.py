@@ -21,9 +21,9 @@ _libraries: list[object] = []  # a torch.library.Library unregisters itself when
 
 
 class _DefineTorchvisionSchemas(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):  # noqa: ANN001, ANN201 - finder API
+    def find_spec(self, name, path=None, target=None):
         if name != "torchvision._meta_registrations":
-            return None
+            return
         sys.meta_path.remove(self)
         import torch
         import torchvision.extension
@@ -33,7 +33,7 @@ class _DefineTorchvisionSchemas(importlib.abc.MetaPathFinder):
             for op in ("nms", "qnms"):
                 lib.define(f"{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
             _libraries.append(lib)
-        return None  # the normal finders load the module itself
+        return  # the normal finders load the module itself
 
 
 sys.meta_path.insert(0, _DefineTorchvisionSchemas())

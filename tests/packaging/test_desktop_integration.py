@@ -26,7 +26,7 @@ def test_desktop_entry_launches_retouch_with_the_app_icon(cfg):
     assert "Graphics" in entry["Categories"].split(";")
     assert "image/png" in entry["MimeType"].split(";")
     if shutil.which("desktop-file-validate"):
-        out = subprocess.run(["desktop-file-validate", str(path)], capture_output=True, text=True)
+        out = subprocess.run(["desktop-file-validate", str(path)], capture_output=True, text=True, check=False)
         assert out.returncode == 0 and not out.stdout.strip(), out.stdout
 
 
