@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMenu,
@@ -343,9 +344,15 @@ class MainWindow(QMainWindow):
     def _build_status(self) -> None:
         sb = self.statusBar()
         self.zoom_label = QLabel()
+        self.zoom_label.setToolTip("Zoom: Ctrl+wheel, Ctrl+0 fit, Ctrl+1 actual pixels")
         self.cursor_label = QLabel()
-        self.cursor_label.setMinimumWidth(230)
+        self.cursor_label.setMinimumWidth(200)
+        self.cursor_label.setToolTip("Cursor position in image pixels, and the colour there")
+        self.cursor_swatch = QLabel()
+        self.cursor_swatch.setFixedSize(12, 12)
+        self.cursor_swatch.hide()
         self.size_label = QLabel()
+        self.size_label.setToolTip("Image size and bit depth")
         self.device_label = QLabel("CPU")
         self.device_label.setToolTip("Compute device for AI filters")
         self.progress = QProgressBar()
@@ -358,8 +365,15 @@ class MainWindow(QMainWindow):
         self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.cancel_button.setToolTip("Cancel the running job")
         self.cancel_button.clicked.connect(self.cancel_job)
-        for w in (self.progress, self.cancel_button, self.cursor_label, self.size_label,
-                  self.zoom_label, self.device_label):
+        def separator() -> QFrame:
+            line = QFrame()
+            line.setFrameShape(QFrame.Shape.VLine)
+            line.setStyleSheet("color: #5a5a5a")
+            return line
+
+        for w in (self.progress, self.cancel_button, self.cursor_swatch, self.cursor_label,
+                  separator(), self.size_label, separator(), self.zoom_label, separator(),
+                  self.device_label):
             sb.addPermanentWidget(w)
         self.progress.hide()
         self.cancel_button.hide()
@@ -471,14 +485,18 @@ class MainWindow(QMainWindow):
         d = self.document
         if d is None or pos is None:
             self.cursor_label.setText("")
+            self.cursor_swatch.hide()
             return
         x, y = int(np.floor(pos.x())), int(np.floor(pos.y()))
         c = sample_color(d, x, y)
         if c is None:
             self.cursor_label.setText(f"{x}, {y}")
+            self.cursor_swatch.hide()
             return
         rgb = "#" + "".join(f"{round(v * 255):02x}" for v in c[:3])
         self.cursor_label.setText(f"{x}, {y}   {rgb}  α {round(c[3] * 100)}%")
+        self.cursor_swatch.setStyleSheet(f"background: {rgb}; border: 1px solid #888")
+        self.cursor_swatch.show()
 
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:
         """A transient status-bar message (errors of expected kinds go here, not dialogs)."""

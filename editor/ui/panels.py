@@ -8,10 +8,11 @@ widgets' signals, so a refresh never echoes back as an edit (napari's pattern).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QColorDialog,
@@ -24,6 +25,9 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSlider,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,6 +39,7 @@ from editor.ui.icons import icon
 from editor.ui.tools import TOOLS, ToolState
 
 THUMB = 40
+SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 1  # "Soft Light · 60% · mask" under the name
 
 
 def layer_thumbnail(pixels: np.ndarray, max_value: int, size: int = THUMB) -> QPixmap:
@@ -59,6 +64,110 @@ def layer_thumbnail(pixels: np.ndarray, max_value: int, size: int = THUMB) -> QP
     p.drawImage(x0, y0, img)
     p.end()
     return pm
+
+
+def _is_checked(index) -> bool:
+    # The model hands the check state back as a plain int, not as the enum.
+    state = index.data(Qt.ItemDataRole.CheckStateRole)
+    return state in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
+
+
+class LayerItemDelegate(QStyledItemDelegate):
+    """Draws a row's check state as an eye (shown) or a crossed eye (hidden) in a column
+    at the left, as Krita, GIMP and Photoshop do; a click there toggles visibility
+    without changing the active layer."""
+
+    EYE = 28
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index) -> None:
+        super().initStyleOption(option, index)
+        option.features &= ~QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+
+    def eye_rect(self, row_rect: QRect) -> QRect:
+        return QRect(row_rect.left(), row_rect.top(), self.EYE, row_rect.height())
+
+    def paint(self, painter, option: QStyleOptionViewItem, index) -> None:
+        full = QStyleOptionViewItem(option)
+        self.initStyleOption(full, index)
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        # The selection highlight spans the eye column too.
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, full, painter, widget)
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        item.rect = option.rect.adjusted(self.EYE, 0, 0, 0)
+        name, item.text = item.text, ""
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+        # Name, and below it what differs from a plain layer (blend, opacity, mask, lock).
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, item, widget)
+        text_rect = text_rect.adjusted(4, 0, -2, 0)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        subtitle = index.data(SUBTITLE_ROLE) or ""
+        painter.save()
+        painter.setPen(option.palette.color(role))
+        painter.setFont(option.font)
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        if subtitle:
+            top, bottom = text_rect.adjusted(0, 2, 0, -text_rect.height() // 2), \
+                text_rect.adjusted(0, text_rect.height() // 2, 0, -2)
+            painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                             painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight,
+                                                              top.width()))
+            small = QFont(option.font)
+            small.setPointSizeF(max(6.0, option.font.pointSizeF() * 0.85))
+            painter.setFont(small)
+            dim = option.palette.color(role)
+            dim.setAlpha(170)
+            painter.setPen(dim)
+            painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                             painter.fontMetrics().elidedText(
+                                 subtitle, Qt.TextElideMode.ElideRight, bottom.width()))
+        else:
+            painter.drawText(text_rect, flags, painter.fontMetrics().elidedText(
+                name, Qt.TextElideMode.ElideRight, text_rect.width()))
+        painter.restore()
+        visible = _is_checked(index)
+        eye = icon("eye" if visible else "eye-off", None if visible else "#777777")
+        r = self.eye_rect(option.rect)
+        side = 18
+        eye.paint(painter, QRect(r.center().x() - side // 2 + 1, r.center().y() - side // 2,
+                                 side, side))
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
+        s = super().sizeHint(option, index)
+        return QSize(s.width() + self.EYE, s.height())
+
+    def updateEditorGeometry(self, editor, option: QStyleOptionViewItem, index) -> None:
+        shifted = QStyleOptionViewItem(option)
+        shifted.rect = option.rect.adjusted(self.EYE, 0, 0, 0)
+        super().updateEditorGeometry(editor, shifted, index)
+
+    def editorEvent(self, event, model, option: QStyleOptionViewItem, index) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
+                    QEvent.Type.MouseButtonDblClick) \
+                and event.button() == Qt.MouseButton.LeftButton \
+                and self.eye_rect(option.rect).contains(event.position().toPoint()):
+            if kind == QEvent.Type.MouseButtonRelease:
+                new = Qt.CheckState.Unchecked if _is_checked(index) else Qt.CheckState.Checked
+                model.setData(index, new.value, Qt.ItemDataRole.CheckStateRole)
+            return True  # swallow the press too: the eye does not select the row
+        return super().editorEvent(event, model, option, index)
+
+
+def layer_subtitle(layer) -> str:
+    """What sets a layer apart from a plain one, for the line under its name."""
+    parts = []
+    if layer.blend_mode != "svg:src-over":
+        parts.append(BLEND_MODE_NAMES.get(layer.blend_mode, layer.blend_mode))
+    if round(layer.opacity * 100) != 100:
+        parts.append(f"{round(layer.opacity * 100)}%")
+    if layer.mask is not None:
+        parts.append("mask")
+    if layer.locked:
+        parts.append("locked")
+    return " · ".join(parts)
 
 
 class LayersPanel(QWidget):
@@ -87,6 +196,7 @@ class LayersPanel(QWidget):
 
         self.list = QListWidget()
         self.list.setIconSize(QSize(THUMB, THUMB))
+        self.list.setItemDelegate(LayerItemDelegate(self.list))
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -195,8 +305,9 @@ class LayersPanel(QWidget):
                     tip += ", has mask"
                 if layer.locked:
                     tip += ", locked"
-                tip += "\nDouble-click to rename; drag to reorder; the box shows or hides it"
+                tip += "\nDouble-click to rename; drag to reorder; the eye shows or hides it"
                 item.setToolTip(tip)
+                item.setData(SUBTITLE_ROLE, layer_subtitle(layer))
                 item.setIcon(self._thumb(layer))
             # Events arrive while the document is mid-update (layer-removed comes before
             # the active index is clamped, then active-changed follows): read defensively.

@@ -8,6 +8,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit
 
+from editor.ui.panels import SUBTITLE_ROLE
+
 
 def names(panel) -> list[str]:
     """Row texts, top row first (the panel shows the top layer first)."""
@@ -37,6 +39,8 @@ def test_document_edits_and_their_undo_update_the_layer_panel(window, view):
     assert panel.opacity.value() == 40 and panel.opacity_label.text() == "40%"
     doc.set_layer_property(1, "blend_mode", "svg:multiply", merge=False)
     assert panel.blend.currentData() == "svg:multiply"
+    assert panel.list.item(0).data(SUBTITLE_ROLE) == "Multiply · 40%"
+    assert panel.list.item(1).data(SUBTITLE_ROLE) == ""
     doc.set_layer_property(1, "visible", False, merge=False)
     assert not checked(panel, 0) and checked(panel, 1)
     doc.move_layer(1, 0)
@@ -74,16 +78,23 @@ def test_layer_thumbnail_follows_painting(window, view, qtbot):
     assert img.pixelColor(20, 20) == QColor(0, 0, 0)
 
 
-def test_clicking_the_visibility_box_and_a_row(window, view):
+def test_clicking_the_eye_toggles_visibility_and_a_row_activates_it(window, view):
     doc, panel = view.document, window.layers_panel
     three_layers(doc)
     lst = panel.list
     rect = lst.visualItemRect(lst.item(1))  # "Middle"
-    # The check box sits at the left edge of the row, before the thumbnail.
+    # The eye sits at the left edge of the row, before the thumbnail.
     QTest.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(rect.left() + 10, rect.center().y()))
     assert doc.layers[1].visible is False
     assert doc.undo.count == 1 and doc.undo.text(0) == "Toggle visibility"
+    assert doc.active_index == 2  # the eye toggles; it does not pick the layer
+    # Hidden shows a different (crossed, dimmed) eye than shown.
+    img = lst.viewport().grab().toImage()
+    rows = [lst.visualItemRect(lst.item(r)) for r in (0, 1)]
+    eyes = [[img.pixelColor(r.left() + x, r.center().y() + y).rgb() for x in range(4, 24)
+             for y in range(-8, 8)] for r in rows]
+    assert eyes[0] != eyes[1]
     QTest.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(rect.left() + 10, rect.center().y()))
     assert doc.layers[1].visible is True

@@ -120,6 +120,7 @@ def test_status_bar_shows_cursor_colour_and_document_size(window, view):
     doc.apply_patch(0, 20, 30, np.tile(np.array([255, 0, 0, 255], np.uint8), (20, 20, 1)), "red")
     QTest.mouseMove(canvas, QPoint(30 + OFF, 40 + OFF))
     assert window.cursor_label.text().split() == ["30,", "40", "#ff0000", "α", "100%"]
+    assert window.cursor_swatch.isVisible() and "#ff0000" in window.cursor_swatch.styleSheet()
     QTest.mouseMove(canvas, QPoint(5 + OFF, 5 + OFF))
     assert "#ffffff" in window.cursor_label.text()
     assert window.size_label.text() == "120 × 90 px · 8-bit RGBA"
