@@ -13,7 +13,8 @@ Public API::
     MainWindow: .document (active Document | None), .view (active DocumentView | None),
         .jobs (editor.jobs.JobRunner), .tool_state (ToolState), .open_paths(paths),
         .add_document(doc, path=None, title=None) -> DocumentView, .show_message(text),
-        .submit_job(request, run, title, apply, key=None) -> JobHandle
-            # apply(result) runs on the GUI thread if the document is still open
+        .submit_job(request, run, title, apply, key=None, *, on_progress=None) -> JobHandle
+            # apply(result) runs on the GUI thread if the document is still open;
+            # on_progress(Progress) too (previews); closing the tab cancels its jobs
     icons: editor.ui.icons.icon(name) -> QIcon  (every qtawesome name lives in ICONS)
 """

@@ -764,9 +764,13 @@ class MainWindow(QMainWindow):
     # --- jobs -----------------------------------------------------------------------
 
     def submit_job(self, request: Any, run: Callable[[Any, Any], Any], title: str,
-                   apply: Callable[[Any], None], key: str | None = None) -> JobHandle:
+                   apply: Callable[[Any], None], key: str | None = None, *,
+                   on_progress: Callable[[Any], None] | None = None) -> JobHandle:
         """Run ``run(request, ctx)`` in the background; ``apply(result)`` on the GUI thread
-        if the tab is still open. Errors and cancels only show a status message."""
+        if the tab is still open. Errors and cancels only show a status message.
+
+        ``on_progress(Progress)`` (optional) also gets each report on the GUI thread, e.g.
+        to show ``Progress.preview`` in a dialog; the status bar shows progress anyway."""
         view = self.view
         # Until detect_device() has run, the worker resolves "auto" itself: importing
         # torch takes seconds and must not happen on the GUI thread.
@@ -795,7 +799,8 @@ class MainWindow(QMainWindow):
             self.show_message(f"{title} cancelled; the document is unchanged")
 
         job = self.jobs.submit(request, run, key=key, title=title, device=device,
-                               on_done=done, on_error=error, on_cancelled=cancelled)
+                               on_done=done, on_error=error, on_cancelled=cancelled,
+                               on_progress=on_progress)
         if view is not None and not job.finished:
             self._job_views[job.id] = (job, view)
         if self.jobs.current is not None and self.jobs.current is not job:
@@ -823,6 +828,9 @@ class MainWindow(QMainWindow):
         self.progress.setFormat(f"{stage} %p%{more}")
 
     def _job_ended(self, job: JobHandle) -> None:
+        # Superseded jobs get no callback: forget them here.
+        self._job_views.pop(job.id, None)
+        self._job_t0.pop(job.id, None)
         if not self.jobs.busy:
             self.progress.hide()
             self.cancel_button.hide()

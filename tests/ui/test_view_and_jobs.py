@@ -315,3 +315,27 @@ def test_filter_menu_is_built_from_the_registry(window, view, qtbot):
         assert view.document.undo.text(0) == "Blur"
     finally:
         unregister_filter("test-needs-mask")
+
+
+def test_on_progress_gets_previews_and_a_keyed_job_supersedes_the_last(window, view, qtbot):
+    doc = view.document
+    checker(doc)
+    previews, applied = [], []
+
+    def with_preview(req, ctx):
+        for i in range(20):
+            time.sleep(0.01)
+            ctx.report((i + 1) / 40, "Preview", preview=np.full((4, 4, 3), i / 20, np.float32))
+        return run_blur(req, ctx.sub(0.5, 1.0))
+
+    req = blur_request(window, radius=3)
+    first = window.submit_job(req, with_preview, "Live", lambda r: applied.append("first"),
+                              key="live", on_progress=lambda p: previews.append(p.preview))
+    qtbot.waitUntil(lambda: len(previews) >= 2, timeout=3000)
+    assert previews[0].shape == (4, 4, 3)
+    second = window.submit_job(req, slow_blur(2, 0.01), "Live",
+                               lambda r: applied.append("second"), key="live")
+    qtbot.waitUntil(lambda: second.state == "done", timeout=5000)
+    assert first.state == "superseded" and applied == ["second"]
+    assert "cancelled" not in window.statusBar().currentMessage()
+    assert window._job_views == {} and not window.progress.isVisible()
