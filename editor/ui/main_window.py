@@ -371,9 +371,11 @@ class MainWindow(QMainWindow):
             line.setStyleSheet("color: #5a5a5a")
             return line
 
+        # Separators around the document readouts hide with them when no image is open.
+        self._doc_separators = (separator(), separator())
         for w in (self.progress, self.cancel_button, self.cursor_swatch, self.cursor_label,
-                  separator(), self.size_label, separator(), self.zoom_label, separator(),
-                  self.device_label):
+                  self._doc_separators[0], self.size_label, self._doc_separators[1],
+                  self.zoom_label, separator(), self.device_label):
             sb.addPermanentWidget(w)
         self.progress.hide()
         self.cancel_button.hide()
@@ -446,6 +448,8 @@ class MainWindow(QMainWindow):
         self._update_history_actions()
         self._update_zoom_label()
         self._update_size_label()
+        for w in (*self._doc_separators, self.size_label, self.zoom_label):
+            w.setVisible(has)
         v = self.view
         self.setWindowTitle(f"{v.title}{' *' if v.dirty else ''} — Retouch" if v else "Retouch")
 

@@ -279,6 +279,8 @@ class LayersPanel(QWidget):
             if doc is None:
                 self.list.clear()
                 self._thumbs.clear()
+                self.opacity.setValue(100)
+                self.opacity_label.setText("")
                 return
             layers = list(reversed(doc.layers))
             if self.list.count() != len(layers):
