@@ -37,10 +37,33 @@ def _check_result(engine: Engine, out: np.ndarray) -> np.ndarray:
     return out.astype(np.float32, copy=False)
 
 
+#: rows converted back to ints per step: keeps float temporaries to a few tens of MB even
+#: for a 16000x12000 result (a whole-image conversion needs several result-sized copies)
+_BAND_PIXELS = 1 << 22
+
+
+def _resize_alpha(alpha: np.ndarray | None, width: int, height: int) -> np.ndarray | None:
+    """Alpha at the output size; None for "fully opaque" (exact, and no full-size plane)."""
+    if alpha is None or alpha.shape == (height, width):
+        return alpha
+    if float(alpha.min()) >= 1.0:
+        return None
+    return resize_plane(alpha, width, height)
+
+
 def _finish(rgb: np.ndarray, alpha: np.ndarray | None, pixels: np.ndarray) -> np.ndarray:
-    if alpha is not None and alpha.shape != rgb.shape[:2]:
-        alpha = resize_plane(alpha, rgb.shape[1], rgb.shape[0])
-    return from_engine(rgb, alpha, pixels.dtype, _channels(pixels))
+    h, w = rgb.shape[:2]
+    channels = _channels(pixels)
+    if channels == 3:
+        alpha = None
+    elif alpha is not None and alpha.shape != (h, w):
+        alpha = _resize_alpha(alpha, w, h)
+    out = np.empty((h, w, channels), dtype=pixels.dtype)
+    band = max(1, _BAND_PIXELS // max(1, w))
+    for y in range(0, h, band):
+        a = None if alpha is None else alpha[y : y + band]
+        out[y : y + band] = from_engine(rgb[y : y + band], a, pixels.dtype, channels)
+    return out
 
 
 def run_upscale(
@@ -53,13 +76,16 @@ def run_upscale(
         raise EngineError(f"engine {engine.id!r} supports scale {supported}, not {scale}")
     rgb, alpha = to_engine(pixels)
     resolved = engine.resolve_params(params)
-    out = _check_result(engine, engine.upscale(rgb, scale, ctx, **resolved))
     h, w = rgb.shape[:2]
+    # resize alpha before the engine's result exists: the two never peak together
+    alpha = _resize_alpha(alpha, w * scale, h * scale)
+    out = _check_result(engine, engine.upscale(rgb, scale, ctx, **resolved))
     if out.shape[:2] != (h * scale, w * scale):
         raise EngineError(
             f"engine {engine.id!r} returned {out.shape[1]}x{out.shape[0]}, "
             f"expected {w * scale}x{h * scale}"
         )
+    del rgb
     return _finish(out, alpha, pixels)
 
 

@@ -116,3 +116,27 @@ def test_engine_returning_wrong_type_is_reported():
 
     with pytest.raises(EngineError, match="expected float HxWx3"):
         run_upscale(Broken(), _rgba(np.uint8), 2, RunContext())
+
+
+def test_upscale_converts_back_in_bands_with_the_same_result(monkeypatch):
+    import ml.runtime as rt
+    from ml.engines import get
+
+    rng = np.random.default_rng(3)
+    px = rng.integers(0, 65535, (13, 17, 4), dtype=np.uint16)
+    engine = get("lanczos", "upscale")
+    whole = rt.run_upscale(engine, px, 3, RunContext())
+    monkeypatch.setattr(rt, "_BAND_PIXELS", 51 * 5)  # 5 rows of the 51-wide result per band
+    banded = rt.run_upscale(engine, px, 3, RunContext())
+    np.testing.assert_array_equal(banded, whole)
+    assert banded.shape == (39, 51, 4) and banded.dtype == np.uint16
+
+
+def test_opaque_alpha_stays_exactly_opaque_after_upscale():
+    from ml.engines import get
+    from ml.runtime import run_upscale
+
+    px = np.random.default_rng(4).integers(0, 255, (10, 12, 4), dtype=np.uint8)
+    px[..., 3] = 255
+    out = run_upscale(get("lanczos", "upscale"), px, 4, RunContext())
+    assert (out[..., 3] == 255).all()
