@@ -327,6 +327,10 @@ class Document:
         self._layers = list(layers)
         for layer in layers:
             self._adopt(layer)
+        # The active index is valid before any event goes out: listeners read it.
+        active = min(max(active, 0), len(layers) - 1) if layers else -1
+        active_changed = active != self._active or moved is not None
+        self._active = active
         if moved is not None:
             src, dst = moved
             self.events.emit("layer-moved", index=dst, value=src, rect=layers[dst].bounds)
@@ -337,9 +341,7 @@ class Document:
         for i, layer in enumerate(layers):
             if id(layer) not in old_ids:
                 self.events.emit("layer-added", index=i, rect=layer.bounds)
-        active = min(max(active, 0), len(layers) - 1) if layers else -1
-        if active != self._active or moved is not None:
-            self._active = active
+        if active_changed:
             self.events.emit("active-changed", index=active)
 
     def _push_layers(

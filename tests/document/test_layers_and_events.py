@@ -61,6 +61,22 @@ def test_layer_list_events():
     assert kinds == [("layer-added", 1, None), ("layer-moved", 3, 1), ("layer-removed", 3, None)]
 
 
+def test_active_index_is_valid_when_layer_events_arrive():
+    # Listeners (the layers panel) read active_index inside the event: undoing an added
+    # top layer must not show them the removed layer's index.
+    doc = make_doc()
+    n = len(doc.layers)
+    doc.add_layer("top", index=n)
+    assert doc.active_index == n
+    seen = []
+    doc.events.connect(lambda e: seen.append((e.kind, doc.active_index, len(doc.layers))))
+    doc.undo.undo()
+    removed = [s for s in seen if s[0] == "layer-removed"]
+    assert removed and all(0 <= active < count for _, active, count in removed)
+    doc.undo.redo()
+    assert doc.active_index == n
+
+
 def test_add_duplicate_rename_move_delete():
     doc = make_doc()
     names = lambda: [x.name for x in doc.layers]
