@@ -217,3 +217,20 @@ def test_compare_in_active_layer_mode_swaps_pixels_back(window, qtbot):
     doc.add_layer("other")
     assert not ai_inpaint.show_before(window, True)
     assert isinstance(doc.layers[1], Layer)
+
+
+def test_engine_combo_shows_uninstalled_models_disabled_with_the_reason(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    combo = ac.EngineCombo("inpaint")
+    ids = [combo.itemData(i) for i in range(combo.count())]
+    assert {"telea", "navier-stokes", "fsr", "lama"} <= set(ids)
+    i = ids.index("lama")  # the model store is an empty temporary folder in tests
+    assert not combo.model().item(i).isEnabled()
+    assert "models install big-lama" in combo.itemData(i, Qt.ItemDataRole.ToolTipRole)
+    assert not combo.select("lama") and combo.engine_id() != "lama"
+    assert combo.select("fsr") and combo.engine_id() == "fsr"
+    form = ac.ParamsForm()
+    form.set_engine(combo.engine())
+    form.set_value("quality", "best")
+    assert form.values() == {"quality": "best", "max_size": 512}
