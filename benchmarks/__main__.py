@@ -64,6 +64,26 @@ def to_markdown(env: dict, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _carry_over(rows: list[dict], wanted: set[str]) -> list[dict]:
+    """Rows of the modules not run this time, kept from the previous latest.json (marked
+    with the date they were measured), so a partial run does not erase the others."""
+    try:
+        old = json.loads((RESULTS / "latest.json").read_text())
+    except (OSError, ValueError):
+        return []
+    date = old.get("environment", {}).get("date", "?")
+    kept = []
+    for r in old.get("rows", []):
+        if r.get("module") in wanted:
+            continue
+        r = dict(r)
+        r.setdefault("measured", date)
+        if "earlier run" not in str(r.get("notes", "")):
+            r["notes"] = f"{r.get('notes', '')} (earlier run: {r['measured']})".strip()
+        kept.append(r)
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     wanted = set(argv)  # optional module names (e.g. bench_tiling) to run only those
@@ -85,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"module": name, "name": "FAILED", "median_s": None,
                          "notes": traceback.format_exc().strip().splitlines()[-1]})
     RESULTS.mkdir(exist_ok=True)
+    if wanted:
+        rows = _carry_over(rows, wanted) + rows
     payload = {"environment": env, "rows": rows}
     md = to_markdown(env, rows)
     stamp = env["date"].replace(":", "").replace("-", "")[:13]
