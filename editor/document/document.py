@@ -79,10 +79,14 @@ class Document:
 
     @classmethod
     def from_pixels(cls, pixels: np.ndarray, name: str = "Background") -> Document:
-        """A one-layer document from an image array (depth from its dtype, float → 8 bit)."""
+        """A one-layer document from an image array (depth from its dtype, float → 8 bit).
+
+        The document owns its pixels: the caller's array is copied, never edited."""
         a = np.asarray(pixels)
         depth = 16 if a.dtype == np.uint16 else 8
         px = coerce_pixels(a, np.uint16 if depth == 16 else np.uint8)
+        if np.may_share_memory(px, a):
+            px = px.copy()
         return cls(px.shape[1], px.shape[0], depth, [Layer(px, name)])
 
     # --- basic properties --------------------------------------------------------------

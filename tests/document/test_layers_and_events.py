@@ -77,6 +77,13 @@ def test_active_index_is_valid_when_layer_events_arrive():
     assert doc.active_index == n
 
 
+def test_from_pixels_copies_the_callers_array():
+    src = np.zeros((4, 5, 4), np.uint8)
+    doc = Document.from_pixels(src)
+    doc.apply_patch(0, 0, 0, np.full((2, 2, 4), 200, np.uint8), "paint")
+    assert src.max() == 0 and doc.layers[0].pixels[0, 0, 0] == 200
+
+
 def test_add_duplicate_rename_move_delete():
     doc = make_doc()
     names = lambda: [x.name for x in doc.layers]
