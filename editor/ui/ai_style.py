@@ -1,0 +1,594 @@
+"""Filter ▸ Style Transfer…: paint the image in the style of another picture, or a preset.
+
+Flow: :class:`StyleDialog` (style image from a file, another open document or a layer of
+this one; engine or installed preset; strength; keep original colours; style scale;
+optionally the AI mask / selection; engine parameters) → :func:`build_style` makes a
+frozen :class:`StyleRequest` (copies of the content and style pixels, the mask as a blend
+alpha) → :func:`start_style` submits it through ``window.submit_job`` (status-bar progress
+and Cancel) → the result lands as ONE undo step: a new layer above the source, clipped to
+the mask when one is used, in the document's bit depth with the source's alpha.
+
+Fast engines (colour transfer, the fast presets, AdaIN) get a live low-resolution preview
+inside the dialog: a debounced timer submits a small job with a fixed key, so a newer
+preview supersedes the older one and the GUI thread never waits. Slow engines (Gatys)
+show their intermediate results in a small :class:`StyleProgress` window with Cancel.
+
+Everything the worker sees is a copy (``ai_common.Snapshot`` and a style pixel copy); a
+cancelled or failed job leaves the document untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor.document import Document
+from editor.ui import ai_common as ac
+from editor.ui.filters import FilterAction, register_filter
+
+if TYPE_CHECKING:
+    from editor.jobs import JobHandle
+    from editor.ui.main_window import MainWindow
+    from ml.types import Progress, RunContext
+
+TASK = "style"
+#: engines quick enough for a live preview while the dialog is open
+FAST_ENGINES = ("color-transfer", "adain")
+FAST_PREFIX = "fast-"
+#: long side of the live preview (pixels)
+PREVIEW_SIDE = 256
+PREVIEW_KEY = "style-preview"
+PREVIEW_DEBOUNCE_MS = 250
+#: parameters the dialog shows itself (not in the engine's parameter form)
+OWN_PARAMS = ("strength", "keep_colors", "style_scale")
+
+STYLE_FILE = "file"
+STYLE_DOCUMENT = "document"
+STYLE_LAYER = "layer"
+
+
+def is_fast(engine_id: str) -> bool:
+    return engine_id in FAST_ENGINES or engine_id.startswith(FAST_PREFIX)
+
+
+# --- the request -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StyleRequest:
+    """Everything the worker needs, copied: the content snapshot (whole image), the style
+    pixels (RGBA ints of any depth, or None for presets), the engine and its parameters,
+    and the blend alpha of the mask (None = the whole image)."""
+
+    snap: ac.Snapshot
+    style: np.ndarray | None
+    engine_id: str
+    engine_name: str
+    params: tuple[tuple[str, Any], ...] = ()
+    alpha: np.ndarray | None = None  # (h, w) float32 0..1 over the snapshot
+    step_delay: float = 0.0  # seconds slept per progress report (tests, demos)
+
+    @property
+    def title(self) -> str:
+        return f"Style transfer ({self.engine_name})"
+
+
+def style_pixels(doc: Document, window: MainWindow | None, kind: str, ref: Any) -> np.ndarray:
+    """A private RGBA copy of the chosen style image: a file path, an open document's
+    merged image (``ref`` = the Document) or a layer of ``doc`` (``ref`` = its index)."""
+    if kind == STYLE_FILE:
+        from editor.io.images import load_image
+
+        return load_image(str(ref)).pixels
+    if kind == STYLE_DOCUMENT:
+        other = ref if isinstance(ref, Document) else None
+        if other is None:
+            raise ValueError("the style document is no longer open")
+        return other.composite()
+    if kind == STYLE_LAYER:
+        index = int(ref)
+        if not 0 <= index < len(doc.layers):
+            raise ValueError("the style layer no longer exists")
+        return np.array(doc.layers[index].pixels, copy=True)
+    raise ValueError(f"unknown style source {kind!r}")
+
+
+def build_style(
+    doc: Document,
+    engine_id: str,
+    style: np.ndarray | None,
+    params: dict | None = None,
+    *,
+    source: str = ac.SOURCE_LAYER,
+    mask_source: str | None = None,
+    step_delay: float = 0.0,
+) -> StyleRequest:
+    """A frozen request for the document's current state; ValueError (a message for the
+    user) when the engine cannot run, the style image is missing or the mask is empty.
+
+    The whole image is processed (the style scale is relative to it); with
+    ``mask_source`` the new layer is clipped to that mask."""
+    engine = ac.get_engine(engine_id, TASK)
+    reason = engine.available()
+    if reason is not None:
+        raise ValueError(f"{engine.name}: {reason}")
+    if engine.needs_style_image and style is None:
+        raise ValueError(f"{engine.name} needs a style image: choose a file, document or layer")
+    alpha = None
+    mask = None
+    if mask_source is not None:
+        mask = ac.mask_array(doc, mask_source)
+        if mask is None:
+            raise ValueError(f"the {ac.MASK_TITLES[mask_source]} is empty")
+    snap = ac.take_snapshot(doc, source, None, mask)
+    if snap.mask is not None:
+        alpha = snap.mask.astype(np.float32) / 255.0
+    resolved = engine.resolve_params(params or {})
+    style_copy = None
+    if engine.needs_style_image and style is not None:
+        style_copy = np.ascontiguousarray(style).copy()
+    return StyleRequest(snap, style_copy, engine.id, engine.name,
+                        tuple(sorted(resolved.items())), alpha, step_delay)
+
+
+def _slow_ctx(ctx: RunContext, delay: float) -> RunContext:
+    from ml.types import RunContext as Ctx
+
+    inner = ctx.progress
+
+    def slow(p):
+        time.sleep(delay)
+        inner(p)
+
+    return Ctx(progress=slow, cancel=ctx.cancel, device=ctx.device)
+
+
+def run_style_request(req: StyleRequest, ctx: RunContext) -> np.ndarray:
+    """Worker side: the stylised image, same size and dtype as the snapshot, its alpha."""
+    if req.step_delay > 0:
+        ctx = _slow_ctx(ctx, req.step_delay)
+        ctx.report(0.0, "starting")
+        ctx.report(0.01, "starting")
+    return ac.run_style_pixels(req.engine_id, req.snap.pixels, req.style, ctx,
+                               **dict(req.params))
+
+
+def apply_style(target: ac.ApplyTarget, req: StyleRequest, result: np.ndarray):
+    """ONE undo step: the result as a new layer above the source, clipped to the mask."""
+    return ac.apply_result(target, req.snap, result, f"Style: {req.engine_name}",
+                           ac.MODE_NEW_LAYER, req.alpha, req.title)
+
+
+def start_style(window: MainWindow, req: StyleRequest) -> JobHandle:
+    """Submit ``req`` for the window's current document; the result applies itself. Slow
+    engines also open a :class:`StyleProgress` window with intermediate previews."""
+    doc = window.document
+    assert doc is not None
+    target = ac.ApplyTarget.capture(doc)
+    job = window.submit_job(req, run_style_request, req.title,
+                            lambda result: apply_style(target, req, result))
+    engine = ac.get_engine(req.engine_id, TASK)
+    if engine.has_preview and not job.finished:
+        StyleProgress(window, job).show()
+    return job
+
+
+# --- previews ----------------------------------------------------------------------------
+
+
+def to_qimage(rgb: np.ndarray) -> QImage:
+    """float RGB [0, 1] or uint8/uint16 RGB(A) → an RGB888 QImage (owns its copy)."""
+    a = np.asarray(rgb)
+    if a.dtype == np.uint16:
+        a = (a >> 8).astype(np.uint8)
+    elif a.dtype != np.uint8:
+        a = np.rint(np.clip(a, 0.0, 1.0) * 255.0).astype(np.uint8)
+    a = np.ascontiguousarray(a[..., :3])
+    h, w = a.shape[:2]
+    return QImage(a.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def preview_request(req: StyleRequest, side: int = PREVIEW_SIDE) -> StyleRequest:
+    """The same request on a copy shrunk to ``side`` pixels (long side) for the dialog."""
+    import cv2
+
+    snap = req.snap
+    h, w = snap.height, snap.width
+    f = min(1.0, side / max(h, w))
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    small = cv2.resize(snap.pixels, size, interpolation=cv2.INTER_AREA) if f < 1 else snap.pixels
+    alpha = req.alpha
+    if alpha is not None and f < 1:
+        alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    style = req.style
+    if style is not None and max(style.shape[:2]) > 2 * side:
+        g = 2 * side / max(style.shape[:2])
+        style = cv2.resize(style, (max(1, round(style.shape[1] * g)),
+                                   max(1, round(style.shape[0] * g))),
+                           interpolation=cv2.INTER_AREA)
+    small_snap = ac.Snapshot(np.ascontiguousarray(small), 0, 0, snap.source, snap.layer_index,
+                             snap.depth, doc_size=(size[0], size[1]))
+    return StyleRequest(small_snap, style, req.engine_id, req.engine_name, req.params, alpha)
+
+
+def run_preview(req: StyleRequest, ctx: RunContext) -> np.ndarray:
+    """Worker side of the live preview: stylise the small copy and show it over the
+    original where the mask is off (float RGB for display)."""
+    out = run_style_request(req, ctx)
+    top = float(np.iinfo(out.dtype).max)
+    res = out[..., :3].astype(np.float32) / top
+    if req.alpha is not None:
+        orig = req.snap.pixels[..., :3].astype(np.float32) / top
+        a = req.alpha[..., None]
+        res = orig + (res - orig) * a
+    return res
+
+
+class StyleProgress(QDialog):
+    """Non-modal window for a slow style job: progress bar, the latest intermediate
+    preview, Cancel. Closes itself when the job ends."""
+
+    def __init__(self, window: MainWindow, job: JobHandle) -> None:
+        super().__init__(window)
+        self.setWindowTitle(job.title or "Style transfer")
+        self.setModal(False)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setObjectName("style.progress")
+        self.job = job
+        self.previews = 0
+        self.image = QLabel("Intermediate results appear here…")
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setMinimumSize(PREVIEW_SIDE, PREVIEW_SIDE)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.image)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignRight)
+        runner = window.jobs
+        runner.progress.connect(self._progress)
+        for sig in (runner.finished, runner.failed, runner.cancelled):
+            sig.connect(self._ended)
+
+    def cancel(self) -> None:
+        self.job.cancel()
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancelling…")
+
+    def _progress(self, job, p: Progress) -> None:
+        if job is not self.job:
+            return
+        self.bar.setValue(round(p.fraction * 1000))
+        if p.stage:
+            self.bar.setFormat(f"{p.stage} %p%")
+        if p.preview is not None:
+            pix = QPixmap.fromImage(to_qimage(p.preview)).scaled(
+                PREVIEW_SIDE, PREVIEW_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation)
+            self.image.setPixmap(pix)
+            self.previews += 1
+
+    def _ended(self, job, *_args) -> None:
+        if job is self.job:
+            self.close()
+
+    def closeEvent(self, event) -> None:
+        runner = self.job._runner if hasattr(self.job, "_runner") else None
+        if runner is not None:
+            for sig, slot in ((runner.progress, self._progress), (runner.finished, self._ended),
+                              (runner.failed, self._ended), (runner.cancelled, self._ended)):
+                try:
+                    sig.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
+        if not self.job.finished:
+            self.job.cancel()  # closing the window is the same as Cancel
+        super().closeEvent(event)
+
+
+# --- the dialog -----------------------------------------------------------------------
+
+
+class StyleDialog(QDialog):
+    """Style image, engine / preset, strength, keep colours, style scale, mask, engine
+    parameters; a live low-resolution preview for fast engines."""
+
+    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent or window)
+        self.window_ = window
+        self.doc = window.document
+        assert self.doc is not None
+        self.setWindowTitle("Style Transfer")
+        self._preview_job: JobHandle | None = None
+        self._style_cache: tuple[tuple, np.ndarray] | None = None
+        self.previews_shown = 0
+
+        self.engine = ac.EngineCombo(TASK, self, prefer="color-transfer")
+        self.preset = QComboBox()
+        self.preset.setToolTip("Styles trained into a model from the store (fast presets)")
+        self._fill_presets()
+        self.style_source = QComboBox()
+        self.style_source.setObjectName("style.source")
+        self.browse = QPushButton("File…")
+        self._fill_style_sources()
+        style_row = QHBoxLayout()
+        style_row.addWidget(self.style_source, 1)
+        style_row.addWidget(self.browse)
+        self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setRange(0, 100)
+        self.strength.setValue(100)
+        self.strength_label = QLabel("100 %")
+        strength_row = QHBoxLayout()
+        strength_row.addWidget(self.strength, 1)
+        strength_row.addWidget(self.strength_label)
+        self.keep_colors = QCheckBox("Keep original colours (luminance only)")
+        self.style_scale = QDoubleSpinBox()
+        self.style_scale.setRange(0.25, 4.0)
+        self.style_scale.setSingleStep(0.25)
+        self.style_scale.setValue(1.0)
+        self.style_scale.setSuffix(" ×")
+        self.style_scale.setToolTip("size of the brush strokes relative to the image")
+        self.source = ac.source_combo(self.doc, self)
+        self.restrict = QCheckBox("Only inside")
+        self.mask_source = ac.mask_source_combo(self.doc, self)
+        self.restrict.setChecked(ac.default_mask_source(self.doc) is not None)
+        mask_row = QHBoxLayout()
+        mask_row.addWidget(self.restrict)
+        mask_row.addWidget(self.mask_source, 1)
+        self.params = ac.ParamsForm(self, skip=OWN_PARAMS)
+        self.preview = QLabel()
+        self.preview.setObjectName("style.preview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(PREVIEW_SIDE, PREVIEW_SIDE)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Engine", self.engine)
+        form.addRow("Preset", self.preset)
+        form.addRow("Style image", style_row)
+        form.addRow("Strength", strength_row)
+        form.addRow("", self.keep_colors)
+        form.addRow("Style scale", self.style_scale)
+        form.addRow("Apply to", self.source)
+        form.addRow("Restrict", mask_row)
+        form.addRow("", self.params)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Apply")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addWidget(self.info)
+        left.addStretch(1)
+        left.addWidget(self.buttons)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("Preview"))
+        right.addWidget(self.preview, 1)
+        lay = QHBoxLayout(self)
+        lay.addLayout(left, 1)
+        lay.addLayout(right, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(PREVIEW_DEBOUNCE_MS)
+        self.timer.timeout.connect(self.refresh_preview)
+
+        self.engine.engine_changed.connect(self._engine_changed)
+        self.preset.currentIndexChanged.connect(self._preset_changed)
+        self.browse.clicked.connect(self._browse)
+        self.strength.valueChanged.connect(self._strength_changed)
+        for sig in (self.keep_colors.toggled, self.restrict.toggled, self.params.changed):
+            sig.connect(self._changed)
+        for box in (self.style_source, self.source, self.mask_source):
+            box.currentIndexChanged.connect(lambda _i: self._changed())
+        self.style_scale.valueChanged.connect(lambda _v: self._changed())
+        self.finished.connect(lambda _r: self._stop_preview())
+        self._engine_changed(self.engine.engine())
+
+    # --- choices ---------------------------------------------------------------------
+
+    def _fill_presets(self) -> None:
+        self.preset.addItem("— none —", None)
+        installed = 0
+        for e in ac.engines_for(TASK):
+            if e.id.startswith(FAST_PREFIX) and e.available() is None:
+                self.preset.addItem(e.name.replace("Fast style: ", ""), e.id)
+                installed += 1
+        if installed == 0:
+            self.preset.setItemText(0, "— none installed —")
+            self.preset.setToolTip("Install one with `retouch models install "
+                                   "fast-neural-style-candy` (or mosaic, udnie, rain-princess)")
+
+    def _fill_style_sources(self) -> None:
+        box = self.style_source
+        for view in self.window_.views():
+            if view.document is self.doc:
+                continue
+            box.addItem(f"Document: {view.title}", (STYLE_DOCUMENT, view.document))
+        for i, layer in enumerate(self.doc.layers):
+            box.addItem(f"Layer: {layer.name}", (STYLE_LAYER, i))
+        # another document is the likeliest style image; a layer of this one next
+        box.setCurrentIndex(0 if box.count() else -1)
+
+    def add_style_file(self, path: str) -> None:
+        """Add ``path`` to the style choices and select it."""
+        data = (STYLE_FILE, str(path))
+        for i in range(self.style_source.count()):
+            item = self.style_source.itemData(i)
+            if item is not None and tuple(item) == data:
+                self.style_source.setCurrentIndex(i)
+                return
+        self.style_source.insertItem(0, f"File: {Path(path).name}", data)
+        self.style_source.setCurrentIndex(0)
+
+    def _browse(self) -> None:
+        from editor.ui.main_window import OPEN_FILTER
+
+        path, _ = QFileDialog.getOpenFileName(self, "Style image", "", OPEN_FILTER)
+        if path:
+            self.add_style_file(path)
+
+    def style_choice(self) -> tuple[str, Any] | None:
+        data = self.style_source.currentData()
+        return tuple(data) if data is not None else None
+
+    def style_array(self) -> np.ndarray | None:
+        """The chosen style image's pixels (cached per choice while the dialog is open)."""
+        choice = self.style_choice()
+        if choice is None:
+            return None
+        kind, ref = choice
+        key = (kind, id(ref) if kind == STYLE_DOCUMENT else ref)
+        if self._style_cache is not None and self._style_cache[0] == key:
+            return self._style_cache[1]
+        px = style_pixels(self.doc, self.window_, kind, ref)
+        self._style_cache = (key, px)
+        return px
+
+    def _engine_changed(self, engine) -> None:
+        self.params.set_engine(engine)
+        needs = engine is None or engine.needs_style_image
+        self.style_source.setEnabled(needs)
+        self.browse.setEnabled(needs)
+        self.preset.blockSignals(True)
+        i = self.preset.findData(engine.id if engine is not None else None)
+        self.preset.setCurrentIndex(max(0, i))
+        self.preset.blockSignals(False)
+        self._changed()
+
+    def _preset_changed(self, _i: int) -> None:
+        engine_id = self.preset.currentData()
+        if engine_id is not None:
+            self.engine.select(engine_id)
+
+    def _strength_changed(self, value: int) -> None:
+        self.strength_label.setText(f"{value} %")
+        self._changed()
+
+    def values(self) -> dict[str, Any]:
+        out = dict(self.params.values())
+        out.update(strength=self.strength.value() / 100.0,
+                   keep_colors=self.keep_colors.isChecked(),
+                   style_scale=self.style_scale.value())
+        return out
+
+    def mask_choice(self) -> str | None:
+        return self.mask_source.currentData() if self.restrict.isChecked() else None
+
+    def request(self, step_delay: float = 0.0) -> StyleRequest:
+        engine = self.engine.engine()
+        if engine is None:
+            raise ValueError("no style engine can run")
+        style = self.style_array() if engine.needs_style_image else None
+        return build_style(self.doc, engine.id, style, self.values(),
+                           source=self.source.currentData(), mask_source=self.mask_choice(),
+                           step_delay=step_delay)
+
+    # --- state and preview ------------------------------------------------------------
+
+    def _changed(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        engine = self.engine.engine()
+        problem = None
+        if engine is None:
+            problem = "No style engine can run."
+        elif engine.needs_style_image and self.style_choice() is None:
+            problem = "Choose a style image: File…, another open document, or a layer."
+        elif self.restrict.isChecked() and ac.mask_array(self.doc, self.mask_choice()) is None:
+            problem = "The chosen mask is empty: paint the AI mask or select first."
+        ok.setEnabled(problem is None)
+        if problem is not None:
+            self.info.setText(problem)
+            self._stop_preview()
+            self.preview.setText("No preview")
+            return
+        assert engine is not None
+        mp = self.doc.width * self.doc.height / 1e6
+        where = (f", only inside the {ac.MASK_TITLES[self.mask_choice()]}"
+                 if self.mask_choice() else "")
+        speed = ("live preview on the right" if is_fast(engine.id) else
+                 "slow: progress and intermediate results show in a window with Cancel")
+        self.info.setText(f"{self.doc.width}×{self.doc.height} ({mp:.1f} MP){where}; the "
+                          f"result is a new layer. {engine.name}: {speed}.")
+        if is_fast(engine.id):
+            self.timer.start()
+        else:
+            self._stop_preview()
+            self.preview.setText("No live preview for this engine:\nApply shows its "
+                                 "progress.")
+
+    def _stop_preview(self) -> None:
+        self.timer.stop()
+        if self._preview_job is not None and not self._preview_job.finished:
+            self._preview_job.cancel()
+        self._preview_job = None
+
+    def refresh_preview(self) -> JobHandle | None:
+        """Submit a low-resolution preview job (superseding the previous one)."""
+        try:
+            req = preview_request(self.request())
+        except Exception as exc:  # noqa: BLE001 - ValueError/EngineError/FileError: a message
+            self.preview.setText(f"No preview: {exc}")
+            return None
+        self.preview.setText("Working…")
+        job = self.window_.jobs.submit(req, run_preview, key=PREVIEW_KEY,
+                                       title="Style preview", device=self.window_.device or "auto",
+                                       on_done=self._show_preview,
+                                       on_error=lambda msg: self.preview.setText(
+                                           f"No preview: {msg}"))
+        self._preview_job = job
+        return job
+
+    def _show_preview(self, rgb: np.ndarray) -> None:
+        pix = QPixmap.fromImage(to_qimage(rgb)).scaled(
+            PREVIEW_SIDE, PREVIEW_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation)
+        self.preview.setPixmap(pix)
+        self.previews_shown += 1
+
+
+def _callback(window: MainWindow) -> None:
+    if window.document is None:
+        window.show_message("Style Transfer: open an image first")
+        return
+    dialog = StyleDialog(window)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    try:
+        req = dialog.request()
+    except Exception as exc:  # noqa: BLE001 - ValueError/EngineError/FileError: a message
+        window.show_message(f"Style Transfer: {exc}")
+        return
+    start_style(window, req)
+
+
+register_filter(FilterAction(
+    "style", "Style Transfer…", _callback, icon="filter", group="ai",
+    tooltip="Paint the image in the style of another picture (or a preset), as a new layer",
+))
