@@ -161,8 +161,8 @@ def fit_long_side(image: np.ndarray, max_side: int, multiple: int = 1) -> np.nda
     rounded to ``multiple``."""
     h, w = image.shape[:2]
     f = min(1.0, max_side / max(h, w))
-    nw = max(multiple, int(round(w * f / multiple)) * multiple)
-    nh = max(multiple, int(round(h * f / multiple)) * multiple)
+    nw = max(multiple, round(w * f / multiple) * multiple)
+    nh = max(multiple, round(h * f / multiple) * multiple)
     return resize(image, nw, nh)
 
 
@@ -180,7 +180,7 @@ def scale_style(style: np.ndarray, content_shape: tuple[int, ...], style_scale: 
     if max_side is not None:
         target = min(target, float(max_side))
     f = target / max(h, w)
-    return resize(style, max(1, int(round(w * f))), max(1, int(round(h * f))))
+    return resize(style, max(1, round(w * f)), max(1, round(h * f)))
 
 
 def detail_upsample(stylised_low: np.ndarray, content_full: np.ndarray,

@@ -10,8 +10,8 @@ choices differ from torchvision and do not touch the weights:
   padding and reflect-pads the *input* once instead, which avoids dark frames as well;
 * ``pool="avg"`` uses average pooling, which Gatys et al. found gives smoother gradients.
 
-Without downloaded weights, :func:`random_vgg19` builds the same stack with seeded
-Kaiming-normal weights and zero bias (He, Wang & Hopcroft 2016 show that Gram statistics of
+Without downloaded weights, :func:`random_vgg19` builds the same stack (optionally
+narrower: ``width``) with seeded Kaiming-normal weights and zero bias (He, Wang & Hopcroft 2016 show that Gram statistics of
 random features still capture texture). Inputs are RGB in [0, 1], shaped ``(N, 3, H, W)``;
 :meth:`VGG19Features.normalize` applies the matching input normalisation.
 """
@@ -61,7 +61,7 @@ class VGG19Features(nn.Module):
     """
 
     def __init__(self, until: str = "relu5_1", pool: str = "avg", padding: str = "zeros",
-                 pretrained_normalisation: bool = True) -> None:
+                 pretrained_normalisation: bool = True, width: float = 1.0) -> None:
         super().__init__()
         if until not in LAYERS:
             raise ValueError(f"unknown VGG-19 layer {until!r}")
@@ -76,9 +76,10 @@ class VGG19Features(nn.Module):
             if item == "M":
                 modules.append(nn.AvgPool2d(2, 2) if pool == "avg" else nn.MaxPool2d(2, 2))
                 continue
-            modules.append(nn.Conv2d(channels, int(item), 3, padding=1, padding_mode=padding))
+            out_ch = max(4, round(int(item) * width))
+            modules.append(nn.Conv2d(channels, out_ch, 3, padding=1, padding_mode=padding))
             modules.append(nn.ReLU(inplace=False))
-            channels = int(item)
+            channels = out_ch
         self.features = nn.Sequential(*modules[: last + 1])
         self.pretrained_normalisation = pretrained_normalisation
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1),
@@ -106,10 +107,15 @@ class VGG19Features(nn.Module):
         return out
 
 
-def random_vgg19(seed: int = 0, until: str = "relu5_1") -> VGG19Features:
-    """A VGG-19-shaped net with seeded Kaiming-normal weights and zero bias (no download)."""
+def random_vgg19(seed: int = 0, until: str = "relu5_1", width: float = 1.0) -> VGG19Features:
+    """A VGG-19-shaped net with seeded Kaiming-normal weights and zero bias (no download).
+
+    ``width`` scales every layer's channel count (0.25 = 16, 32, 64, 128, 128 channels per
+    block): random features need far fewer channels than trained ones for usable Gram
+    statistics, and the cost of a step falls with the square of the width.
+    """
     net = VGG19Features(until=until, pool="avg", padding="zeros",
-                        pretrained_normalisation=False)
+                        pretrained_normalisation=False, width=width)
     gen = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():
         for module in net.features:

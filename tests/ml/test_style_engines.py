@@ -19,7 +19,7 @@ from ml.engines.style import (
     load_adain_model,
     load_fast_model,
 )
-from ml.types import CancelToken, Cancelled, EngineError, RunContext
+from ml.types import Cancelled, CancelToken, EngineError, RunContext
 
 
 def _content(h=28, w=36):
@@ -126,6 +126,20 @@ def test_gatys_random_features_runs_with_previews():
     assert out.shape == content.shape and np.isfinite(out).all()
     assert np.abs(out - content).mean() > 0.01
     assert previews and previews[0].ndim == 3
+
+
+def test_random_feature_net_width_scales_channels_and_keeps_layer_names():
+    from ml.archs.vgg import LAYERS, random_vgg19
+    from ml.engines.style import RANDOM_WIDTH
+
+    full, half = random_vgg19(0), random_vgg19(0, width=RANDOM_WIDTH)
+    x = torch.rand(1, 3, 32, 32)
+    f_full = full(x, ("relu1_1", "relu4_2", "relu5_1"))
+    f_half = half(x, ("relu1_1", "relu4_2", "relu5_1"))
+    assert f_full["relu5_1"].shape[1] == 512
+    assert f_half["relu5_1"].shape[1] == round(512 * RANDOM_WIDTH)
+    assert f_half["relu1_1"].shape[2:] == f_full["relu1_1"].shape[2:]
+    assert len(half.features) == LAYERS["relu5_1"] + 1
 
 
 @pytest.mark.slow
