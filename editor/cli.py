@@ -290,6 +290,18 @@ def cmd_inpaint(args) -> int:
     return 0
 
 
+def _preset_engine(name: str) -> str:
+    """The style engine id for ``--preset NAME`` (``candy`` or ``fast-candy``)."""
+    from ml import engines as registry
+
+    presets = [e.id for e in registry.engines("style") if not e.needs_style_image]
+    for candidate in (name, f"fast-{name}"):
+        if candidate in presets:
+            return candidate
+    names = ", ".join(p.removeprefix("fast-") for p in presets) or "none"
+    raise CliError(f"unknown preset {name!r}; known: {names}")
+
+
 def cmd_stylize(args) -> int:
     if len(args.paths) == 3:
         content_path, style_path, output = args.paths
@@ -298,7 +310,14 @@ def cmd_stylize(args) -> int:
     else:
         raise CliError("usage: retouch stylize IN [STYLE] OUT (STYLE may be left out with "
                        "--preset)")
-    engine = _engine("style", args.engine)
+    engine_id = args.engine
+    if args.preset:
+        preset_id = _preset_engine(args.preset)
+        if engine_id is not None and engine_id != preset_id:
+            raise CliError(f"--preset {args.preset} is the engine {preset_id!r}; leave out "
+                           f"--engine {engine_id}")
+        engine_id = preset_id
+    engine = _engine("style", engine_id)
     if style_path is None and getattr(engine, "needs_style_image", True):
         raise CliError(f"engine {engine.id!r} needs a STYLE image: retouch stylize IN STYLE OUT")
     if args.strength is not None and not 0.0 <= args.strength <= 1.0:
@@ -307,10 +326,7 @@ def cmd_stylize(args) -> int:
     check_writable(output)
     content, meta = read_image(content_path)
     style = read_image(style_path)[0] if style_path else None
-    params = _params(engine, {"preset": args.preset, "strength": args.strength,
-                              "max_size": args.max_size})
-    if args.preset and "preset" not in params:
-        raise CliError(f"engine {engine.id!r} has no presets")
+    params = _params(engine, {"strength": args.strength, "max_size": args.max_size})
     printer = ProgressPrinter()
     ctx = _context(args.device, printer)
     from ml.runtime import run_style

@@ -211,6 +211,38 @@ def test_stylize_strength_out_of_range_is_exit_2(tmp_path, capsys):
     assert "--strength" in _error_line(capsys)
 
 
+def test_stylize_preset_names_the_install_command_until_installed(tmp_path, capsys):
+    src = _png(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    assert main(["stylize", str(src), str(out), "--preset", "candy"]) == 2
+    assert "retouch models install fast-neural-style-candy" in _error_line(capsys)
+    assert main(["stylize", str(src), str(out), "--preset", "nosuch"]) == 2
+    line = _error_line(capsys)
+    assert "unknown preset 'nosuch'" in line and "mosaic" in line
+    assert not out.exists()
+
+
+def test_stylize_preset_runs_an_installed_fast_model(tmp_path):
+    import os
+
+    import torch
+
+    from ml.archs.transformer_net import TransformerNet
+
+    root = Path(os.environ["RETOUCH_MODELS_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    torch.save(TransformerNet().state_dict(), root / "mosaic.pth")
+    (root / "index.json").write_text(json.dumps({"version": 1, "models": {
+        "fast-neural-style-mosaic": {"file": "mosaic.pth", "sha256": "",
+                                     "size": (root / "mosaic.pth").stat().st_size,
+                                     "verified": False, "source": "test"}}}))
+    src = _png(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    assert main(["stylize", str(src), str(out), "--preset", "mosaic", "--strength", "0.5"]) == 0
+    assert Image.open(out).size == Image.open(src).size
+
+
 def test_ctrl_c_cancels_without_leaving_output(tmp_path, capsys):
     src = _png(tmp_path / "in.png")
     out = tmp_path / "out.png"
