@@ -261,12 +261,16 @@ class StyleProgress(QDialog):
         self.image = QLabel("Intermediate results appear here…")
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setMinimumSize(PREVIEW_SIDE, PREVIEW_SIDE)
+        self.stage = QLabel("Starting…")
+        self.stage.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
+        self.bar.setFormat("%p%")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         lay = QVBoxLayout(self)
         lay.addWidget(self.image)
+        lay.addWidget(self.stage)
         lay.addWidget(self.bar)
         lay.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignRight)
         runner = window.jobs
@@ -284,7 +288,7 @@ class StyleProgress(QDialog):
             return
         self.bar.setValue(round(p.fraction * 1000))
         if p.stage:
-            self.bar.setFormat(f"{p.stage} %p%")
+            self.stage.setText(p.stage)
         if p.preview is not None:
             pix = QPixmap.fromImage(to_qimage(p.preview)).scaled(
                 PREVIEW_SIDE, PREVIEW_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
