@@ -48,7 +48,7 @@ def make_encoder() -> nn.Sequential:
 
 def make_decoder() -> nn.Sequential:
     """The published AdaIN decoder: relu4_1 features (512 ch) back to RGB."""
-    up = lambda: nn.Upsample(scale_factor=2, mode="nearest")  # noqa: E731
+    up = lambda: nn.Upsample(scale_factor=2, mode="nearest")
     layers: list[nn.Module] = [_pad(), nn.Conv2d(512, 256, (3, 3)), nn.ReLU(), up()]
     for cin, cout in ((256, 256), (256, 256), (256, 256), (256, 128)):
         layers += [_pad(), nn.Conv2d(cin, cout, (3, 3)), nn.ReLU()]
