@@ -3,7 +3,7 @@
 Model: SRVGGNetCompact nf64 nc32 x4 (the realesr-general-x4v3 shape, 1.2M params), random
 weights, built from spandrel's architecture class. Input 2048² on a GPU; on a CPU the
 input is 256² (a 2048² pass takes many minutes on 2 shared cores) unless
-RETOUCH_BENCH_SIZE says otherwise. Each row compares against the untiled pass measured in
+RETOUCH_BENCH_SIZE says otherwise; RETOUCH_BENCH_TILES="256,512" picks the tile sizes. Each row compares against the untiled pass measured in
 the same run.
 
 Peak memory: on CUDA, torch's max_memory_allocated; on the CPU every pass runs in a fresh
@@ -78,6 +78,8 @@ def rows() -> list[dict]:
     on_gpu = device != "cpu"
     size = int(os.environ.get("RETOUCH_BENCH_SIZE", "2048" if on_gpu else "256"))
     tiles = (256, 512, 1024) if on_gpu else (64, 128, 192)
+    if os.environ.get("RETOUCH_BENCH_TILES"):  # e.g. "256,512" for a 2048² CPU run
+        tiles = tuple(int(t) for t in os.environ["RETOUCH_BENCH_TILES"].split(","))
 
     if on_gpu:
         model, image = _setup(device, size)
