@@ -8,11 +8,13 @@ Registered engines (ids):
   (:func:`cv2.xphoto.inpaint`, ``fast`` or ``best``): plausible texture, the better
   built-in; slower, so it works on a smaller crop;
 * ``lama`` -- big-lama from the model store (TorchScript file, read only for its weights
-  and rebuilt through spandrel's LaMa architecture): large-mask inpainting.
+  and rebuilt through spandrel's LaMa architecture): large-mask inpainting;
+* ``migan`` -- MI-GAN 512 from the model store (the traced TorchScript module IOPaint
+  publishes; not in spandrel): a small, fast GAN fill at 512².
 
 Every engine goes through :func:`fill_patch` (:class:`RegionInpaintEngine`), which crops the mask's bounding box plus a
 context margin, downsizes that crop when it is large (classic methods ≤ 1024 px on the
-long side, LaMa 512), fills it, upsamples the fill and pastes it back only where the mask
+long side, LaMa and MI-GAN 512), fills it, upsamples the fill and pastes it back only where the mask
 is set. A small blemish on a 24 MP photo therefore costs about what it costs on a 1 MP one,
 and pixels outside the mask never change. ``engine.inpaint_patch(image, mask, ctx)``
 returns only the changed region ``(x, y, patch)`` for callers that paste patches.
@@ -340,25 +342,11 @@ def run_lama(descriptor, img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> 
     return y[0].float().clamp(0, 1).cpu().numpy().transpose(1, 2, 0)[:h, :w]
 
 
-class LamaEngine(RegionInpaintEngine):
-    """big-lama through spandrel: large-mask inpainting from the model store."""
+class StoreInpaintEngine(RegionInpaintEngine):
+    """An inpaint engine whose weights come from the model store (``model_id``)."""
 
-    id = "lama"
-    name = "LaMa (big-lama)"
-    description = "LaMa big: fills large holes with plausible structure (model download, 206 MB)."
-    model_id = "big-lama"
+    model_id = ""
     device_policy = "gpu-preferred"
-    params = (
-        Param(
-            "max_size",
-            "Work size",
-            "int",
-            512,
-            minimum=128,
-            maximum=2048,
-            help="long side of the crop LaMa sees (it was trained at 512)",
-        ),
-    )
 
     def _store(self):
         from ml.store import ModelStore
@@ -374,6 +362,26 @@ class LamaEngine(RegionInpaintEngine):
             return f"not installed: run `retouch models install {self.model_id}`"
         return None
 
+
+class LamaEngine(StoreInpaintEngine):
+    """big-lama through spandrel: large-mask inpainting from the model store."""
+
+    id = "lama"
+    name = "LaMa (big-lama)"
+    description = "LaMa big: fills large holes with plausible structure (model download, 206 MB)."
+    model_id = "big-lama"
+    params = (
+        Param(
+            "max_size",
+            "Work size",
+            "int",
+            512,
+            minimum=128,
+            maximum=2048,
+            help="long side of the crop LaMa sees (it was trained at 512)",
+        ),
+    )
+
     def make_fill(self, params: dict) -> FillFn:
         path = self._store().path(self.model_id)
         try:
@@ -387,7 +395,77 @@ class LamaEngine(RegionInpaintEngine):
         return fill
 
 
+# --- MI-GAN ---------------------------------------------------------------------------------
+
+#: MI-GAN's traced module works on exactly this square size
+MIGAN_SIZE = 512
+_MIGAN: dict[str, object] = {}
+
+
+def load_migan(path: Path):
+    """The traced MI-GAN module (TorchScript, as the catalog entry says), cached per file."""
+    from ml.loading import load_torchscript
+
+    key = f"{path}:{path.stat().st_mtime}"
+    with _LAMA_LOCK:
+        if key not in _MIGAN:
+            _MIGAN.clear()
+            _MIGAN[key] = load_torchscript(path, "cpu", allow_torchscript=True)
+        return _MIGAN[key]
+
+
+def run_migan(module, img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> np.ndarray:
+    """One MI-GAN pass: the crop (long side ≤ 512) padded to 512², in the published input
+    convention -- ``cat(0.5 - mask, image * (1 - mask))`` with the image in [-1, 1] and
+    mask 1 = hole -- and the output mapped back from [-1, 1]."""
+    import torch
+
+    h, w = hole.shape
+    if max(h, w) > MIGAN_SIZE:
+        raise EngineError(f"MI-GAN works on at most {MIGAN_SIZE}², got {w}x{h}")
+    ph, pw = MIGAN_SIZE - h, MIGAN_SIZE - w
+    if ph or pw:
+        mode = "reflect" if ph < h and pw < w else "edge"
+        img = np.pad(img, ((0, ph), (0, pw), (0, 0)), mode=mode)
+        hole = np.pad(hole, ((0, ph), (0, pw)))  # the padding is known content, not hole
+    device = ctx.device
+    module.to(device)
+    ctx.report(0.1, "MI-GAN")
+    with torch.inference_mode():
+        x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))[None].to(device)
+        m = torch.from_numpy(hole.astype(np.float32))[None, None].to(device)
+        x = x.float() * 2.0 - 1.0
+        y = module(torch.cat([0.5 - m, x * (1.0 - m)], dim=1))
+    ctx.report(0.95, "MI-GAN")
+    out = (y[0].float() * 0.5 + 0.5).clamp(0, 1).cpu().numpy().transpose(1, 2, 0)
+    return out[:h, :w]
+
+
+class MiganEngine(StoreInpaintEngine):
+    """MI-GAN (Picsart, MIT): a mobile-sized GAN inpainter, fast even on a CPU."""
+
+    id = "migan"
+    name = "MI-GAN (fast)"
+    description = "MI-GAN 512: quick GAN fill for small and medium objects (model download, 27 MB)."
+    model_id = "migan-512"
+
+    def max_side(self, params: dict) -> int:
+        return MIGAN_SIZE
+
+    def make_fill(self, params: dict) -> FillFn:
+        try:
+            module = load_migan(self._store().path(self.model_id))
+        except EngineError as exc:  # includes ModelFileError
+            raise EngineUnavailable(str(exc)) from None
+
+        def fill(img: np.ndarray, hole: np.ndarray, sub: RunContext) -> np.ndarray:
+            return run_migan(module, img, hole, sub)
+
+        return fill
+
+
 register(TeleaEngine())
 register(NavierStokesEngine())
 register(FSREngine())
 register(LamaEngine())
+register(MiganEngine())

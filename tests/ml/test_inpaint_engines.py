@@ -205,3 +205,100 @@ def test_inpaint_patch_returns_just_the_changed_region_of_the_full_result():
     ]
     np.testing.assert_array_equal(outside, image)
     assert engine.inpaint_patch(image, np.zeros_like(mask), RunContext()) is None
+
+
+def _install_record(model_id: str, file_name: str) -> None:
+    """Write the index record `retouch models install MODEL` writes (file relative to the store)."""
+    import json
+    import os
+    from pathlib import Path
+
+    root = Path(os.environ["RETOUCH_MODELS_DIR"])
+    (root / "index.json").write_text(
+        json.dumps({"version": 1, "models": {model_id: {"file": file_name, "task": "inpaint"}}})
+    )
+
+
+def _write_migan_torchscript(path, module) -> None:
+    """A module traced at MI-GAN's published interface: (1, 4, 512, 512) in, (1, 3, 512, 512)
+    out in [-1, 1], saved as TorchScript like migan_traced.pt."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.trace(module.eval(), torch.zeros(1, 4, 512, 512)).save(str(path))
+
+
+def test_migan_says_how_to_install_it():
+    assert get("migan", "inpaint").available() == (
+        "not installed: run `retouch models install migan-512`"
+    )
+
+
+def test_migan_feeds_the_published_input_convention(tmp_path):
+    """A traced module that returns its erased-image channels shows what MI-GAN is fed:
+    known pixels in [-1, 1] come back unchanged, the hole as 0 (mid grey)."""
+    import os
+    from pathlib import Path
+
+    import torch
+
+    class Erased(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            # channel 0 is 0.5 - mask: +0.5 known, -0.5 hole; keep it in the output's
+            # first channel so the test sees it too
+            return torch.cat([x[:, 0:1] * 2.0, x[:, 2:4]], dim=1)
+
+    root = Path(os.environ["RETOUCH_MODELS_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    _write_migan_torchscript(root / "migan_traced.pt", Erased())
+    _install_record("migan-512", "migan_traced.pt")
+    engine = get("migan", "inpaint")
+    assert engine.available() is None
+    image, mask = _scene(60, 70), _hole(60, 70, box=(20, 20, 37, 35))
+    x, y, patch = engine.inpaint_patch(image, mask, RunContext())
+    inside = mask[y : y + patch.shape[0], x : x + patch.shape[1]] > 0
+    crop = image[y : y + patch.shape[0], x : x + patch.shape[1]]
+    # hole: mask channel 0.5-1 = -0.5 -> *2 = -1 -> 0.0; erased image 0 -> 0.5
+    np.testing.assert_allclose(patch[inside][:, 0], 0.0, atol=1e-6)
+    np.testing.assert_allclose(patch[inside][:, 1:], 0.5, atol=1e-6)
+    np.testing.assert_array_equal(patch[~inside], crop[~inside])
+
+
+def test_migan_random_weights_fill_only_the_hole(tmp_path):
+    import os
+    from pathlib import Path
+
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(4, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(8, 3, 3, padding=1),
+        torch.nn.Tanh(),
+    )
+    root = Path(os.environ["RETOUCH_MODELS_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    _write_migan_torchscript(root / "migan_traced.pt", net)
+    _install_record("migan-512", "migan_traced.pt")
+    image = _scene(700, 300)  # taller than 512: the crop is downsized to fit
+    mask = _hole(700, 300, box=(100, 50, 200, 650))
+    out = get("migan", "inpaint").inpaint(image, mask, RunContext())
+    assert out.shape == image.shape and np.isfinite(out).all()
+    np.testing.assert_array_equal(out[mask == 0], image[mask == 0])
+    assert not np.allclose(out[mask > 0], image[mask > 0])
+
+
+def test_migan_file_that_is_not_torchscript_is_a_clear_unavailable(tmp_path):
+    import os
+    from pathlib import Path
+
+    from ml.types import EngineUnavailable
+
+    root = Path(os.environ["RETOUCH_MODELS_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "migan_traced.pt").write_bytes(b"not a model")
+    _install_record("migan-512", "migan_traced.pt")
+    with pytest.raises(EngineUnavailable, match="not a readable TorchScript file"):
+        get("migan", "inpaint").inpaint(_scene(), _hole(), RunContext())
