@@ -40,9 +40,13 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QLabel,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -578,3 +582,31 @@ def mask_source_combo(doc: Document, parent: QWidget | None = None) -> QComboBox
     if default is not None:
         box.setCurrentIndex(MASK_SOURCES.index(default))
     return box
+
+
+def info_label() -> QLabel:
+    """The wrapped, selectable line under a filter dialog's form ("what will be processed")."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def ok_cancel(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    """OK/Cancel buttons wired to the dialog, OK renamed to the action ("Inpaint")."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def stack_dialog(dialog: QDialog, form: QFormLayout, info: QLabel,
+                 buttons: QDialogButtonBox) -> QVBoxLayout:
+    """The usual filter dialog layout: the form, the info line, the buttons."""
+    lay = QVBoxLayout(dialog)
+    lay.addLayout(form)
+    lay.addWidget(info)
+    lay.addWidget(buttons)
+    return lay

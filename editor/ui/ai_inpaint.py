@@ -29,10 +29,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QRadioButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -195,9 +193,7 @@ class InpaintDialog(QDialog):
         group = QButtonGroup(self)
         group.addButton(self.to_layer)
         group.addButton(self.into_active)
-        self.info = QLabel()
-        self.info.setWordWrap(True)
-        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info = ac.info_label()
         form = QFormLayout()
         form.addRow("Engine", self.engine)
         form.addRow("", self.params)
@@ -206,15 +202,8 @@ class InpaintDialog(QDialog):
         form.addRow("Feather", self.feather)
         form.addRow("Result", self.to_layer)
         form.addRow("", self.into_active)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Inpaint")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.info)
-        lay.addWidget(self.buttons)
+        self.buttons = ac.ok_cancel(self, "Inpaint")
+        ac.stack_dialog(self, form, self.info, self.buttons)
         self.engine.engine_changed.connect(self._engine_changed)
         self.params.changed.connect(self._update_info)
         self.mask_source.currentIndexChanged.connect(lambda _i: self._update_info())

@@ -381,11 +381,7 @@ class StyleDialog(QDialog):
         form.addRow("Apply to", self.source)
         form.addRow("Restrict", mask_row)
         form.addRow("", self.params)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Apply")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ac.ok_cancel(self, "Apply")
         left = QVBoxLayout()
         left.addLayout(form)
         left.addWidget(self.info)

@@ -21,16 +21,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QRadioButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -307,9 +304,7 @@ class UpscaleDialog(QDialog):
         group.addButton(self.whole)
         group.addButton(self.selection)
         self.source = ac.source_combo(self.doc, self)
-        self.info = QLabel()
-        self.info.setWordWrap(True)
-        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info = ac.info_label()
         form = QFormLayout()
         form.addRow("Engine", self.engine)
         form.addRow("Scale", self.scale)
@@ -317,15 +312,8 @@ class UpscaleDialog(QDialog):
         form.addRow("Upscale", self.whole)
         form.addRow("", self.selection)
         form.addRow("Sample", self.source)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Upscale")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.info)
-        lay.addWidget(self.buttons)
+        self.buttons = ac.ok_cancel(self, "Upscale")
+        ac.stack_dialog(self, form, self.info, self.buttons)
         self.engine.engine_changed.connect(self._engine_changed)
         self.scale.currentIndexChanged.connect(lambda _i: self._update_info())
         self.whole.toggled.connect(lambda _on: self._update_info())
