@@ -8,7 +8,8 @@ translucent red overlay); the selection is outlined with marching ants.
 
 View transform: ``screen = doc * zoom + offset``. Ctrl+wheel zooms around the cursor
 (the image point under it stays fixed), the wheel alone scrolls, Shift+wheel scrolls
-sideways; Space-drag or the middle button pans.
+sideways; Space-drag or the middle button pans. :class:`ScrolledCanvas` puts scrollbars
+around a canvas and keeps them in step with this transform both ways.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from PySide6.QtGui import (
     QTransform,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGridLayout, QScrollBar, QWidget
 
 from editor.document import Document, Event, Rect
 from editor.ui.tools import TOOL_CLASSES, Tool, ToolState
@@ -118,6 +119,7 @@ class Canvas(QWidget):
     """Shows a :class:`Document` and routes input to the current tool."""
 
     view_changed = Signal()  # zoom or pan changed
+    extent_changed = Signal()  # the widget or the image changed size (scroll ranges move)
     cursor_moved = Signal(object)  # QPointF in document coordinates, or None
     message = Signal(str)
 
@@ -172,6 +174,7 @@ class Canvas(QWidget):
             self._new_buffers()
             self._refresh_selection()
             self._refresh_ai_any()
+            self.extent_changed.emit()
         elif kind == "pixels-changed" and ev.target == "ai_mask" or kind == "ai-mask-changed":
             self._overlay.invalidate(ev.rect)
             self._refresh_ai_any()
@@ -278,6 +281,7 @@ class Canvas(QWidget):
         super().resizeEvent(event)
         if self._auto_fit and self.width() > 100 and self.height() > 100:
             self.fit()
+        self.extent_changed.emit()
 
     # --- painting -------------------------------------------------------------------
 
@@ -505,3 +509,75 @@ class Canvas(QWidget):
                 self.setCursor(Qt.CursorShape.CrossCursor)
             return
         super().keyReleaseEvent(event)
+
+
+class ScrolledCanvas(QWidget):
+    """A :class:`Canvas` with a horizontal and a vertical scrollbar around it.
+
+    A scrollbar's value is the zoomed-image pixel at the viewport's left (top) edge, i.e.
+    ``-offset``; its page step is the viewport size. The range is the zoomed image plus
+    half a viewport on each side, so the image can be scrolled partly out of view as in
+    Krita; a view panned further than that (Space-drag is unbounded) widens the range to
+    include it, so the bar always tells where the view is. The bars stay shown even when
+    the whole image fits, as in Krita, GIMP and Photoshop: bars that come and go would
+    resize the canvas under the user and re-trigger fit-on-resize.
+    """
+
+    SINGLE_STEP = 20  # 3 wheel lines on a bar = 60 px, the canvas's own wheel step
+
+    def __init__(self, canvas: Canvas, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = canvas
+        self.hbar = QScrollBar(Qt.Orientation.Horizontal)
+        self.vbar = QScrollBar(Qt.Orientation.Vertical)
+        for bar in (self.hbar, self.vbar):
+            bar.setSingleStep(self.SINGLE_STEP)
+            # Space, [ and ] must keep reaching the canvas after a click on a bar.
+            bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.hbar.setObjectName("canvas-hscroll")
+        self.vbar.setObjectName("canvas-vscroll")
+        self.corner = QWidget()
+        self.corner.setAutoFillBackground(True)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(0)
+        grid.addWidget(canvas, 0, 0)
+        grid.addWidget(self.vbar, 0, 1)
+        grid.addWidget(self.hbar, 1, 0)
+        grid.addWidget(self.corner, 1, 1)
+        canvas.view_changed.connect(self.sync)
+        canvas.extent_changed.connect(self.sync)
+        self.hbar.valueChanged.connect(lambda v: self._scrolled(v, horizontal=True))
+        self.vbar.valueChanged.connect(lambda v: self._scrolled(v, horizontal=False))
+        self.sync()
+
+    @staticmethod
+    def _bar_value(offset: float) -> int:
+        # floor(x + 0.5), not round(): shifting the view by n px must shift the bar by n.
+        return math.floor(-offset + 0.5)
+
+    def sync(self) -> None:
+        """Set both bars from the canvas's zoom, offset, size and image size."""
+        c, d = self.canvas, self.canvas.document
+        for bar, image, viewport, offset in (
+            (self.hbar, d.width * c.zoom, c.width(), c.offset.x()),
+            (self.vbar, d.height * c.zoom, c.height(), c.offset.y()),
+        ):
+            value = self._bar_value(offset)
+            margin = viewport / 2
+            lo = min(math.floor(-margin), value)
+            hi = max(math.ceil(image + margin - viewport), value)
+            was = bar.blockSignals(True)
+            bar.setRange(lo, hi)
+            bar.setPageStep(max(1, viewport))
+            bar.setValue(value)
+            bar.blockSignals(was)
+
+    def _scrolled(self, value: int, horizontal: bool) -> None:
+        c = self.canvas
+        # Pan by the bar's change rather than setting offset = -value: a fractional
+        # offset (after a zoom around the cursor) is kept, only moved.
+        if horizontal:
+            c.pan(-(value - self._bar_value(c.offset.x())), 0)
+        else:
+            c.pan(0, -(value - self._bar_value(c.offset.y())))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPointF, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 from editor.document import Document, Event
 from editor.jobs import JobHandle, JobRunner
 from editor.ui import filters as filter_registry
-from editor.ui.canvas import Canvas
+from editor.ui.canvas import Canvas, ScrolledCanvas
 from editor.ui.icons import icon
 from editor.ui.panels import HistoryPanel, LayersPanel, ToolOptionsPanel
 from editor.ui.tools import TOOLS, ToolState, sample_color
@@ -135,6 +135,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
 MENUS = ("File", "Edit", "Image", "Layer", "Select", "Filter", "View", "Help")
 
 PREFERRED_SIZE = QSize(1400, 900)
+# Bump when docks or toolbars are added, renamed or removed: restoreState() then ignores a
+# layout saved by an older version instead of half-applying it.
+LAYOUT_VERSION = 1
 # resize() sets the client area; the frame and title bar the window manager adds come on
 # top of it, so leave room for them or the window's bottom edge ends up off-screen.
 FRAME_ALLOWANCE = QSize(16, 48)
@@ -150,6 +153,19 @@ def initial_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE) -> QRe
     return QRect(x, y, w, h)
 
 
+def on_a_screen(rect: QRect, screens: list[QRect] | None = None) -> bool:
+    """Whether a window at ``rect`` is usable: its top edge (the title bar) lies within
+    a screen's available area, and so does at least half of the window."""
+    if screens is None:
+        screens = [s.availableGeometry() for s in QGuiApplication.screens()]
+    for avail in screens:
+        common = avail.intersected(rect)
+        title_reachable = avail.top() <= rect.top() <= avail.bottom() - 16
+        if title_reachable and 2 * common.width() * common.height() >= rect.width() * rect.height():
+            return True
+    return False
+
+
 class DocumentView(QWidget):
     """One tab: a document, its canvas, where it lives on disk, and its autosave key."""
 
@@ -160,10 +176,11 @@ class DocumentView(QWidget):
         self.path = path
         self.title = title or (Path(path).name if path else "Untitled")
         self.autosave_key = uuid.uuid4().hex[:12]
-        self.canvas = Canvas(doc, tool_state, self)
+        self.canvas = Canvas(doc, tool_state)
+        self.scroller = ScrolledCanvas(self.canvas, self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.canvas)
+        lay.addWidget(self.scroller)
 
     @property
     def dirty(self) -> bool:
@@ -217,7 +234,7 @@ class MainWindow(QMainWindow):
         self._autosave_timer.start()
         self._autosave_store = None
         self._bind_current()
-        self.place_on_screen()
+        self.restore_layout()
 
     def place_on_screen(self) -> None:
         """Size and centre the window to fit its screen's available geometry."""
@@ -228,6 +245,45 @@ class MainWindow(QMainWindow):
         geo = initial_geometry(screen.availableGeometry())
         self.resize(geo.size())
         self.move(geo.topLeft())
+
+    # --- window geometry and dock layout, kept between sessions ---------------------
+
+    @staticmethod
+    def settings() -> QSettings:
+        """The editor's settings file (``retouch.ini`` in the config dir, next to the
+        recent-files list); INI so it is readable and the same on every platform."""
+        from editor.paths import config_dir
+
+        return QSettings(str(config_dir() / "retouch.ini"), QSettings.Format.IniFormat)
+
+    def save_layout(self) -> None:
+        """Remember the window's size, position and dock/toolbar layout (on close)."""
+        s = self.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        # The same place in plain numbers, checked against the screens before restoring:
+        # restoreGeometry() nudges an off-screen window only just inside the screen edge.
+        s.setValue("window/normal", self.normalGeometry())
+        s.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        s.sync()
+        if s.status() != QSettings.Status.NoError:
+            log.warning("could not write the window layout to %s", s.fileName())
+
+    def restore_layout(self) -> bool:
+        """Put the window and its docks where the last session left them; the first-start
+        placement when nothing is saved or the saved place is off the screens there are
+        now (a monitor that was unplugged, a bigger one that was). Returns whether the
+        saved geometry was used."""
+        s = self.settings()
+        geometry, normal = s.value("window/geometry"), s.value("window/normal")
+        restored = (isinstance(geometry, QByteArray) and not geometry.isEmpty()
+                    and isinstance(normal, QRect) and on_a_screen(normal)
+                    and self.restoreGeometry(geometry))
+        if not restored:
+            self.place_on_screen()
+        state = s.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, LAYOUT_VERSION)
+        return restored
 
     # --- actions and menus ----------------------------------------------------------
 
@@ -703,6 +759,7 @@ class MainWindow(QMainWindow):
                 if answer == "cancel" or (answer == "save" and not self.save()):
                     event.ignore()
                     return
+        self.save_layout()
         for view in self.views():
             self.close_view(view, ask=False)
         self.jobs.shutdown()
