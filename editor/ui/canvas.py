@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
     QPixmap,
     QPolygonF,
@@ -534,6 +535,12 @@ class ScrolledCanvas(QWidget):
             bar.setSingleStep(self.SINGLE_STEP)
             # Space, [ and ] must keep reaching the canvas after a click on a bar.
             bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            # Fusion draws the handle in the Button colour, which on the dark theme is
+            # nearly the groove's: lighten it so where the view is reads at a glance.
+            pal = bar.palette()
+            button = QPalette.ColorRole.Button
+            pal.setColor(button, pal.color(button).lighter(150))
+            bar.setPalette(pal)
         self.hbar.setObjectName("canvas-hscroll")
         self.vbar.setObjectName("canvas-vscroll")
         self.corner = QWidget()
