@@ -1,9 +1,9 @@
 """Tiled vs untiled inference of a Real-ESRGAN-compact-sized model, and tile-size scaling.
 
 Model: SRVGGNetCompact nf64 nc32 x4 (the realesr-general-x4v3 shape, 1.2M params), random
-weights, built from spandrel's architecture class. Input 2048² on a GPU; on a CPU the
-input is 256² (a 2048² pass takes many minutes on 2 shared cores) unless
-RETOUCH_BENCH_SIZE says otherwise; RETOUCH_BENCH_TILES="256,512" picks the tile sizes. Each row compares against the untiled pass measured in
+weights, built from spandrel's architecture class. Input 2048² (about 2 minutes per pass
+on a 2-core CPU; RETOUCH_BENCH_SIZE=256 for a quick look); RETOUCH_BENCH_TILES="64,128"
+picks other tile sizes. Each row compares against the untiled pass measured in
 the same run.
 
 Peak memory: on CUDA, torch's max_memory_allocated; on the CPU every pass runs in a fresh
@@ -76,9 +76,9 @@ def rows() -> list[dict]:
 
     device = resolve_device(os.environ.get("RETOUCH_DEVICE") or None)
     on_gpu = device != "cpu"
-    size = int(os.environ.get("RETOUCH_BENCH_SIZE", "2048" if on_gpu else "256"))
-    tiles = (256, 512, 1024) if on_gpu else (64, 128, 192)
-    if os.environ.get("RETOUCH_BENCH_TILES"):  # e.g. "256,512" for a 2048² CPU run
+    size = int(os.environ.get("RETOUCH_BENCH_SIZE", "2048"))
+    tiles = (256, 512, 1024) if on_gpu else (256, 512)
+    if os.environ.get("RETOUCH_BENCH_TILES"):  # e.g. "64,128" for a small input
         tiles = tuple(int(t) for t in os.environ["RETOUCH_BENCH_TILES"].split(","))
 
     if on_gpu:
@@ -94,8 +94,6 @@ def rows() -> list[dict]:
             return _cpu_measure(size, tile)
 
     where = f"{device}, {size}x{size} -> x4"
-    if not on_gpu and size < 2048:
-        where += f" (CPU: {size}² instead of 2048², which takes many minutes on 2 cores)"
     mem_kind = "GPU allocated" if on_gpu else "RSS growth"
 
     try:
