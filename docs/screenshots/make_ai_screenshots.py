@@ -16,11 +16,18 @@ Run under a virtual X server (real windows, so the dialogs can be captured with 
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+# A throw-away settings/data dir: the shots never show (or overwrite) your saved layout,
+# recent files or autosaves.
+_TMP = tempfile.mkdtemp(prefix="retouch-shots-")
+for _var in ("RETOUCH_CONFIG_DIR", "RETOUCH_DATA_DIR"):
+    os.environ.setdefault(_var, os.path.join(_TMP, _var.lower()))
 
 import numpy as np
 
