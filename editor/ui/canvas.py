@@ -132,6 +132,9 @@ class Canvas(QWidget):
         self.zoom = 1.0
         self.offset = QPointF(0, 0)
         self._auto_fit = True  # keep fitting on resize until the user zooms or pans
+        # A newly opened image is shown whole but never enlarged (a 256² icon opens at
+        # 100 %, not 300 %), as in Photoshop and GIMP; Ctrl+0 fills the view.
+        self._fit_enlarges = False
         self._space = False
         self._panning: QPointF | None = None
         self._tool_down = False
@@ -259,11 +262,15 @@ class Canvas(QWidget):
     def zoom_out(self) -> None:
         self.zoom_at(1 / math.sqrt(2))
 
-    def fit(self) -> None:
-        """Whole image in view with a small margin, centred (Ctrl+0)."""
+    def fit(self, enlarge: bool = True) -> None:
+        """Whole image in view with a small margin, centred (Ctrl+0). ``enlarge=False``
+        stops at 100 % for images smaller than the view."""
         d = self.document
         w, h = max(1, self.width()), max(1, self.height())
         zoom = min((w - 24) / d.width, (h - 24) / d.height)
+        self._fit_enlarges = enlarge
+        if not enlarge:
+            zoom = min(zoom, 1.0)
         zoom = float(min(MAX_ZOOM, max(MIN_ZOOM, zoom)))
         self.set_view(zoom, QPointF((w - d.width * zoom) / 2, (h - d.height * zoom) / 2),
                       auto_fit=True)
@@ -281,7 +288,7 @@ class Canvas(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._auto_fit and self.width() > 100 and self.height() > 100:
-            self.fit()
+            self.fit(self._fit_enlarges)
         self.extent_changed.emit()
 
     # --- painting -------------------------------------------------------------------

@@ -92,6 +92,22 @@ def test_space_drag_pans_instead_of_painting(window, view):
     assert (doc.layers[0].pixels == 255).all()
 
 
+def test_a_small_image_opens_at_100_percent_and_a_big_one_shrinks_to_fit(window, qtbot):
+    from editor.document import Document
+
+    small = window.add_document(Document(120, 90), None, "small")
+    qtbot.waitUntil(lambda: small.canvas.width() > 100)
+    qtbot.wait(20)
+    assert small.canvas.zoom == 1.0  # never enlarged on open
+    big = window.add_document(Document(6000, 4000), None, "big")
+    qtbot.waitUntil(lambda: big.canvas.width() > 100)
+    qtbot.wait(20)
+    assert big.canvas.zoom < 1.0
+    tl, br = big.canvas.to_screen(QPointF(0, 0)), big.canvas.to_screen(QPointF(6000, 4000))
+    assert tl.x() >= 0 and tl.y() >= 0
+    assert br.x() <= big.canvas.width() and br.y() <= big.canvas.height()
+
+
 def test_keyboard_zoom_fit_and_actual_pixels(window, view):
     canvas, doc = view.canvas, view.document
     canvas.setFocus()
