@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 from editor.document import Document, Layer, Rect
 
 if TYPE_CHECKING:
+    from editor.ui.main_window import MainWindow
     from ml.engines import Engine
     from ml.types import RunContext
 
@@ -610,3 +611,15 @@ def stack_dialog(dialog: QDialog, form: QFormLayout, info: QLabel,
     lay.addWidget(info)
     lay.addWidget(buttons)
     return lay
+
+
+def ask_request(window: MainWindow, dialog: QDialog, title: str) -> Any | None:
+    """Show a filter dialog; its ``request()`` when accepted, else None. A request that
+    cannot be built (bad input, engine unavailable) becomes a status message."""
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    try:
+        return dialog.request()
+    except Exception as exc:  # noqa: BLE001 - ValueError/EngineError/FileError: a message
+        window.show_message(f"{title}: {exc}")
+        return None

@@ -258,15 +258,9 @@ def _callback(window: MainWindow) -> None:
         window.show_message("Remove / Inpaint: paint the AI mask (mask brush) or make a "
                             "selection over what to remove first")
         return
-    dialog = InpaintDialog(window)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return
-    try:
-        req = dialog.request()
-    except Exception as exc:  # noqa: BLE001 - ValueError/EngineError: a message
-        window.show_message(f"Remove / Inpaint: {exc}")
-        return
-    start_inpaint(window, req)
+    req = ac.ask_request(window, InpaintDialog(window), "Remove / Inpaint")
+    if req is not None:
+        start_inpaint(window, req)
 
 
 register_filter(FilterAction(

@@ -577,15 +577,9 @@ def _callback(window: MainWindow) -> None:
     if window.document is None:
         window.show_message("Style Transfer: open an image first")
         return
-    dialog = StyleDialog(window)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return
-    try:
-        req = dialog.request()
-    except Exception as exc:  # noqa: BLE001 - ValueError/EngineError/FileError: a message
-        window.show_message(f"Style Transfer: {exc}")
-        return
-    start_style(window, req)
+    req = ac.ask_request(window, StyleDialog(window), "Style Transfer")
+    if req is not None:
+        start_style(window, req)
 
 
 register_filter(FilterAction(

@@ -362,15 +362,9 @@ class UpscaleDialog(QDialog):
 def _callback(window: MainWindow) -> None:
     if window.document is None:
         return
-    dialog = UpscaleDialog(window)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return
-    try:
-        req = dialog.request()
-    except Exception as exc:  # noqa: BLE001 - ValueError/EngineError: a message
-        window.show_message(f"Upscale: {exc}")
-        return
-    start_upscale(window, req)
+    req = ac.ask_request(window, UpscaleDialog(window), "Upscale")
+    if req is not None:
+        start_upscale(window, req)
 
 
 register_filter(FilterAction(
