@@ -72,6 +72,27 @@ def _is_checked(index) -> bool:
     return state in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
 
 
+class DocumentListener:
+    """A panel that follows one document's events: ``set_document`` rebinds it (None:
+    no document), then calls ``refresh``. Subclasses define ``_on_event`` and ``refresh``."""
+
+    doc: Document | None = None
+
+    def set_document(self, doc: Document | None) -> None:
+        if self.doc is not None:
+            self.doc.events.disconnect(self._on_event)
+        self.doc = doc
+        if doc is not None:
+            doc.events.connect(self._on_event)
+        self.refresh()
+
+    def _on_event(self, ev: Event) -> None:
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+
 class LayerItemDelegate(QStyledItemDelegate):
     """Draws a row's check state as an eye (shown) or a crossed eye (hidden) in a column
     at the left, as Krita, GIMP and Photoshop do; a click there toggles visibility
@@ -170,7 +191,7 @@ def layer_subtitle(layer) -> str:
     return " · ".join(parts)
 
 
-class LayersPanel(QWidget):
+class LayersPanel(DocumentListener, QWidget):
     """Top layer first, as in every editor. Drag to reorder; double-click to rename."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -235,14 +256,6 @@ class LayersPanel(QWidget):
         self.set_document(None)
 
     # --- binding --------------------------------------------------------------------
-
-    def set_document(self, doc: Document | None) -> None:
-        if self.doc is not None:
-            self.doc.events.disconnect(self._on_event)
-        self.doc = doc
-        if doc is not None:
-            doc.events.connect(self._on_event)
-        self.refresh()
 
     def _on_event(self, ev: Event) -> None:
         if ev.kind == "pixels-changed":
@@ -431,7 +444,7 @@ class LayersPanel(QWidget):
             doc.move_layer(i, i - 1)
 
 
-class HistoryPanel(QListWidget):
+class HistoryPanel(DocumentListener, QListWidget):
     """Row 0 is the document as opened; row i is "after command i". Click to go there."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -440,14 +453,6 @@ class HistoryPanel(QListWidget):
         self.setIconSize(QSize(16, 16))
         self.setToolTip("Click a step to go back to it; later steps stay until you edit")
         self.currentRowChanged.connect(self._jump)
-
-    def set_document(self, doc: Document | None) -> None:
-        if self.doc is not None:
-            self.doc.events.disconnect(self._on_event)
-        self.doc = doc
-        if doc is not None:
-            doc.events.connect(self._on_event)
-        self.refresh()
 
     def _on_event(self, ev: Event) -> None:
         if ev.kind == "history-changed":
