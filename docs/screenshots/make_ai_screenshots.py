@@ -16,23 +16,10 @@ Run under a virtual X server (real windows, so the dialogs can be captured with 
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-# A throw-away settings/data dir: the shots never show (or overwrite) your saved layout,
-# recent files or autosaves.
-_TMP = tempfile.mkdtemp(prefix="retouch-shots-")
-for _var in ("RETOUCH_CONFIG_DIR", "RETOUCH_DATA_DIR"):
-    os.environ.setdefault(_var, os.path.join(_TMP, _var.lower()))
 
 import numpy as np
-
-HERE = Path(__file__).resolve().parent
-MAX_BYTES = 400_000
+import shots  # repository on sys.path, throw-away settings (before any editor import)
 
 
 def rgba(img: np.ndarray) -> np.ndarray:
@@ -40,14 +27,7 @@ def rgba(img: np.ndarray) -> np.ndarray:
 
 
 def save(image, name: str) -> None:
-    from PIL import Image
-
-    out = HERE / name
-    image.save(str(out))
-    if out.stat().st_size > MAX_BYTES:  # keep the repository light: palette PNG
-        Image.open(out).convert("RGB").quantize(256, dither=Image.Dither.NONE).save(
-            out, optimize=True)
-    print(f"{out} {image.width()}x{image.height()} {out.stat().st_size // 1024} KB")
+    shots.save_png(image, shots.HERE / name)
 
 
 def grab_with_dialog(window, dialog):
@@ -160,9 +140,7 @@ def main() -> int:
     QTest.qWait(300)
     save(window.grab().toImage(), "upscale-after.png")
 
-    for v in window.views():
-        window.close_view(v, ask=False)
-    window.close()
+    shots.close_window(window)
     return 0
 
 

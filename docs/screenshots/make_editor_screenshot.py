@@ -13,23 +13,12 @@ runs as a background job so the status bar shows its progress and Cancel button.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-# A throw-away settings/data dir: the shots never show (or overwrite) your saved layout,
-# recent files or autosaves.
-_TMP = tempfile.mkdtemp(prefix="retouch-shots-")
-for _var in ("RETOUCH_CONFIG_DIR", "RETOUCH_DATA_DIR"):
-    os.environ.setdefault(_var, os.path.join(_TMP, _var.lower()))
 
 import numpy as np
+import shots  # repository on sys.path, throw-away settings (before any editor import)
 
-OUT = Path(__file__).with_name("editor.png")
-MAX_BYTES = 400_000
+OUT = shots.HERE / "editor.png"
 
 
 def photo() -> np.ndarray:
@@ -148,17 +137,8 @@ def main() -> int:
     shot = window.grab().toImage()
     job.cancel()
 
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    shot.save(str(OUT))
-    if OUT.stat().st_size > MAX_BYTES:  # keep the repository light: palette PNG
-        from PIL import Image
-
-        Image.open(OUT).convert("RGB").quantize(256, dither=Image.Dither.NONE).save(
-            OUT, optimize=True)
-    print(f"{OUT} {shot.width()}x{shot.height()} {OUT.stat().st_size // 1024} KB")
-    for v in window.views():
-        window.close_view(v, ask=False)
-    window.close()
+    shots.save_png(shot, OUT)
+    shots.close_window(window)
     return 0
 
 
