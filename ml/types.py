@@ -101,7 +101,8 @@ class RunContext:
 class Param:
     """A user-settable engine parameter, described as data so UI and CLI build from it.
 
-    ``kind`` is one of "int", "float", "bool", "choice".
+    ``kind`` is one of "int", "float", "bool", "choice". ``special``: what the minimum
+    of a number means when it is not a number to the user (e.g. tile 0 = "Auto").
     """
 
     name: str
@@ -112,6 +113,7 @@ class Param:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     help: str = ""
+    special: str = ""
 
     def coerce(self, value: Any) -> Any:
         """Convert and validate a value (e.g. from the CLI's NAME=VALUE); raise ValueError."""

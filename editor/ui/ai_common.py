@@ -510,6 +510,8 @@ class ParamsForm(QWidget):
                 w.setRange(int(p.minimum if p.minimum is not None else -(2**31)),
                            int(p.maximum if p.maximum is not None else 2**31 - 1))
                 w.setValue(int(p.default))
+                if p.special:
+                    w.setSpecialValueText(p.special)  # shown at the minimum
                 w.valueChanged.connect(lambda _v: self.changed.emit())
             elif p.kind == "float":
                 w = QDoubleSpinBox()

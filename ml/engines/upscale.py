@@ -69,6 +69,7 @@ _TILE_PARAM = Param(
     minimum=0,
     maximum=4096,
     help="input tile edge in pixels; 0 = chosen from the free memory",
+    special="Auto",
 )
 
 

@@ -135,3 +135,16 @@ def test_edits_during_the_job_drop_the_result_instead_of_losing_them(window, qtb
     wait_job(qtbot, job)
     assert doc.size == (32, 24)  # not resized
     np.testing.assert_array_equal(doc.layers[0].pixels, edited)
+
+
+def test_tile_size_zero_reads_auto_and_means_auto(qtbot):
+    from PySide6.QtWidgets import QSpinBox
+
+    from editor.ui import ai_common as ac
+
+    form = ac.ParamsForm()
+    qtbot.addWidget(form)
+    form.set_engine(ac.get_engine("sr-small", "upscale"))
+    spin = form.findChild(QSpinBox)
+    assert spin is not None and spin.value() == 0 and spin.text() == "Auto"
+    assert form.values()["tile"] == 0
