@@ -195,6 +195,13 @@ class UndoStack:
         self._sealed = True
         self._changed()
 
+    def set_unsaved(self) -> None:
+        """No state of the history matches a file on disk (e.g. a document recovered from
+        an autosave): it stays unclean until the next :meth:`set_clean`."""
+        self._clean_index = None
+        self._sealed = True
+        self._changed()
+
     # --- changes --------------------------------------------------------------------
 
     def push(self, command: Command, apply: bool = True) -> None:

@@ -814,8 +814,9 @@ class MainWindow(QMainWindow):
                     self.show_error(f"Could not recover {e.title or e.key}: {exc}")
                     continue
                 view = self.add_document(doc, None, f"{e.title or 'Untitled'} (recovered)")
-                view.document.undo.set_clean()
-                # Keep it dirty-looking so the user is asked to save it.
+                # Unsaved until the user saves it: closing asks, and the autosave stays
+                # until then (a recovered document closed unasked would be lost again).
+                view.document.undo.set_unsaved()
                 view.autosave_key = e.key
                 n += 1
             elif clicked is discard:

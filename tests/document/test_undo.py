@@ -234,3 +234,14 @@ def test_operations_during_stroke_are_refused():
         doc.add_layer()
     doc.abort_stroke()
     doc.add_layer()
+
+
+def test_set_unsaved_keeps_the_document_unclean_until_the_next_set_clean():
+    from editor.document.undo import UndoStack
+
+    stack = UndoStack()
+    assert stack.is_clean
+    stack.set_unsaved()
+    assert not stack.is_clean
+    stack.set_clean()
+    assert stack.is_clean

@@ -22,7 +22,7 @@ class answer_prompt:
     """Click ``button`` in the next modal message box (polled from the event loop, as a
     user would answer it); ``seen`` collects the texts of the boxes answered."""
 
-    def __init__(self, button: QMessageBox.StandardButton) -> None:
+    def __init__(self, button: QMessageBox.StandardButton | str) -> None:
         self.button = button
         self.seen: list[str] = []
         self.tries = 0
@@ -35,7 +35,10 @@ class answer_prompt:
         box = QApplication.activeModalWidget()
         if isinstance(box, QMessageBox):
             self.seen.append(box.text())
-            box.button(self.button).click()
+            if isinstance(self.button, str):  # a custom button, by its text
+                next(b for b in box.buttons() if b.text() == self.button).click()
+            else:
+                box.button(self.button).click()
         elif self.tries < 200:  # give up after ~2 s rather than hang the suite
             self.tries += 1
             QTimer.singleShot(10, self._poll)
@@ -233,3 +236,38 @@ def test_closing_a_tab_asks_only_when_it_has_unsaved_changes(window, view, qtbot
     answer = answer_prompt(QMessageBox.StandardButton.Cancel)
     assert not window.close_view(view)
     assert len(answer.seen) == 1 and window.views() == [view]
+
+
+def test_autosaved_work_is_offered_after_a_crash_and_stays_unsaved_until_saved(window, qtbot):
+    from editor.ui.app import create_main_window
+
+    view = window.add_document(make_document(), None, "cat")
+    edit(view.document)
+    assert window.autosave() == 1
+    expected = view.document.composite()
+    # A "crash": the snapshot now looks left behind by another (dead) process.
+    import json
+
+    from editor.paths import autosave_dir
+
+    for sidecar in autosave_dir().glob("*.json"):
+        info = json.loads(sidecar.read_text("utf-8"))
+        sidecar.write_text(json.dumps(dict(info, pid=-1)), "utf-8")
+    second = create_main_window()
+    second.show()
+    try:
+        prompt = answer_prompt("Recover")
+        assert second.offer_recovery() == 1
+        assert prompt.seen and "cat" in prompt.seen[0]
+        recovered = second.view
+        assert recovered.title.startswith("cat") and "recovered" in recovered.title
+        np.testing.assert_array_equal(recovered.document.composite(), expected)
+        assert recovered.dirty  # closing asks; the work is not lost a second time
+        prompt = answer_prompt(QMessageBox.StandardButton.Cancel)
+        assert not second.close_view(recovered)
+        assert prompt.seen
+    finally:
+        second.jobs.shutdown()
+        for v in second.views():
+            second.close_view(v, ask=False)
+        second.close()
