@@ -249,6 +249,23 @@ class ModelStore:
         return self.records().get(model_id)
 
     # ----------------------------------------------------------------- install
+    def partial_path(self, model_id: str) -> Path:
+        """Where the download of ``model_id`` accumulates until it is complete (a ``.part``
+        file under ``.downloads``; entries of one zip share it). It exists only while a
+        download is interrupted, cancelled or running."""
+        entry = self.entry(model_id)
+        fetched_name = Path(urlparse(entry.url).path).name or entry.id
+        if entry.archive_member:
+            fetched_name = f"{_safe(fetched_name)}.zip"
+        return self.root / ".downloads" / (_safe(fetched_name) + ".part")
+
+    def partial_size(self, model_id: str) -> int:
+        """Bytes of an unfinished download of ``model_id`` kept for a resume (0 if none)."""
+        try:
+            return self.partial_path(model_id).stat().st_size
+        except OSError:
+            return 0
+
     def install(
         self,
         model_id: str,
@@ -263,13 +280,8 @@ class ModelStore:
         entry = self.entry(model_id)
         cancel = cancel or CancelToken()
         report = progress or (lambda p: None)
-        self.root.mkdir(parents=True, exist_ok=True)
-        downloads = self.root / ".downloads"
-        downloads.mkdir(exist_ok=True)
-        fetched_name = Path(urlparse(entry.url).path).name or entry.id
-        if entry.archive_member:
-            fetched_name = f"{_safe(fetched_name)}.zip"
-        part = downloads / (_safe(fetched_name) + ".part")
+        part = self.partial_path(model_id)
+        part.parent.mkdir(parents=True, exist_ok=True)
         digest, md5 = self._download(entry, part, report, cancel)
         if entry.archive_member:
             return self._install_archive(entry, part, report)

@@ -148,10 +148,12 @@ def test_cancel_keeps_the_partial_file_for_resume(tmp_path, http_server):
     with pytest.raises(Cancelled):
         store.install("tiny-x2", progress=progress, cancel=token)
     part = tmp_path / ".downloads" / "big.pth.part"
-    assert 0 < part.stat().st_size < len(data)
+    assert store.partial_path("tiny-x2") == part
+    assert 0 < part.stat().st_size == store.partial_size("tiny-x2") < len(data)
     assert not store.installed("tiny-x2")
     result = store.install("tiny-x2")
     assert result.path.read_bytes() == data
+    assert store.partial_size("tiny-x2") == 0  # the .part became the installed file
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
