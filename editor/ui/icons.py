@@ -53,6 +53,7 @@ ICONS: dict[str, str] = {
     "layers": "mdi6.layers-outline",
     "options": "mdi6.tune",
     "device": "mdi6.chip",
+    "models": "mdi6.package-down",
 }
 
 

@@ -94,6 +94,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                  checkable=True, group="tools", arg=t.id) for t in TOOLS),
     ActionSpec("tool.smaller", "Smaller Brush", "", "[", "brush_smaller", "Edit/Tools"),
     ActionSpec("tool.bigger", "Bigger Brush", "", "]", "brush_bigger", "Edit/Tools"),
+    ActionSpec("edit.models", "&Models…", "models", "", "manage_models", "Edit"),
     ActionSpec("image.flatten", "&Flatten Image", "flatten", "", "flatten", "Image"),
     ActionSpec("image.crop", "&Crop to Selection", "crop", "", "crop_to_selection", "Image"),
     ActionSpec("image.resize", "&Scale Image…", "", "", "resize_image", "Image"),
@@ -499,7 +500,8 @@ class MainWindow(QMainWindow):
             self.layers_panel.set_document(doc)
             self.history_panel.set_document(doc)
         for aid, act in self.actions_by_id.items():
-            if not aid.startswith(("file.new", "file.open", "file.quit", "help.", "tool.")):
+            if not aid.startswith(("file.new", "file.open", "file.quit", "help.", "tool.",
+                                   "edit.models")):
                 act.setEnabled(has)
         self._update_history_actions()
         self._update_zoom_label()
@@ -1033,6 +1035,11 @@ class MainWindow(QMainWindow):
     def zoom_actual(self) -> None:
         if self.canvas:
             self.canvas.actual_size()
+
+    def manage_models(self) -> None:
+        from editor.ui.models_dialog import open_models_dialog
+
+        open_models_dialog(self)
 
     def show_shortcuts(self) -> None:
         rows = [f"{s.title.replace('&', '').rstrip('…'):<28} {s.shortcut.replace('|', ', ')}"
