@@ -175,6 +175,7 @@ class ModelsDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         head.setSectionResizeMode(COL_LICENCE, QHeaderView.ResizeMode.Stretch)
@@ -188,6 +189,7 @@ class ModelsDialog(QDialog):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.hide()  # until there is something to say
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_label = QLabel()
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -364,8 +366,12 @@ class ModelsDialog(QDialog):
         can_install = (row is not None and row.entry is not None and row.state != INSTALLED
                        and not busy)
         self.install_button.setEnabled(can_install)
-        self.install_button.setText(
-            "Resume Download" if row is not None and row.state == PARTIAL else "Install")
+        if row is not None and row.state == PARTIAL:
+            self.install_button.setText("Resume Download")
+        elif can_install and row.size:
+            self.install_button.setText(f"Install ({row.size_text})")
+        else:
+            self.install_button.setText("Install")
         self.cancel_button.setEnabled(job is not None)
         self.remove_button.setEnabled(row is not None and row.state == INSTALLED and not busy)
         self.verify_button.setEnabled(row is not None and row.state == INSTALLED)
@@ -408,6 +414,7 @@ class ModelsDialog(QDialog):
     def show_info(self, text: str) -> None:
         self.message.setStyleSheet("")
         self.message.setText(text)
+        self.message.show()
         self.main_window.show_message(text)
 
     def show_error(self, text: str) -> None:
@@ -415,6 +422,7 @@ class ModelsDialog(QDialog):
         bar and a non-blocking message box. Never a traceback."""
         self.message.setStyleSheet("color: #e06c60")
         self.message.setText(text)
+        self.message.show()
         self.main_window.show_message(text, 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, "Models", text,
                           QMessageBox.StandardButton.Ok, self)
@@ -465,6 +473,7 @@ class ModelsDialog(QDialog):
         self._jobs[model_id] = job
         self._fractions[model_id] = (0.0, "")
         self.message.setText(f"{title}…")
+        self.message.show()
         self.refresh()
         return job
 
