@@ -19,7 +19,7 @@ class LayerLockedError(ValueError):
 
 
 def coerce_pixels(pixels: Any, dtype: np.dtype, what: str = "pixels") -> np.ndarray:
-    """Return ``pixels`` as a C-contiguous ``(h, w, 4)`` array of ``dtype``.
+    """Return ``pixels`` as a writeable, C-contiguous ``(h, w, 4)`` array of ``dtype``.
 
     Accepts RGB (opaque alpha added), RGBA, grey ``(h, w)``; uint8, uint16 (rescaled to
     the target depth) or floats in [0, 1]. Raises ValueError with a clear message otherwise.
@@ -49,7 +49,10 @@ def coerce_pixels(pixels: Any, dtype: np.dtype, what: str = "pixels") -> np.ndar
     if out.shape[2] == 3:
         alpha = np.full(out.shape[:2] + (1,), np.iinfo(dtype).max, dtype=dtype)
         out = np.concatenate([out, alpha], axis=2)
-    return np.ascontiguousarray(out, dtype=dtype)
+    out = np.ascontiguousarray(out, dtype=dtype)
+    # Layers are painted in place: a read-only view (e.g. np.asarray of a PIL image) is
+    # copied, a writeable array is kept as it is.
+    return out if out.flags.writeable else out.copy()
 
 
 def coerce_mask(mask: Any, shape: tuple[int, int], what: str = "mask") -> np.ndarray:

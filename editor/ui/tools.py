@@ -157,14 +157,19 @@ class BrushTool(Tool):
     def press(self, p: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         target, erase = self.target(modifiers)
         if target == "mask" and self.doc.active_layer is not None \
-                and self.doc.active_layer.mask is None:
+                and self.doc.active_layer.mask is None and not self.doc.active_layer.locked:
             self.doc.add_layer_mask()  # Krita adds one on demand too; its own undo step
         try:
             self.doc.begin_stroke(target, self.state.brush_settings(erase))
         except (LayerLockedError, ValueError) as exc:
             self.canvas.message.emit(str(exc))
             return
-        self.doc.stroke_to(p.x(), p.y())
+        try:
+            self.doc.stroke_to(p.x(), p.y())
+        except Exception:
+            # Never leave a half-open stroke behind: it would block autosave and later tools.
+            self.doc.abort_stroke()
+            raise
 
     def move(self, p: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         if self.doc.stroke_active:
