@@ -14,7 +14,7 @@ Public API::
                            on_cancelled=None) -> JobHandle
     handle.cancel(); handle.state  # "queued" | "running" | "done" | "failed" |
                                    # "cancelled" | "superseded"
-    runner.cancel_all(); runner.shutdown(timeout_ms=2000)  # at exit only
+    runner.cancel_all(); runner.shutdown()  # at exit only: waits until the worker stops
     runner.busy, runner.pending_count, runner.current
 
     Signals (all delivered on the GUI thread, in order, for every job):

@@ -227,12 +227,17 @@ class JobRunner(QObject):
     def pending_count(self) -> int:
         return self._worker.pending()
 
-    def shutdown(self, timeout_ms: int = 2000) -> None:
-        """Cancel everything and stop the thread (at exit; waits up to ``timeout_ms``)."""
+    def shutdown(self, patience_ms: int = 2000) -> None:
+        """Cancel everything and stop the thread (at exit).
+
+        Waits until the worker has really stopped: destroying a running QThread aborts the
+        process. A step that does not check its cancel token within ``patience_ms`` (a
+        model load, one big tile) is logged and then waited for."""
         self.cancel_all()
         self._worker.stop()
-        if self._worker.isRunning():
-            self._worker.wait(timeout_ms)
+        if self._worker.isRunning() and not self._worker.wait(patience_ms):
+            log.warning("waiting for the running job to reach a cancel point before exit")
+            self._worker.wait()
 
     # --- internals (GUI thread) ---------------------------------------------------
 

@@ -132,3 +132,20 @@ def test_auto_device_is_resolved_on_the_worker(qtbot, runner, monkeypatch):
     job = runner.submit(Steps(1), record, device="auto")
     qtbot.waitUntil(lambda: job.state == "done", timeout=3000)
     assert seen[0][0] == "cpu" and seen[0][1] != threading.get_ident()
+
+
+def test_shutdown_waits_for_a_step_that_ignores_cancel(qtbot):
+    # Destroying a running QThread aborts the process; shutdown must outlast a step that
+    # cannot be interrupted (a model load, one big tile).
+    r = JobRunner()
+    started = []
+
+    def stubborn(req, ctx: RunContext) -> str:
+        started.append(True)
+        time.sleep(0.6)  # no cancel check while "loading"
+        return "done"
+
+    r.submit(None, stubborn, title="stubborn")
+    qtbot.waitUntil(lambda: bool(started), timeout=2000)
+    r.shutdown(patience_ms=50)
+    assert not r._worker.isRunning()
