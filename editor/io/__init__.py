@@ -10,6 +10,7 @@ open_document(path) -> Document
     EXIF bytes in ``doc.metadata["icc_profile"]`` / ``["exif"]`` (EXIF starts with
     ``b"Exif\\0\\0"``; its orientation tag is reset to 1).
 save_document(doc, path, quality=None)     .ora → save_ora, else export_image
+flatten_losses(doc, path) -> list[str]     what a flat image file would lose ("3 layers", …)
 export_image(doc, path, quality=None, *, compression=None)
     Flattened by ``doc.composite()``. quality 1–100 for JPEG (default 92) / WebP (default
     90; 100 = lossless); compression 0–9 for PNG/TIFF (default 6). 16-bit kept in PNG and
@@ -54,6 +55,7 @@ from editor.io.project import (
     convert,
     document_from_image,
     export_image,
+    flatten_losses,
     open_document,
     save_document,
 )
@@ -70,6 +72,7 @@ __all__ = [
     "convert",
     "document_from_image",
     "export_image",
+    "flatten_losses",
     "load_image",
     "max_pixels",
     "open_document",

@@ -9,7 +9,14 @@ import numpy as np
 
 from editor.document import Document, Layer
 from editor.io.errors import FileError
-from editor.io.images import check_readable_file, format_for_path, load_image, save_image
+from editor.io.images import (
+    NO_ALPHA_FORMATS,
+    SIXTEEN_BIT_FORMATS,
+    check_readable_file,
+    format_for_path,
+    load_image,
+    save_image,
+)
 from editor.io.ora import read_ora, save_ora
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -76,6 +83,31 @@ def export_image(
         icc_profile=icc if isinstance(icc, (bytes, bytearray)) else None,
         exif=exif if isinstance(exif, (bytes, bytearray)) else None,
     )
+
+
+def flatten_losses(doc: Document, path: str | os.PathLike[str]) -> list[str]:
+    """What saving ``doc`` to ``path`` would lose, in words (empty for .ora or when the
+    flat image keeps everything). Raises FileError for an unsupported extension."""
+    if Path(path).suffix.lower() == ".ora":
+        return []
+    fmt = format_for_path(path)
+    lost = []
+    layers = doc.layers
+    if len(layers) > 1:
+        lost.append(f"{len(layers)} layers")
+    if any(layer.mask is not None for layer in layers):
+        lost.append("layer masks")
+    if any(not layer.visible for layer in layers):
+        lost.append("hidden layers")
+    if len(layers) == 1 and (layers[0].opacity < 1.0 or layers[0].offset != (0, 0)
+                             or layers[0].blend_mode != "svg:src-over"):
+        lost.append("layer opacity, offset and blend mode")
+    if doc.depth == 16 and fmt not in SIXTEEN_BIT_FORMATS:
+        lost.append("16-bit depth")
+    if fmt in NO_ALPHA_FORMATS and any(
+            (layer.pixels[..., 3] < np.iinfo(layer.pixels.dtype).max).any() for layer in layers):
+        lost.append("transparency")
+    return lost
 
 
 def save_document(doc: Document, path: str | os.PathLike[str], quality: int | None = None) -> None:

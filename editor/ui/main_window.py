@@ -59,6 +59,30 @@ SAVE_FILTER = ("OpenRaster project (*.ora);;PNG (*.png);;JPEG (*.jpg *.jpeg);;We
                "TIFF (*.tif *.tiff);;BMP (*.bmp)")
 
 
+def _filter_suffix(name_filter: str) -> str:
+    """".png" for "PNG (*.png)"; ".ora" when the filter names no pattern."""
+    start = name_filter.find("*.")
+    if start < 0:
+        return ".ora"
+    end = min((i for i in (name_filter.find(c, start) for c in " )") if i > 0),
+              default=len(name_filter))
+    return name_filter[start + 1:end]
+
+
+def _can_write(path: str) -> bool:
+    """Whether Save can write this file type (else Save goes through Save As)."""
+    from editor.io import FileError
+    from editor.io.images import format_for_path
+
+    if Path(path).suffix.lower() == ".ora":
+        return True
+    try:
+        format_for_path(path)
+    except FileError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     """One row of the action table: menus, toolbars and shortcuts are built from these.
@@ -618,7 +642,7 @@ class MainWindow(QMainWindow):
         v = self.view
         if v is None:
             return False
-        if v.path is None:
+        if v.path is None or not _can_write(v.path):  # e.g. opened from a GIF
             return self.save_as()
         return self._save_to(v, v.path)
 
@@ -626,17 +650,52 @@ class MainWindow(QMainWindow):
         v = self.view
         if v is None:
             return False
-        start = v.path or str(Path(self._last_dir()) / (Path(v.title).stem + ".ora"))
-        path, _ = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER)
+        start = v.path if v.path and _can_write(v.path) else str(
+            Path(self._last_dir()) / (Path(v.title).stem + ".ora"))
+        path, chosen = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER)
         if not path:
             return False
+        if not Path(path).suffix:  # "photo" → the chosen type's extension, as GIMP/Krita do
+            path += _filter_suffix(chosen)
         return self._save_to(v, path)
 
+    def ask_flatten(self, v: DocumentView, path: str, lost: list[str]) -> str:
+        """A file type that cannot hold the document: "ora" (save a project instead),
+        "flatten" (write it anyway) or "cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Save",
+                          f"{Path(path).name} is a flat image and cannot keep "
+                          f"{', '.join(lost)}.\n\nSave as an OpenRaster project (.ora) to "
+                          "keep everything, or flatten it into this file?",
+                          QMessageBox.StandardButton.NoButton, self)
+        ora = box.addButton("Save as .ora…", QMessageBox.ButtonRole.AcceptRole)
+        flat = box.addButton(f"Flatten into {Path(path).suffix.lstrip('.').upper()}",
+                             QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(ora)
+        box.exec()
+        clicked = box.clickedButton()
+        return "ora" if clicked is ora else "flatten" if clicked is flat else "cancel"
+
     def _save_to(self, v: DocumentView, path: str) -> bool:
-        from editor.io import FileError, save_document
+        from editor.io import FileError, flatten_losses, save_document
 
         if v.document.stroke_active:
             v.document.end_stroke()
+        try:
+            lost = flatten_losses(v.document, path)
+        except FileError as exc:
+            self.show_error(str(exc))
+            return False
+        if lost:
+            answer = self.ask_flatten(v, path, lost)
+            if answer == "cancel":
+                return False
+            if answer == "ora":
+                start = str(Path(path).with_suffix(".ora"))
+                new, _ = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER)
+                if not new:
+                    return False
+                return self._save_to(v, new if Path(new).suffix else new + ".ora")
         try:
             save_document(v.document, path)
         except (FileError, OSError, ValueError) as exc:
@@ -648,9 +707,7 @@ class MainWindow(QMainWindow):
         self._update_tab_title(v)
         self.add_recent(path)
         self._autosave().discard_key(v.autosave_key)
-        note = ""
-        if not path.lower().endswith(".ora") and len(v.document.layers) > 1:
-            note = " (flattened; save as .ora to keep layers)"
+        note = " (flattened)" if lost else ""
         self.show_message(f"Saved {Path(path).name}{note}")
         return True
 

@@ -39,3 +39,25 @@ def test_an_opened_project_can_be_painted(tmp_path, rng):
     assert all(layer.pixels.flags.writeable for layer in doc.layers)
     doc.active_index = 0
     _paint(doc)
+
+
+def test_flatten_losses_names_what_a_flat_file_cannot_keep(tmp_path):
+    from editor.document import Document
+    from editor.io import FileError, flatten_losses
+
+    doc = Document(8, 6)
+    doc.add_layer("a", pixels=np.full((6, 8, 4), 255, np.uint8))
+    assert flatten_losses(doc, tmp_path / "x.png") == []
+    assert flatten_losses(doc, tmp_path / "x.jpg") == []
+    doc.add_layer("b")  # transparent
+    assert flatten_losses(doc, tmp_path / "x.png") == ["2 layers"]
+    assert flatten_losses(doc, tmp_path / "x.ora") == []
+    doc.delete_layer(1)
+    doc.layers[0].opacity = 0.5
+    assert flatten_losses(doc, tmp_path / "x.png") == ["layer opacity, offset and blend mode"]
+    deep = Document(4, 4, 16)
+    deep.add_layer("a", pixels=np.full((4, 4, 4), 1000, np.uint16))
+    assert flatten_losses(deep, tmp_path / "x.tif") == []
+    assert flatten_losses(deep, tmp_path / "x.jpg") == ["16-bit depth", "transparency"]
+    with pytest.raises(FileError):
+        flatten_losses(doc, tmp_path / "x.gif")

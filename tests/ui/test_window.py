@@ -271,3 +271,45 @@ def test_autosaved_work_is_offered_after_a_crash_and_stays_unsaved_until_saved(w
         for v in second.views():
             second.close_view(v, ask=False)
         second.close()
+
+
+def test_save_of_a_layered_document_to_a_flat_file_asks_before_flattening(window, tmp_path):
+    from PIL import Image
+
+    from editor.io import open_document
+
+    path = tmp_path / "photo.png"
+    Image.new("RGB", (40, 30), (0, 128, 255)).save(path)
+    before = path.read_bytes()
+    (view,) = window.open_paths([str(path)])
+    view.document.add_layer("Retouch")
+    view.document.apply_patch(1, 0, 0, np.full((5, 5, 4), 255, np.uint8), "Paint")
+    prompt = answer_prompt(QMessageBox.StandardButton.Cancel)
+    assert not window.save()
+    assert prompt.seen and "cannot keep 2 layers" in prompt.seen[0]
+    assert path.read_bytes() == before and view.dirty  # nothing written, still unsaved
+    prompt = answer_prompt("Flatten into PNG")
+    assert window.save()
+    assert prompt.seen and not view.dirty
+    saved = open_document(path)
+    assert len(saved.layers) == 1
+    np.testing.assert_array_equal(saved.layers[0].pixels, view.document.composite())
+
+
+def test_save_as_without_an_extension_uses_the_chosen_type(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    view = window.add_document(make_document(), None, "cat")
+    edit(view.document)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "cat"), "PNG (*.png)"))
+    assert window.save_as()
+    assert (tmp_path / "cat.png").is_file() and view.path == str(tmp_path / "cat.png")
+
+
+def test_filter_suffix():
+    from editor.ui.main_window import _filter_suffix
+
+    assert _filter_suffix("JPEG (*.jpg *.jpeg)") == ".jpg"
+    assert _filter_suffix("OpenRaster project (*.ora)") == ".ora"
+    assert _filter_suffix("") == ".ora"
