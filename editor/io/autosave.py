@@ -87,7 +87,8 @@ class AutosaveStore:
         return AutosaveEntry(key, ora, sidecar, orig, ttl, now, os.getpid())
 
     def pending(self, include_current: bool = False) -> list[AutosaveEntry]:
-        """Snapshots on disk, newest first; by default only those other processes left.
+        """Snapshots on disk, newest first; by default only those that processes which are
+        no longer running left behind (a crash), not this or another open session's.
 
         Unreadable sidecars and sidecars whose .ora is gone are skipped.
         """
@@ -109,8 +110,8 @@ class AutosaveStore:
                 continue
             if not ora.is_file() or ora.parent != sidecar.parent:
                 continue
-            if not include_current and entry.pid == os.getpid():
-                continue
+            if not include_current and (entry.pid == os.getpid() or _running(entry.pid)):
+                continue  # ours, or another Retouch still open: not a crash
             entries.append(entry)
         return sorted(entries, key=lambda e: e.time, reverse=True)
 
@@ -132,3 +133,18 @@ class AutosaveStore:
         for suffix in (".ora", ".json"):
             with contextlib.suppress(FileNotFoundError):
                 (self.folder / f"{stem}{suffix}").unlink()
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id exists (POSIX); False where that cannot be told."""
+    if pid <= 0 or os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 
@@ -33,11 +35,19 @@ def test_pending_lists_only_what_other_sessions_left(rng, tmp_path):
     store = AutosaveStore(tmp_path / "auto")
     mine = store.save(layered_document(rng), "mine")
     crashed = store.save(layered_document(rng), "crashed", title="Untitled 2")
-    # Pretend another (crashed) process wrote the second snapshot.
+    # Pretend a process that has exited (a crash) wrote the second snapshot.
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
     info = json.loads(crashed.sidecar.read_text())
-    info["pid"] = os.getpid() + 100000
+    info["pid"] = gone.pid
     crashed.sidecar.write_text(json.dumps(info))
     assert [e.key for e in store.pending()] == ["crashed"]
+    # Another Retouch that is still open (a live process) keeps its snapshots to itself.
+    info["pid"] = os.getppid()
+    crashed.sidecar.write_text(json.dumps(info))
+    assert store.pending() == []
+    info["pid"] = gone.pid
+    crashed.sidecar.write_text(json.dumps(info))
     assert {e.key for e in store.pending(include_current=True)} == {"mine", "crashed"}
     store.discard_key("mine")
     assert not mine.ora.exists()
