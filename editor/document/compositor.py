@@ -8,6 +8,7 @@ the requested rectangle covers. Arithmetic is vectorised float32 for both depths
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,8 +76,73 @@ def quantize(color: np.ndarray, alpha: np.ndarray, dtype: np.dtype) -> np.ndarra
     return out
 
 
-def composite_layers(layers: Sequence[Layer], rect: Rect, dtype: np.dtype) -> np.ndarray:
-    """Uncached composite of ``layers`` within ``rect`` as ``(h, w, 4)`` of ``dtype``."""
+@dataclass(frozen=True, eq=False)
+class LayerOverride:
+    """A read-only change to what is composited, never to the layers themselves (a view's
+    before/after compare): ``layer`` is left out (``pixels`` None), or its pixels over
+    document ``rect`` are taken from ``pixels`` (``(rect.h, rect.w, 4)`` of the layer's
+    dtype) instead of the layer's own, clipped to the layer's bounds."""
+
+    layer: Layer
+    rect: Rect | None = None
+    pixels: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.pixels is not None:
+            if self.rect is None:
+                raise ValueError("a pixel override needs the rect it covers")
+            if self.pixels.shape != (self.rect.h, self.rect.w, 4):
+                raise ValueError(
+                    f"override pixels are {self.pixels.shape}, the rect is "
+                    f"{self.rect.w}x{self.rect.h}"
+                )
+
+    @property
+    def bounds(self) -> Rect:
+        """The document area whose composite the override can change."""
+        if self.pixels is None or self.rect is None:
+            return self.layer.bounds
+        return self.layer.bounds.intersect(self.rect)
+
+    def apply(self, layers: Sequence[Layer], rect: Rect) -> list[Layer]:
+        """``layers`` as they should be composited within ``rect``: the layer dropped, or
+        replaced by a private copy of its part of ``rect`` with the override pixels."""
+        out: list[Layer] = []
+        for layer in layers:
+            if layer is not self.layer:
+                out.append(layer)
+            elif self.pixels is not None:
+                out.append(self._patched(rect))
+        return out
+
+    def _patched(self, rect: Rect) -> Layer:
+        layer = self.layer
+        assert self.rect is not None and self.pixels is not None
+        part = layer.bounds.intersect(rect)
+        if part.empty:
+            return layer
+        ox, oy = layer.offset
+        local = part.translated(-ox, -oy).slices()
+        px = layer.pixels[local].copy()
+        sub = part.intersect(self.rect)
+        if not sub.empty:
+            px[sub.translated(-part.x, -part.y).slices()] = self.pixels[
+                sub.translated(-self.rect.x, -self.rect.y).slices()
+            ]
+        mask = None if layer.mask is None else layer.mask[local].copy()
+        return Layer(
+            px, layer.name, opacity=layer.opacity, visible=layer.visible,
+            blend_mode=layer.blend_mode, offset=(part.x, part.y), mask=mask,
+        )
+
+
+def composite_layers(
+    layers: Sequence[Layer], rect: Rect, dtype: np.dtype, override: LayerOverride | None = None
+) -> np.ndarray:
+    """Uncached composite of ``layers`` within ``rect`` as ``(h, w, 4)`` of ``dtype``;
+    ``override`` (read-only) leaves a layer out or substitutes some of its pixels."""
+    if override is not None:
+        layers = override.apply(layers, rect)
     return quantize(*composite_float(layers, rect), dtype)
 
 
@@ -140,14 +206,28 @@ class Compositor:
         ):
             self.invalidate(event.rect)
 
-    def composite(self, rect: Rect | None = None) -> np.ndarray:
-        """The composite of ``rect`` (None = whole document), recompositing dirty tiles."""
+    def composite(
+        self, rect: Rect | None = None, override: LayerOverride | None = None
+    ) -> np.ndarray:
+        """The composite of ``rect`` (None = whole document), recompositing dirty tiles.
+
+        With ``override`` the area it touches is composited afresh (never cached) with
+        that layer left out or patched; the layers and the cache are not changed."""
         assert self._cache is not None and self._dirty is not None
         w, h = self._size()
         full = Rect(0, 0, w, h)
         r = full if rect is None else Rect(*rect).intersect(full)
         if r.empty:
             return np.zeros((max(0, r.h), max(0, r.w), 4), self._cache.dtype)
+        if override is not None:
+            hit = r.intersect(override.bounds)
+            out = self.composite(r)
+            if not hit.empty:
+                layers = list(self._layers())
+                out[hit.translated(-r.x, -r.y).slices()] = composite_layers(
+                    layers, hit, self._cache.dtype, override
+                )
+            return out
         t = self.tile
         ty0, ty1 = r.y // t, (r.bottom - 1) // t + 1
         tx0, tx1 = r.x // t, (r.right - 1) // t + 1

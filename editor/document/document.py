@@ -9,7 +9,13 @@ import numpy as np
 
 from editor.document.brush import STROKE_TARGETS, BrushSettings, Stroke
 from editor.document.commands import GeometryCommand, LayersCommand, PixelCommand, PropertyCommand
-from editor.document.compositor import Compositor, composite_float, composite_layers, quantize
+from editor.document.compositor import (
+    Compositor,
+    LayerOverride,
+    composite_float,
+    composite_layers,
+    quantize,
+)
 from editor.document.events import EventHub, Rect, as_rect
 from editor.document.layer import Layer, LayerLockedError, coerce_mask, coerce_pixels
 from editor.document.selection import Selection
@@ -68,6 +74,7 @@ class Document:
         self.metadata: dict[str, Any] = {"icc_profile": None, "exif": None}
         self._stroke: Stroke | None = None
         self._stroke_info: tuple[str, Layer | None, int, int] | None = None
+        self._geometry_generation = 0
         self.compositor = Compositor(lambda: self._layers, lambda: self.size, lambda: self.dtype)
         # The compositor must see every event before widgets do, so it can invalidate.
         self.events.connect(self.compositor.on_event)
@@ -107,6 +114,13 @@ class Document:
     @property
     def rect(self) -> Rect:
         return Rect(0, 0, self._width, self._height)
+
+    @property
+    def geometry_generation(self) -> int:
+        """Bumped by every change of the document's size or coordinate frame (crop,
+        canvas resize, image resize, and their undo/redo): positions recorded under
+        another generation no longer mean the same pixels (AI jobs check it)."""
+        return self._geometry_generation
 
     @property
     def depth(self) -> int:
@@ -200,13 +214,18 @@ class Document:
 
     # --- composite ---------------------------------------------------------------------
 
-    def composite(self, rect: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    def composite(
+        self,
+        rect: tuple[int, int, int, int] | None = None,
+        override: LayerOverride | None = None,
+    ) -> np.ndarray:
         """``(h, w, 4)`` straight-alpha composite of ``rect`` (None = all) in the doc dtype.
 
         Tiles (256²) are cached; only tiles dirtied by events since the last call are
-        recomposited. Returns a copy.
+        recomposited. Returns a copy. ``override`` (read-only, for display) leaves one
+        layer out or substitutes some of its pixels; the document is never changed.
         """
-        return self.compositor.composite(as_rect(rect))
+        return self.compositor.composite(as_rect(rect), override)
 
     # --- pixel targets (used by commands and strokes) ----------------------------------
 
@@ -555,6 +574,7 @@ class Document:
         }
 
     def _set_geometry(self, state: dict) -> None:
+        self._geometry_generation += 1
         self._width, self._height = state["size"]
         for layer, (px, mask, offset) in zip(self._layers, state["layers"]):
             layer._replace_pixels(px, mask)

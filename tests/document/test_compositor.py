@@ -110,3 +110,86 @@ def test_rect_helpers():
     assert r.intersect((25, 25, 10, 10)) == Rect(25, 25, 5, 5)
     assert r.intersect((40, 40, 1, 1)).empty
     assert r.union((0, 0, 5, 5)) == Rect(0, 0, 30, 30)
+
+
+# --- read-only overrides (a view's before/after compare) ----------------------------------
+
+
+def _state(doc):
+    return [(x.pixels.copy(), x.visible, x.offset) for x in doc.layers]
+
+
+def _same_state(a, b):
+    return all(
+        np.array_equal(pa, pb) and va == vb and oa == ob
+        for (pa, va, oa), (pb, vb, ob) in zip(a, b, strict=True)
+    )
+
+
+def test_override_leaving_a_layer_out_equals_the_stack_without_it_and_changes_nothing():
+    from editor.document.compositor import LayerOverride
+
+    doc = _doc(w=300, h=200)
+    doc.set_layer_property(1, "offset", (40, 30))  # only partly over the image
+    doc.composite()
+    n = doc.compositor.tiles_composited
+    state, history = _state(doc), (doc.undo.index, doc.undo.count)
+    mid = doc.layers[1]
+    out = doc.composite(override=LayerOverride(mid))
+    rest = [x for x in doc.layers if x is not mid]
+    np.testing.assert_array_equal(out, composite_layers(rest, doc.rect, doc.dtype))
+    assert not np.array_equal(out, doc.composite())
+    # the cached composite is untouched and nothing in the document changed
+    np.testing.assert_array_equal(doc.composite(), _full(doc))
+    assert doc.compositor.tiles_composited == n
+    assert _same_state(state, _state(doc)) and (doc.undo.index, doc.undo.count) == history
+
+
+def test_override_pixels_substitute_only_inside_the_rect_and_the_layer():
+    from editor.document.compositor import LayerOverride
+
+    for depth in (8, 16):
+        doc = _doc(depth, w=300, h=200)
+        top = doc.layers[2]
+        doc.set_layer_property(2, "offset", (-20, 10))  # part of the rect lies outside it
+        rng = np.random.default_rng(5)
+        rect = Rect(250, 150, 60, 40)  # reaches past the document's right edge too
+        patch = random_pixels(rng, rect.h, rect.w, doc.dtype)
+        state = _state(doc)
+        got = doc.composite(override=LayerOverride(top, rect, patch))
+        # expected: the same stack with the patch written into a copy of the top layer
+        from editor.document import Layer
+
+        px = top.pixels.copy()
+        inside = top.bounds.intersect(rect)
+        px[inside.translated(20, -10).slices()] = patch[inside.translated(-rect.x, -rect.y).slices()]
+        copy = Layer(px, "top", blend_mode=top.blend_mode, offset=top.offset)
+        want = composite_layers([doc.layers[0], doc.layers[1], copy], doc.rect, doc.dtype)
+        np.testing.assert_array_equal(got, want)
+        # outside the rect it is the plain composite
+        plain = doc.composite()
+        outside = np.ones(plain.shape[:2], bool)
+        outside[rect.intersect(doc.rect).slices()] = False
+        np.testing.assert_array_equal(got[outside], plain[outside])
+        assert _same_state(state, _state(doc))
+
+
+def test_override_of_a_layer_no_longer_in_the_document_is_the_plain_composite():
+    from editor.document.compositor import LayerOverride
+
+    doc = _doc(w=200, h=100)
+    gone = doc.layers[1]
+    doc.delete_layer(1)
+    np.testing.assert_array_equal(doc.composite(override=LayerOverride(gone)), doc.composite())
+
+
+def test_override_pixels_must_match_the_rect():
+    import pytest
+
+    from editor.document.compositor import LayerOverride
+
+    doc = _doc(w=64, h=64)
+    with pytest.raises(ValueError, match="rect"):
+        LayerOverride(doc.layers[0], Rect(0, 0, 4, 4), np.zeros((3, 4, 4), np.uint8))
+    with pytest.raises(ValueError, match="rect"):
+        LayerOverride(doc.layers[0], None, np.zeros((3, 4, 4), np.uint8))
