@@ -156,7 +156,9 @@ class Snapshot:
     document position (``x``, ``y``); ``mask``: ``(h, w)`` uint8 over the same region
     (255 = on) or None; ``source``: :data:`SOURCE_LAYER` or :data:`SOURCE_MERGED`;
     ``layer_index``: the active layer when it was taken; ``bbox``: the mask's bounding
-    box in document coordinates (or the region when there is no mask).
+    box in document coordinates (or the region when there is no mask); ``geometry``: the
+    document's :attr:`~editor.document.Document.geometry_generation` then (None = not
+    recorded): a result is refused once the image was resized or cropped since.
     """
 
     pixels: np.ndarray
@@ -168,6 +170,7 @@ class Snapshot:
     mask: np.ndarray | None = None
     bbox: Rect | None = None
     doc_size: tuple[int, int] = (0, 0)
+    geometry: int | None = None
 
     @property
     def width(self) -> int:
@@ -226,6 +229,7 @@ def take_snapshot(
         mask=cut,
         bbox=mask_bounds(mask) or r,
         doc_size=doc.size,
+        geometry=doc.geometry_generation,
     )
 
 
@@ -281,18 +285,35 @@ def run_style_pixels(
 # --- applying results --------------------------------------------------------------------
 
 
+def frame_changed_message(what: str) -> str:
+    return f"the image was resized or cropped while {what} ran; result dropped"
+
+
+def check_geometry(doc: Document, geometry: int | None, what: str) -> None:
+    """ValueError (the message for the user) when ``doc`` was resized, cropped or
+    canvas-resized (or such a step undone/redone) since ``geometry`` was recorded: a
+    result placed by the old coordinates would land in the wrong place."""
+    if geometry is not None and doc.geometry_generation != geometry:
+        raise ValueError(frame_changed_message(what))
+
+
 @dataclass
 class ApplyTarget:
     """Live references captured on the GUI thread when a job is submitted (never sent to
-    the worker): the document and the layer the snapshot was taken from."""
+    the worker): the document, the layer the snapshot was taken from and the document's
+    geometry generation (every ``apply_*`` refuses once the image was resized/cropped)."""
 
     doc: Document
     layer: Layer | None
     extra: dict = field(default_factory=dict)
+    geometry: int | None = None
 
     @classmethod
     def capture(cls, doc: Document) -> ApplyTarget:
-        return cls(doc, doc.active_layer)
+        return cls(doc, doc.active_layer, geometry=doc.geometry_generation)
+
+    def check_geometry(self, what: str) -> None:
+        check_geometry(self.doc, self.geometry, what)
 
     def layer_index(self) -> int:
         """Where the source layer is now (it may have moved); ValueError if it was deleted."""
@@ -328,8 +349,10 @@ def apply_as_layer(
     """Add ``result`` (``(h, w, 4)`` RGBA, any depth) as a new layer at document (x, y),
     above the source layer (or the active one), its alpha multiplied by ``alpha``
     (``(h, w)`` float 0..1 / uint8 / bool; None = as is). ONE undo step; the layer becomes
-    active. Fully transparent pixels are zeroed so they carry no stray colour."""
+    active. Fully transparent pixels are zeroed so they carry no stray colour.
+    ValueError when the image was resized or cropped since the target was captured."""
     doc = target.doc
+    target.check_geometry(text or name)
     px = np.array(result, copy=True)
     if px.dtype != doc.dtype:
         from editor.document.layer import coerce_pixels
@@ -358,8 +381,10 @@ def apply_into_layer(
 ) -> Rect | None:
     """Write ``result`` into the source layer at document (x, y), blended by ``alpha``
     (None = replace). ONE undo step (only changed 64² tiles kept). Returns the changed
-    document rect, or None when nothing changed. ValueError if the layer is gone or locked.
+    document rect, or None when nothing changed. ValueError if the layer is gone or locked,
+    or the image was resized or cropped since the target was captured.
     """
+    target.check_geometry(text)
     index = target.layer_index()
     a = _alpha_u8(alpha, np.asarray(result).shape[:2])
     return target.doc.apply_patch(index, int(x), int(y), result, text, mask=a)
@@ -376,7 +401,10 @@ def apply_result(
 ) -> Layer | Rect | None:
     """Apply a same-size result of ``snap`` as a new layer named ``name`` (``mode`` =
     :data:`MODE_NEW_LAYER`) or into the source layer (:data:`MODE_ACTIVE_LAYER`), clipped
-    by ``alpha`` (see :func:`feather_alpha`). ONE undo step either way."""
+    by ``alpha`` (see :func:`feather_alpha`). ONE undo step either way. ValueError, and the
+    document left untouched, when the image was resized, cropped or canvas-resized since
+    the snapshot was taken (its coordinates no longer mean the same pixels)."""
+    check_geometry(target.doc, snap.geometry, text or name)
     if result.shape[:2] != snap.pixels.shape[:2]:
         raise ValueError(
             f"result is {result.shape[1]}x{result.shape[0]}, expected {snap.width}x{snap.height}"
