@@ -8,8 +8,10 @@ result lands as ONE undo step: a new layer named after the engine, clipped to th
 with a soft edge, or a patch into the active layer.
 
 Before/after: hold ``\\`` over the window (or View ▸ Compare Before/After, a toggle) to
-hide the last result — the new layer is hidden, or the patched pixels are swapped back —
-as long as the document has not changed since it landed.
+see the image without the last result — the canvas leaves the new layer out, or shows the
+patched pixels as they were — as long as the document has not changed since it landed.
+Display only: the document, its history and what Save writes never change; any edit,
+undo or tab switch ends the compare.
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ from PySide6.QtWidgets import (
 )
 
 from editor.document import Document, Layer, Rect
+from editor.document.compositor import LayerOverride
 from editor.ui import ai_common as ac
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
+    from editor.ui.canvas import Canvas
     from editor.ui.main_window import MainWindow
     from ml.types import RunContext
 
@@ -147,8 +151,7 @@ def apply_inpaint(target: ac.ApplyTarget, req: InpaintRequest, result: np.ndarra
     if isinstance(out, Layer):
         _remember(doc, _Compare(doc, layer=out))
     elif out is not None and before is not None and layer is not None:
-        after = ac.layer_region(doc, layer, snap.rect)
-        _remember(doc, _Compare(doc, layer=layer, rect=snap.rect, before=before, after=after))
+        _remember(doc, _Compare(doc, layer=layer, rect=snap.rect, before=before))
     return out
 
 
@@ -270,20 +273,24 @@ register_filter(FilterAction(
 
 
 # --- before / after ---------------------------------------------------------------------
+#
+# Display only: the canvas shows the document with the result layer left out, or with the
+# patched pixels' "before" substituted (Canvas.set_display_override). The document — its
+# pixels, layers, history, saves and autosaves — never sees the compare; any document
+# change or a tab switch ends it, so the view is never stale.
 
 
 class _Compare:
-    """The last AI result of a document and how to hide it without touching the history."""
+    """The last AI result of a document: what to show instead of it (a read-only
+    :class:`LayerOverride`) while the history stays where the result landed."""
 
     def __init__(self, doc: Document, layer: Layer, rect: Rect | None = None,
-                 before: np.ndarray | None = None, after: np.ndarray | None = None) -> None:
+                 before: np.ndarray | None = None) -> None:
         self.doc = doc
         self.layer = layer
         self.rect = rect
         self.before = before
-        self.after = after
         self.history = (doc.undo.index, doc.undo.count)
-        self.showing_before = False
 
     @property
     def valid(self) -> bool:
@@ -292,55 +299,67 @@ class _Compare:
             and any(x is self.layer for x in self.doc.layers)
         )
 
-    def _write(self, pixels: np.ndarray) -> None:
-        assert self.rect is not None
-        r = self.layer.bounds.intersect(self.rect)
-        if r.empty:
-            return
-        dst = r.translated(-self.layer.offset[0], -self.layer.offset[1])
-        self.layer.pixels[dst.slices()] = pixels[r.translated(-self.rect.x, -self.rect.y).slices()]
-        self.doc.notify_pixels_changed(self.doc.index_of(self.layer), r)
-
-    def show_before(self, before: bool) -> bool:
-        if before == self.showing_before:
-            return True
-        if before and not self.valid:
-            return False
-        self.showing_before = before
+    def override(self) -> LayerOverride:
         if self.before is None:
-            self.layer.visible = not before  # not undoable on purpose: a view toggle
-        else:
-            self._write(self.before if before else self.after)
-        return True
+            return LayerOverride(self.layer)  # the new result layer, left out
+        return LayerOverride(self.layer, self.rect, self.before)
 
 
 _COMPARES: weakref.WeakKeyDictionary[Document, _Compare] = weakref.WeakKeyDictionary()
 
 
 def _remember(doc: Document, cmp: _Compare) -> None:
-    old = _COMPARES.get(doc)
-    if old is not None:
-        old.show_before(False)
     _COMPARES[doc] = cmp
 
 
 def compare_state(doc: Document | None) -> _Compare | None:
     """The document's last AI result still comparable (None when it changed since)."""
     cmp = _COMPARES.get(doc) if doc is not None else None
-    return cmp if cmp is not None and (cmp.valid or cmp.showing_before) else None
+    return cmp if cmp is not None and cmp.valid else None
+
+
+def _end_compare(window: MainWindow) -> None:
+    """Show every tab of the window as its document is (no document is touched)."""
+    for view in window.views():
+        view.canvas.set_display_override(None)
 
 
 def show_before(window: MainWindow, before: bool) -> bool:
-    """Hide (``before=True``) or show the last result of the current document; returns
-    whether there was one to compare."""
+    """Show the current document without its last AI result (``before=True``) or as it
+    is; display only, the document never changes. Returns whether there was a result to
+    compare (``before=True``) or a before state shown (``before=False``)."""
+    view = window.view
+    if not before:
+        shown = view is not None and view.canvas.display_override is not None
+        _end_compare(window)
+        if shown:
+            window.show_message("After", 1500)
+        return shown
     cmp = compare_state(window.document)
-    if cmp is None:
-        if before:
-            window.show_message("Nothing to compare: no AI result since the last edit")
+    if view is None or cmp is None:
+        window.show_message("Nothing to compare: no AI result since the last edit")
         return False
-    ok = cmp.show_before(before)
-    window.show_message("Before (release \\ for after)" if before and ok else "After", 1500)
-    return ok
+    _hook_canvas(window, view.canvas)
+    view.canvas.set_display_override(cmp.override())
+    window.show_message("Before (release \\ for after)", 1500)
+    return True
+
+
+def _hook_canvas(window: MainWindow, canvas: Canvas) -> None:
+    """Uncheck the toggle when the canvas drops its before view (the document changed)."""
+    hooked = _HOOKED.setdefault(window, weakref.WeakSet())
+    if canvas in hooked:
+        return
+    hooked.add(canvas)
+
+    def changed() -> None:
+        if canvas.display_override is None:
+            reset_compare_action(window)
+
+    canvas.display_override_changed.connect(changed)
+
+
+_HOOKED: weakref.WeakKeyDictionary[Any, weakref.WeakSet] = weakref.WeakKeyDictionary()
 
 
 class _CompareKey(QObject):
@@ -372,7 +391,8 @@ def install_compare(window: MainWindow) -> QAction:
     act = QAction("Compare Before/After (hold \\)", window)
     act.setObjectName("ai.compare")
     act.setCheckable(True)
-    act.setToolTip("Hide the last AI result to compare (or hold \\ over the image)")
+    act.setToolTip("Show the image without the last AI result (display only; "
+                   "or hold \\ over the image)")
 
     def toggled(on: bool) -> None:
         if not show_before(window, on) and on:
@@ -386,6 +406,9 @@ def install_compare(window: MainWindow) -> QAction:
         menu.addSeparator()
         menu.addAction(act)
     window.addAction(act)
+    tabs = getattr(window, "tabs", None)
+    if tabs is not None:  # another tab: the before view of this one must not linger
+        tabs.currentChanged.connect(lambda _i: reset_compare_action(window))
     key_filter = _CompareKey(window)
     key_filter.setObjectName("ai.compare-key")
     app = QApplication.instance()
@@ -396,10 +419,10 @@ def install_compare(window: MainWindow) -> QAction:
 
 
 def reset_compare_action(window: MainWindow) -> None:
-    """Uncheck the toggle without touching the document (after the result changed)."""
+    """End the compare (display only) and uncheck the toggle; the document is untouched."""
+    _end_compare(window)
     act = window.findChild(QAction, "ai.compare")
     if act is not None and act.isChecked():
         act.blockSignals(True)
         act.setChecked(False)
         act.blockSignals(False)
-

@@ -10,6 +10,11 @@ View transform: ``screen = doc * zoom + offset``. Ctrl+wheel zooms around the cu
 (the image point under it stays fixed), the wheel alone scrolls, Shift+wheel scrolls
 sideways; Space-drag or the middle button pans. :class:`ScrolledCanvas` puts scrollbars
 around a canvas and keeps them in step with this transform both ways.
+
+Display override: :meth:`Canvas.set_display_override` shows the composite with one layer
+left out or some of its pixels substituted (a :class:`LayerOverride`, e.g. the before of
+an AI result) without touching the document: its pixels, history, saves and autosaves
+never see it. Any change of the document drops the override, so the view is never stale.
 """
 
 from __future__ import annotations
@@ -36,9 +41,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGridLayout, QScrollBar, QWidget
 
 from editor.document import Document, Event, Rect
+from editor.document.compositor import LayerOverride
 from editor.ui.tools import TOOL_CLASSES, Tool, ToolState
 
 TILE = 256
+#: document events that do not change what the canvas shows (a display override survives)
+_KEEPS_OVERRIDE = ("active-changed", "metadata-changed")
 MIN_ZOOM, MAX_ZOOM = 1 / 64, 64.0
 AI_MASK_RGB = (230, 30, 30)
 AI_MASK_ALPHA = 0.45
@@ -123,6 +131,7 @@ class Canvas(QWidget):
     extent_changed = Signal()  # the widget or the image changed size (scroll ranges move)
     cursor_moved = Signal(object)  # QPointF in document coordinates, or None
     message = Signal(str)
+    display_override_changed = Signal()  # set or dropped (read display_override)
 
     def __init__(self, document: Document, tool_state: ToolState,
                  parent: QWidget | None = None) -> None:
@@ -147,6 +156,8 @@ class Canvas(QWidget):
         self._ants.timeout.connect(self._march)
         self._sel_polys: list[QPolygonF] | None = None
         self._ai_any = False
+        self._override: LayerOverride | None = None
+        self._override_rect: Rect | None = None
         self._new_buffers()
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -164,6 +175,31 @@ class Canvas(QWidget):
         """Stop observing the document (the tab is closing)."""
         self.document.events.disconnect(self._on_event)
         self._ants.stop()
+        self.set_display_override(None)
+
+    # --- display override (view only, never the document) ----------------------------
+
+    @property
+    def display_override(self) -> LayerOverride | None:
+        return self._override
+
+    def set_display_override(self, override: LayerOverride | None) -> None:
+        """Show the document with ``override`` applied (None: as it is). Display only: the
+        document is not changed; any document change drops the override again."""
+        if override is self._override:
+            return
+        old, self._override = self._override_rect, override
+        self._override_rect = None if override is None else override.bounds
+        for r in (old, self._override_rect):
+            if r is not None:
+                self._image.invalidate(r)
+        self.update()
+        self.display_override_changed.emit()
+
+    def display_composite(self, rect: tuple[int, int, int, int] | None = None) -> np.ndarray:
+        """What the canvas shows of ``rect`` (None = all): the document's composite with
+        the display override, straight alpha in the document dtype."""
+        return self.document.composite(rect, override=self._override)
 
     def _new_buffers(self) -> None:
         d = self.document
@@ -174,6 +210,12 @@ class Canvas(QWidget):
 
     def _on_event(self, ev: Event) -> None:
         kind = ev.kind
+        if self._override is not None and kind not in _KEEPS_OVERRIDE:
+            # The override showed the document as it was; after any change it would lie.
+            self._override = self._override_rect = None
+            self._image.invalidate(None)
+            self.update()
+            self.display_override_changed.emit()
         if kind == "size-changed":
             self._new_buffers()
             self._refresh_selection()
@@ -304,7 +346,8 @@ class Canvas(QWidget):
         d = self.document
         for r in self._image.merge_rows(self._image.stale_tiles(visible)):
             ys, xs = r.slices()
-            self._image.array[ys, xs] = to_display(d.composite(tuple(r)), d.max_value)
+            px = d.composite(tuple(r), override=self._override)
+            self._image.array[ys, xs] = to_display(px, d.max_value)
             self._image.mark_valid(r)
         if self._ai_any:
             a = AI_MASK_ALPHA

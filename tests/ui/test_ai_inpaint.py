@@ -172,51 +172,153 @@ def test_refuses_without_a_mask_or_on_a_locked_layer(window, qtbot):
         ai_inpaint.build_inpaint(doc, "telea", mode=ac.MODE_ACTIVE_LAYER)
 
 
-def test_compare_hides_the_result_layer_while_held_and_never_touches_history(window, qtbot):
-    from PySide6.QtCore import Qt
+def _compare_action(window):
+    from PySide6.QtGui import QAction
 
-    h, w = 90, 120
-    doc = open_doc(window, textured(h, w), qtbot)
-    doc.set_ai_mask(object_mask(h, w))
-    before = doc.composite()
-    job = ai_inpaint.start_inpaint(window, ai_inpaint.build_inpaint(doc, "navier-stokes"))
-    wait_job(qtbot, window, job)
-    after = doc.composite()
-    assert not np.array_equal(after, before)
-    steps = (doc.undo.index, doc.undo.count)
-
-    canvas = window.canvas
-    qtbot.keyPress(canvas, Qt.Key.Key_Backslash)
-    np.testing.assert_array_equal(doc.composite(), before)
-    qtbot.keyRelease(canvas, Qt.Key.Key_Backslash)
-    np.testing.assert_array_equal(doc.composite(), after)
-
-    act = window.findChild(type(window.actions_by_id["edit.undo"]), "ai.compare")
-    act.setChecked(True)
-    np.testing.assert_array_equal(doc.composite(), before)
-    act.setChecked(False)
-    np.testing.assert_array_equal(doc.composite(), after)
-    assert (doc.undo.index, doc.undo.count) == steps
-    assert doc.layers[1].visible
+    return window.findChild(QAction, "ai.compare")
 
 
-def test_compare_in_active_layer_mode_swaps_pixels_back(window, qtbot):
+def _landed(window, qtbot, mode, engine="telea", selection=False):
+    """A document with one inpaint result; returns (doc, original composite, original
+    layer pixels). ``selection``: the mask is a selection (no red AI-mask overlay)."""
     h, w = 90, 120
     original = textured(h, w)
     doc = open_doc(window, original, qtbot)
-    doc.set_ai_mask(object_mask(h, w))
-    job = ai_inpaint.start_inpaint(
-        window, ai_inpaint.build_inpaint(doc, "telea", mode=ac.MODE_ACTIVE_LAYER))
+    if selection:
+        doc.selection.select_rect(38, 28, 24, 24)
+    else:
+        doc.set_ai_mask(object_mask(h, w))
+    before = doc.composite()
+    job = ai_inpaint.start_inpaint(window, ai_inpaint.build_inpaint(doc, engine, mode=mode))
     wait_job(qtbot, window, job)
+    assert job.state == "done"
+    assert not np.array_equal(doc.composite(), before)
+    return doc, before, original
+
+
+def _doc_state(doc):
+    return ((doc.undo.index, doc.undo.count, doc.undo.is_clean),
+            [(x.name, x.visible, x.offset, x.pixels.copy()) for x in doc.layers])
+
+
+def _same_doc(a, b) -> bool:
+    return a[0] == b[0] and len(a[1]) == len(b[1]) and all(
+        x[:3] == y[:3] and np.array_equal(x[3], y[3]) for x, y in zip(a[1], b[1]))
+
+
+def test_compare_held_shows_the_image_without_the_new_layer_on_the_canvas_only(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    doc, before, _original = _landed(window, qtbot, ac.MODE_NEW_LAYER, "navier-stokes")
+    after = doc.composite()
+    state = _doc_state(doc)
+    canvas = window.canvas
+    qtbot.keyPress(canvas, Qt.Key.Key_Backslash)
+    np.testing.assert_array_equal(canvas.display_composite(), before)
+    np.testing.assert_array_equal(doc.composite(), after)  # the document: unchanged
+    assert doc.layers[1].visible and _same_doc(_doc_state(doc), state)
+    qtbot.keyRelease(canvas, Qt.Key.Key_Backslash)
+    np.testing.assert_array_equal(canvas.display_composite(), after)
+
+    act = _compare_action(window)
+    act.setChecked(True)
+    np.testing.assert_array_equal(canvas.display_composite(), before)
+    assert _same_doc(_doc_state(doc), state)
+    act.setChecked(False)
+    np.testing.assert_array_equal(canvas.display_composite(), after)
+    assert _same_doc(_doc_state(doc), state)
+
+
+def test_compare_in_active_layer_mode_shows_the_old_pixels_without_writing_them(window, qtbot):
+    from PySide6.QtCore import QPointF
+
+    doc, before, original = _landed(window, qtbot, ac.MODE_ACTIVE_LAYER, selection=True)
     result = doc.layers[0].pixels.copy()
+    canvas = window.canvas
+    canvas.set_view(1.0, QPointF(10, 10))  # screen = doc + 10
+    qtbot.wait(10)
+
+    def shown(x, y):  # what the widget really paints at document pixel (x, y)
+        return canvas.grab().toImage().pixelColor(10 + x, 10 + y).getRgb()[:3]
+
     assert ai_inpaint.show_before(window, True)
-    np.testing.assert_array_equal(doc.layers[0].pixels, original)
-    ai_inpaint.show_before(window, False)
-    np.testing.assert_array_equal(doc.layers[0].pixels, result)
+    np.testing.assert_array_equal(canvas.display_composite(), before)
+    np.testing.assert_array_equal(doc.layers[0].pixels, result)  # not swapped back
+    assert shown(50, 40) == tuple(int(v) for v in original[40, 50, :3])  # the dark object
+    assert ai_inpaint.show_before(window, False)
+    np.testing.assert_array_equal(canvas.display_composite(), doc.composite())
+    assert shown(50, 40) == tuple(int(v) for v in result[40, 50, :3])  # filled
+    assert shown(50, 40) != tuple(int(v) for v in original[40, 50, :3])
     # after another edit there is nothing left to compare
     doc.add_layer("other")
     assert not ai_inpaint.show_before(window, True)
+    assert canvas.display_override is None
     assert isinstance(doc.layers[1], Layer)
+
+
+@pytest.mark.parametrize("mode", [ac.MODE_ACTIVE_LAYER, ac.MODE_NEW_LAYER])
+def test_save_while_comparing_writes_the_result(window, qtbot, tmp_path, mode):
+    from editor.io import open_document
+
+    doc, _before, _original = _landed(window, qtbot, mode)
+    after = doc.composite()
+    act = _compare_action(window)
+    act.setChecked(True)
+    assert window.canvas.display_override is not None
+    window.view.path = str(tmp_path / "out.ora")
+    assert window.save()
+    saved = open_document(tmp_path / "out.ora")
+    assert [x.visible for x in saved.layers] == [True] * len(doc.layers)
+    np.testing.assert_array_equal(saved.composite(), after)
+    assert not window.view.dirty
+
+
+def test_painting_while_comparing_ends_the_compare_and_keeps_the_stroke(window, qtbot):
+    from editor.document import BrushSettings
+
+    doc, _before, _original = _landed(window, qtbot, ac.MODE_ACTIVE_LAYER)
+    act = _compare_action(window)
+    act.setChecked(True)
+    doc.begin_stroke("pixels", BrushSettings(size=30, hardness=1, opacity=1, color=(1, 0, 0)))
+    doc.stroke_to(50, 40)
+    doc.stroke_to(52, 40)
+    doc.end_stroke()
+    assert window.canvas.display_override is None and not act.isChecked()
+    stroke = doc.layers[0].pixels.copy()
+    assert tuple(stroke[40, 50]) == (255, 0, 0, 255)
+    act.setChecked(True)  # nothing to compare any more: stays off
+    assert not act.isChecked()
+    act.setChecked(False)
+    np.testing.assert_array_equal(doc.layers[0].pixels, stroke)
+    assert doc.undo.undo_text == "Brush stroke"
+    np.testing.assert_array_equal(window.canvas.display_composite(), doc.composite())
+
+
+def test_undo_while_comparing_ends_the_compare_and_stays_undone(window, qtbot):
+    doc, before, original = _landed(window, qtbot, ac.MODE_ACTIVE_LAYER)
+    act = _compare_action(window)
+    act.setChecked(True)
+    window.undo()
+    assert not act.isChecked() and window.canvas.display_override is None
+    np.testing.assert_array_equal(doc.layers[0].pixels, original)
+    act.setChecked(True)
+    act.setChecked(False)
+    np.testing.assert_array_equal(doc.layers[0].pixels, original)
+    assert doc.undo.can_redo and doc.undo.redo_text.startswith("Inpaint")
+    np.testing.assert_array_equal(window.canvas.display_composite(), before)
+
+
+def test_switching_tabs_ends_the_compare(window, qtbot):
+    doc, _before, _original = _landed(window, qtbot, ac.MODE_NEW_LAYER)
+    first = window.view
+    act = _compare_action(window)
+    act.setChecked(True)
+    assert first.canvas.display_override is not None
+    open_doc(window, textured(20, 30), qtbot)  # a new tab becomes current
+    assert window.view is not first
+    assert first.canvas.display_override is None and not act.isChecked()
+    window.tabs.setCurrentWidget(first)
+    np.testing.assert_array_equal(first.canvas.display_composite(), doc.composite())
 
 
 def test_engine_combo_shows_uninstalled_models_disabled_with_the_reason(window, qtbot):
