@@ -12,8 +12,11 @@ Document(width, height, depth=8, layers=None, undo_limit=200, undo_max_bytes=1 G
     .metadata: dict ("icc_profile": bytes|None, "exif": bytes|None, free keys)
     .set_metadata(key, value)                     # emits "metadata-changed"; not undoable
     .undo: UndoStack   .events: EventHub   .compositor: Compositor
-    .composite(rect=None) -> (h, w, 4) straight-alpha array of the doc dtype (a copy);
-        rect = (x, y, w, h); 256² tile cache, only dirty tiles recomposited.
+    .composite(rect=None, override=None) -> (h, w, 4) straight-alpha array of the doc dtype
+        (a copy); rect = (x, y, w, h); 256² tile cache, only dirty tiles recomposited.
+        override: LayerOverride(layer, rect=None, pixels=None), read-only: that layer
+        left out, or its pixels over rect taken from ``pixels`` (display compare).
+    .geometry_generation  # bumped by crop/resize_canvas/resize_image and their undo/redo
     .notify_pixels_changed(index=None, rect=None)  # after writing layer.pixels in place
 
   Layer operations (each exactly one undo step; index None = active layer):
@@ -86,7 +89,12 @@ from editor.document.blend import (
     normalize_blend_mode,
 )
 from editor.document.brush import STROKE_TARGETS, BrushSettings
-from editor.document.compositor import COMPOSITE_TILE, Compositor, composite_layers
+from editor.document.compositor import (
+    COMPOSITE_TILE,
+    Compositor,
+    LayerOverride,
+    composite_layers,
+)
 from editor.document.document import ANCHORS, Document
 from editor.document.events import EVENT_KINDS, Event, EventHub, Rect
 from editor.document.layer import LAYER_PROPERTIES, Layer, LayerLockedError
@@ -110,6 +118,7 @@ __all__ = [
     "EventHub",
     "Layer",
     "LayerLockedError",
+    "LayerOverride",
     "Rect",
     "Selection",
     "TileDiff",

@@ -36,8 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.document import Document, Layer, Rect
-from editor.document.compositor import LayerOverride
+from editor.document import Document, Layer, LayerOverride, Rect
 from editor.ui import ai_common as ac
 from editor.ui.filters import FilterAction, register_filter
 

@@ -40,8 +40,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGridLayout, QScrollBar, QWidget
 
-from editor.document import Document, Event, Rect
-from editor.document.compositor import LayerOverride
+from editor.document import Document, Event, LayerOverride, Rect
 from editor.ui.tools import TOOL_CLASSES, Tool, ToolState
 
 TILE = 256
