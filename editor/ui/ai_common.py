@@ -307,10 +307,13 @@ class ApplyTarget:
     layer: Layer | None
     extra: dict = field(default_factory=dict)
     geometry: int | None = None
+    offset: tuple[int, int] | None = None  # the layer's offset at capture
 
     @classmethod
     def capture(cls, doc: Document) -> ApplyTarget:
-        return cls(doc, doc.active_layer, geometry=doc.geometry_generation)
+        layer = doc.active_layer
+        return cls(doc, layer, geometry=doc.geometry_generation,
+                   offset=layer.offset if layer is not None else None)
 
     def check_geometry(self, what: str) -> None:
         check_geometry(self.doc, self.geometry, what)
@@ -381,11 +384,15 @@ def apply_into_layer(
 ) -> Rect | None:
     """Write ``result`` into the source layer at document (x, y), blended by ``alpha``
     (None = replace). ONE undo step (only changed 64² tiles kept). Returns the changed
-    document rect, or None when nothing changed. ValueError if the layer is gone or locked,
-    or the image was resized or cropped since the target was captured.
+    document rect, or None when nothing changed. ValueError if the layer is gone, locked or
+    moved, or the image was resized or cropped since the target was captured.
     """
     target.check_geometry(text)
     index = target.layer_index()
+    if target.offset is not None and target.layer.offset != target.offset:
+        # the patch was computed for the content under it then, not for what is there now
+        raise ValueError(f"the layer {target.layer.name!r} was moved while {text} ran; "
+                         "result dropped")
     a = _alpha_u8(alpha, np.asarray(result).shape[:2])
     return target.doc.apply_patch(index, int(x), int(y), result, text, mask=a)
 

@@ -122,3 +122,12 @@ def test_apply_functions_check_the_snapshot_and_the_target_directly(window, qtbo
     snap = ac.take_snapshot(doc, ac.SOURCE_LAYER, None)
     assert isinstance(ac.apply_result(ac.ApplyTarget.capture(doc), snap, result, "X"),
                       ac.Layer)
+
+
+def test_inpaint_into_a_layer_that_was_moved_mid_job_is_dropped(window, qtbot):
+    doc, job = _start_slow_inpaint(window, qtbot, ac.MODE_ACTIVE_LAYER)
+    doc.set_layer_property(0, "offset", (12, 5))  # what the Move tool does
+    state = _state(doc)
+    wait_job(qtbot, window, job)
+    assert _same(_state(doc), state)
+    assert "was moved while" in window.statusBar().currentMessage()
