@@ -57,14 +57,27 @@ def test_second_job_queues_behind_the_first(qtbot, runner):
     assert order == [("start", 1), ("end", 1), ("start", 2), ("end", 2)]
 
 
-def test_cancel_running_job_stops_within_half_a_second(qtbot, runner):
+def test_cancel_running_job_stops_at_the_next_step(qtbot, runner):
+    # Steps of 50 ms: honouring cancel at the next step boundary keeps the reaction well
+    # under the half second the UI promises. Counted in steps, not wall time (timing
+    # belongs in benchmarks).
+    steps_run = []
     done = []
-    job = runner.submit(Steps(200, delay=0.05), sleepy, on_done=done.append)
-    qtbot.waitUntil(lambda: job.state == "running", timeout=3000)
-    t0 = time.monotonic()
+
+    def counting(req: Steps, ctx: RunContext) -> dict:
+        for i in range(req.n):
+            time.sleep(req.delay)
+            steps_run.append(i)
+            ctx.report((i + 1) / req.n, f"step {i + 1}")
+        return {"value": req.value}
+
+    job = runner.submit(Steps(200, delay=0.05), counting, on_done=done.append)
+    qtbot.waitUntil(lambda: len(steps_run) >= 2, timeout=3000)
+    at_cancel = len(steps_run)
     job.cancel()
-    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=2000)
-    assert time.monotonic() - t0 < 0.5
+    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=3000)
+    qtbot.wait(200)
+    assert len(steps_run) - at_cancel <= 1
     assert done == []
 
 
