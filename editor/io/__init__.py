@@ -15,7 +15,7 @@ export_image(doc, path, quality=None, *, compression=None)
     Flattened by ``doc.composite()``. quality 1–100 for JPEG (default 92) / WebP (default
     90; 100 = lossless); compression 0–9 for PNG/TIFF (default 6). 16-bit kept in PNG and
     TIFF, reduced to 8 bits elsewhere; JPEG/BMP composite transparency onto white. ICC and
-    EXIF are written back (BMP: neither; 16-bit TIFF: ICC only).
+    EXIF are written back (BMP: neither).
 save_ora(doc, path, *, compression=3)       OpenRaster; see editor.io.ora for the layout
 read_ora(path) -> Document   nested stacks (groups) are flattened into the parent order:
     names "Group / Child", group opacity multiplied in, hidden groups hide children,

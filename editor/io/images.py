@@ -265,8 +265,41 @@ def decode_image(source: Path | bytes, path: Path, label: str = "") -> ImageData
     return ImageData(np.ascontiguousarray(pixels), icc, exif, fmt, keep)
 
 
+# TIFF tags that describe the image data itself (layout, strips, colour, sub-IFD
+# pointers, ICC): never copied between a TIFF's own IFD and its EXIF.
+_TIFF_STRUCTURAL_TAGS = frozenset(
+    {254, 255, 256, 257, 258, 259, 262, 263, 266, 273, 277, 278, 279, 280, 281, 284, 317,
+     320, 322, 323, 324, 325, 338, 339, 340, 341, 513, 514, 530, 531, 532, 700, 33723,
+     34377, 34665, 34675, 34853, 37724}
+)
+_EXIF_SUB_IFDS = (0x8769, 0x8825)  # Exif, GPS
+# Bytes per value of each TIFF field type (TIFF 6.0 §2, BigTIFF adds 16/17/18).
+_TIFF_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8,
+                    13: 4, 16: 8, 17: 8, 18: 8}
+
+
+def _tiff_exif(im: Image.Image) -> bytes | None:
+    """A TIFF keeps EXIF as tags of its own IFD (plus Exif/GPS sub-IFDs): gather the
+    descriptive ones into a standalone EXIF block, as JPEG/PNG/WebP carry it."""
+    with contextlib.suppress(*_DECODE_ERRORS):
+        src = im.getexif()
+        out = Image.Exif()
+        for tag, value in src.items():
+            if tag not in _TIFF_STRUCTURAL_TAGS:
+                out[tag] = value
+        for sub in _EXIF_SUB_IFDS:
+            values = dict(src.get_ifd(sub))
+            if values:
+                out.get_ifd(sub).update(values)
+        if len(out) or any(out.get_ifd(sub) for sub in _EXIF_SUB_IFDS):
+            return EXIF_PREFIX + out.tobytes()
+    return None
+
+
 def _exif_bytes(im: Image.Image) -> bytes | None:
     raw = im.info.get("exif")
+    if (not raw or not isinstance(raw, (bytes, bytearray))) and im.format == "TIFF":
+        return _tiff_exif(im)
     if not raw or not isinstance(raw, (bytes, bytearray)):
         return None
     raw = bytes(raw)
@@ -449,7 +482,7 @@ def encode_image(
         if fmt == "PNG":
             f.write(encode_png16(data, level=level, icc_profile=icc_profile, exif=exif))
         else:
-            f.write(encode_tiff16(data, level=level, icc_profile=icc_profile))
+            f.write(encode_tiff16(data, level=level, icc_profile=icc_profile, exif=exif))
         return
     px = to_8bit(pixels)
     kwargs: dict[str, Any] = {}
@@ -521,13 +554,60 @@ def encode_png16(
     return b"".join(out)
 
 
-def encode_tiff16(
-    pixels: np.ndarray, *, level: int = DEFAULT_PNG_COMPRESSION, icc_profile: bytes | None = None
-) -> bytes:
-    """A little-endian baseline TIFF, 16 bits per sample, deflate strips, optional ICC.
+def _exif_entries(
+    exif: bytes, buf: bytearray, *, skip: set[int]
+) -> tuple[list[tuple[int, int, int, bytes]], bytearray]:
+    """IFD entries (tag, type, count, value bytes) for an EXIF block's descriptive tags;
+    its Exif/GPS sub-IFDs are serialised into ``buf`` (by Pillow's TIFF directory writer)
+    and pointed at. A damaged EXIF block is dropped, never a failed save."""
+    from PIL import TiffImagePlugin
 
-    EXIF is not written into 16-bit TIFFs (it needs a sub-IFD); ICC is (tag 34675).
-    """
+    try:
+        src = Image.Exif()
+        src.load(exif.removeprefix(EXIF_PREFIX))
+        entries = []
+        for tag, value in src.items():
+            if tag in _TIFF_STRUCTURAL_TAGS or tag in skip:
+                continue
+            # One tag at a time through Pillow's writer (it knows each EXIF tag's type),
+            # then lift the entry: with offset 0, an out-of-line pointer is its position.
+            one = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II")
+            one[tag] = value
+            blob = one.tobytes(offset=0)
+            _, typ, n = struct.unpack_from("<HHI", blob, 2)
+            size = _TIFF_TYPE_SIZES.get(typ, 1) * n
+            raw = blob[10:14]
+            if size > 4:
+                ptr = struct.unpack("<I", raw)[0]
+                raw = blob[ptr : ptr + size]
+            entries.append((tag, typ, n, raw[:size] if size <= 4 else raw))
+        for sub in _EXIF_SUB_IFDS:
+            values = src.get_ifd(sub)
+            if not values:
+                continue
+            ifd = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II", group=sub)
+            for tag, value in values.items():
+                ifd[tag] = value
+            if len(buf) % 2:
+                buf += b"\x00"
+            pos = len(buf)
+            buf += ifd.tobytes(offset=pos)
+            entries.append((sub, 4, 1, struct.pack("<I", pos)))
+        return entries, buf
+    except Exception:  # noqa: BLE001 - any damage in the EXIF block: save without it
+        return [], buf
+
+
+def encode_tiff16(
+    pixels: np.ndarray,
+    *,
+    level: int = DEFAULT_PNG_COMPRESSION,
+    icc_profile: bytes | None = None,
+    exif: bytes | None = None,
+) -> bytes:
+    """A little-endian baseline TIFF, 16 bits per sample, deflate strips, optional ICC
+    (tag 34675) and EXIF (its descriptive tags in the image's IFD, the Exif and GPS
+    sub-IFDs behind tags 34665/34853, as TIFF readers expect)."""
     h, w, c = pixels.shape
     data = np.ascontiguousarray(pixels, dtype="<u2")
     row_bytes = w * c * 2
@@ -566,6 +646,10 @@ def encode_tiff16(
     short(339, *([1] * c))
     if icc_profile:
         entries.append((34675, 7, len(icc_profile), bytes(icc_profile)))
+    own = {tag for tag, *_ in entries}
+    if exif:
+        extra, buf = _exif_entries(exif, buf, skip=own)
+        entries.extend(extra)
     entries.sort()
     # Out-of-line values first, then the IFD that points at them.
     resolved = []

@@ -154,12 +154,55 @@ def test_icc_survives_16bit_export(tmp_path, rng, srgb_icc, ext):
         random_rgba(rng, 4, 4, np.uint16),
         path,
         icc_profile=srgb_icc,
-        exif=make_exif(1, "Deep") if ext == ".png" else None,
+        exif=make_exif(1, "Deep"),
     )
     img = load_image(path)
     assert img.icc_profile == srgb_icc
-    if ext == ".png":
-        assert b"Deep" in img.exif
+    assert b"Deep" in img.exif
+
+
+def _rich_exif() -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "DeepCam"  # Make
+    exif[0x0110] = "Model 16"  # Model
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:25 09:28:17"  # DateTimeOriginal
+    exif.get_ifd(0x8769)[0x829A] = 0.004  # ExposureTime (rational)
+    exif.get_ifd(0x8825)[0x0001] = "N"  # GPSLatitudeRef
+    return exif.tobytes()
+
+
+def test_16bit_tiff_keeps_exif_with_its_sub_ifds(tmp_path, rng):
+    path = tmp_path / "deep.tif"
+    px = random_rgba(rng, 5, 7, np.uint16)
+    save_image(px, path, exif=_rich_exif())
+    img = load_image(path)
+    np.testing.assert_array_equal(img.pixels, px)
+    with Image.open(path) as im:  # what other TIFF readers see
+        ex = im.getexif()
+        assert ex.get(0x010F) == "DeepCam" and ex.get(0x0110) == "Model 16"
+        assert ex.get_ifd(0x8769).get(0x9003) == "2026:11:25 09:28:17"
+        assert float(ex.get_ifd(0x8769).get(0x829A)) == pytest.approx(0.004)
+        assert ex.get_ifd(0x8825).get(0x0001) == "N"
+        assert im.tag_v2[256] == 7 and im.tag_v2[257] == 5  # its own layout tags won
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_exif_of_a_tiff_is_read_and_written_back(tmp_path, rng, deep):
+    src = tmp_path / "src.tif"
+    if deep:
+        save_image(random_rgba(rng, 4, 4, np.uint16), src, exif=_rich_exif())
+    else:
+        Image.fromarray(rng.integers(0, 256, (4, 4, 3)).astype(np.uint8)).save(
+            src, exif=_rich_exif()
+        )
+    doc = open_document(src)
+    out = tmp_path / "out.jpg"
+    export_image(doc, out)
+    with Image.open(out) as im:
+        ex = im.getexif()
+        assert ex.get(0x010F) == "DeepCam"
+        assert ex.get_ifd(0x8769).get(0x9003) == "2026:11:25 09:28:17"
+        assert 256 not in ex  # the TIFF's layout tags are not EXIF
 
 
 def test_jpeg_export_composites_transparency_onto_white(tmp_path):
