@@ -8,6 +8,7 @@ the problem); 1 any other failure; 130 cancelled with Ctrl+C (no output written)
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
@@ -30,6 +31,16 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
         self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one ``error: ...`` line (exit 2), not usage + error.
+
+    Subparsers inherit the class (add_subparsers uses the parent's type), so every
+    ``retouch COMMAND`` error points at that command's own --help."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise CliError(f"{message} (see {self.prog} --help)")
 
 
 # --------------------------------------------------------------------------- output
@@ -655,6 +666,17 @@ def cmd_gui(paths: list[str], debug: bool) -> int:
 # ------------------------------------------------------------------------- parsing
 
 
+def _quality(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number 1..100, not {text!r}") \
+            from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 100, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS defaults: a global option given before the subcommand is not reset by the
     # subcommand's own copy of it
@@ -663,7 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show tracebacks on errors")
     common.add_argument("--device", default=argparse.SUPPRESS,
                         help="auto, cpu, cuda, cuda:N or mps (default: $RETOUCH_DEVICE or auto)")
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="retouch", parents=[common],
         description="Offline image editor with local AI tools. Without a subcommand, "
                     "opens the editor (with FILEs, if given).",
@@ -710,7 +732,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("convert", parents=[common], help="convert an image file")
     s.add_argument("input", metavar="IN")
     s.add_argument("output", metavar="OUT")
-    s.add_argument("--quality", type=int, metavar="N")
+    s.add_argument("--quality", type=_quality, metavar="1..100",
+                   help="JPEG/WebP quality (WebP 100 = lossless)")
 
     s = sub.add_parser("self-test", parents=[common], help="run every built-in engine and a "
                        "headless window; exit 0 when all pass")
@@ -720,31 +743,58 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _gui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="retouch", add_help=False)
+    p = _Parser(prog="retouch", add_help=False)
     p.add_argument("--debug", action="store_true")
     p.add_argument("--device")
     p.add_argument("files", nargs="*")
     return p
 
 
+def _first_positional(argv: list[str]) -> str | None:
+    """The first word that is not an option or an option's value (``--device cpu``)."""
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--device":
+            skip = True
+        elif not a.startswith("-"):
+            return a
+    return None
+
+
+def _check_gui_files(paths: list[str]) -> None:
+    """``retouch FILE...`` opens files; refuse before Qt starts when one is not a file
+    (a mistyped subcommand would otherwise open an empty editor, or abort with no display)."""
+    for path in paths:
+        if os.path.isfile(path):
+            continue
+        if os.path.isdir(path):
+            raise CliError(f"{path}: is a folder, not an image file")
+        close = difflib.get_close_matches(path, SUBCOMMANDS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else "see retouch --help"
+        raise CliError(f"{path!r} is not a file or a command ({hint})")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``retouch`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    first = next((a for a in argv if not a.startswith("-")), None)
+    first = _first_positional(argv)
     wants_help = any(a in ("-h", "--help") for a in argv)
     try:
         if first not in SUBCOMMANDS and not wants_help:
             known, rest = _gui_parser().parse_known_args(argv)
             if rest:
                 raise CliError(f"unknown option {rest[0]!r} (see retouch --help)")
+            _check_gui_files(known.files)
             if known.device:
                 os.environ["RETOUCH_DEVICE"] = known.device
             return cmd_gui(known.files, debug)
         parser = build_parser()
         try:
             args = parser.parse_args(argv)
-        except SystemExit as exc:  # argparse printed its usage message already
+        except SystemExit as exc:  # --help printed (errors raise CliError, see _Parser)
             return 0 if exc.code == 0 else 2
         if args.command in ("models",) and args.action in ("install", "import", "remove") \
                 and not args.id:

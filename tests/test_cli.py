@@ -343,3 +343,65 @@ def test_self_test_runs_each_available_engine(capsys):
 
 def test_unknown_option_is_exit_2(capsys):
     assert main(["upscale", "--bogus"]) == 2
+
+
+# ----------------------------------------------------------- usage errors, GUI routing
+
+
+@pytest.mark.parametrize("argv, prog", [
+    (["upscale", "--bogus"], "retouch upscale"),
+    (["upscale", "only-one.png"], "retouch upscale"),
+    (["convert", "a.png", "b.png", "--quality", "abc"], "retouch convert"),
+    (["models", "frobnicate"], "retouch models"),
+    (["--device", "cpu", "upscale", "a.png", "b.png", "--scale", "5"], "retouch upscale"),
+])
+def test_usage_errors_are_one_error_line_with_a_help_hint(argv, prog, capsys):
+    assert main(argv) == 2
+    line = _error_line(capsys)
+    assert line.startswith("error: ") and line.endswith(f"(see {prog} --help)")
+    assert "usage:" not in line
+
+
+@pytest.mark.parametrize("quality", ["0", "101", "500", "-3"])
+def test_convert_quality_outside_1_to_100_is_refused(tmp_path, quality, capsys):
+    src = _png(tmp_path / "in.png", mode="RGB")
+    out = tmp_path / "out.jpg"
+    assert main(["convert", str(src), str(out), f"--quality={quality}"]) == 2
+    line = _error_line(capsys)
+    assert "--quality" in line and "between 1 and 100" in line
+    assert not out.exists()
+
+
+def test_a_mistyped_subcommand_is_refused_without_starting_the_editor(tmp_path, capsys,
+                                                                      monkeypatch):
+    from editor import cli
+
+    def no_gui(paths, debug):
+        raise AssertionError("the GUI was started")
+
+    monkeypatch.setattr(cli, "cmd_gui", no_gui)
+    src = _png(tmp_path / "a.png")
+    assert main(["upscal", str(src), str(tmp_path / "b.png")]) == 2
+    assert _error_line(capsys) == (
+        "error: 'upscal' is not a file or a command (did you mean 'upscale'?)")
+    assert main([str(tmp_path / "missing.png")]) == 2
+    line = _error_line(capsys)
+    assert "missing.png" in line and "not a file or a command" in line
+
+
+def test_existing_files_still_open_the_editor(tmp_path, monkeypatch):
+    from editor import cli
+
+    opened = []
+    monkeypatch.setattr(cli, "cmd_gui", lambda paths, debug: opened.append(paths) or 0)
+    src = _png(tmp_path / "a.png")
+    assert main(["--device", "cpu", str(src)]) == 0
+    assert opened == [[str(src)]]
+
+
+def test_global_device_option_before_the_subcommand(tmp_path):
+    src = _png(tmp_path / "in.png")
+    out = tmp_path / "o.png"
+    assert main(["--device", "cpu", "upscale", str(src), str(out), "--scale", "2",
+                 "--engine", NearestUpscale.id]) == 0
+    assert out.exists()
