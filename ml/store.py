@@ -3,7 +3,8 @@
 * Catalog: ``resources/catalog/*.toml``, one ``[[model]]`` table per entry (see
   :class:`CatalogEntry`). Entries without a published hash are ``verified = false``: the
   hash is computed on first download, recorded in the index, and the user is told.
-* Folder: ``$RETOUCH_MODELS_DIR``, else ``<platformdirs user data dir>/Retouch/models``.
+* Folder: ``$RETOUCH_MODELS_DIR``, else ``$RETOUCH_DATA_DIR/models``, else
+  ``<platformdirs user data dir>/Retouch/models`` (the same data-dir rule as the editor's).
   ``index.json`` records what is installed (file, sha256, size, source, task, ...).
 * :meth:`ModelStore.install` streams the download (progress, cancel), resumes a partial
   ``.part`` file with an HTTP Range request, checks SHA-256 (a mismatch deletes the file),
@@ -42,6 +43,8 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 ENV_VAR = "RETOUCH_MODELS_DIR"
+#: the editor's user-data override (editor/paths.py); the store lives in its ``models``
+DATA_ENV_VAR = "RETOUCH_DATA_DIR"
 CHUNK = 1 << 16
 FORMATS = ("pth", "safetensors", "torchscript", "zip", "onnx")
 
@@ -120,10 +123,15 @@ def load_catalog(folder: Path | None = None) -> list[CatalogEntry]:
 
 
 def default_root() -> Path:
-    """``$RETOUCH_MODELS_DIR`` or the per-user data dir's ``models`` folder."""
+    """``$RETOUCH_MODELS_DIR``, else ``$RETOUCH_DATA_DIR/models``, else the per-user data
+    dir's ``models`` folder (ml must not import editor, so the data-dir rule of
+    ``editor.paths.data_dir`` is repeated here)."""
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
+    data = os.environ.get(DATA_ENV_VAR)
+    if data:
+        return Path(data).expanduser() / "models"
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("Retouch", appauthor=False)) / "models"

@@ -51,7 +51,24 @@ def test_bundled_catalog_has_the_models_users_expect():
 
 def test_models_dir_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("RETOUCH_MODELS_DIR", str(tmp_path / "m"))
+    monkeypatch.setenv("RETOUCH_DATA_DIR", str(tmp_path / "data"))
     assert ModelStore().root == tmp_path / "m"
+
+
+def test_models_dir_follows_the_data_dir_when_only_that_is_set(tmp_path, monkeypatch):
+    # packaging/README: RETOUCH_DATA_DIR moves every per-user file, the models included
+    monkeypatch.delenv("RETOUCH_MODELS_DIR", raising=False)
+    monkeypatch.setenv("RETOUCH_DATA_DIR", str(tmp_path / "data"))
+    assert ModelStore().root == tmp_path / "data" / "models"
+
+
+def test_models_dir_defaults_to_the_platform_data_dir(tmp_path, monkeypatch):
+    from platformdirs import user_data_dir
+
+    monkeypatch.delenv("RETOUCH_MODELS_DIR", raising=False)
+    monkeypatch.delenv("RETOUCH_DATA_DIR", raising=False)
+    expected = Path(user_data_dir("Retouch", appauthor=False)) / "models"
+    assert ModelStore().root == expected
 
 
 def test_install_downloads_verifies_and_records(tmp_path, http_server, checkpoint_bytes):
