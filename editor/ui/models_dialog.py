@@ -42,12 +42,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ml.store import CatalogEntry, ModelStore, StoreError
+from editor.jobs.engines import (
+    CatalogEntry,
+    ModelStore,
+    StoreError,
+    register_imported_models,
+    unregister_engine,
+)
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
+    from editor.jobs.engines import Progress, RunContext
     from editor.ui.main_window import MainWindow
-    from ml.types import Progress, RunContext
 
 COLUMNS = ("Model", "Task", "Size", "Licence", "Notes", "Status")
 COL_MODEL, COL_TASK, COL_SIZE, COL_LICENCE, COL_NOTES, COL_STATUS = range(len(COLUMNS))
@@ -543,10 +549,8 @@ class ModelsDialog(QDialog):
         except StoreError as exc:
             self.show_error(str(exc))
             return False
-        if row.entry is None:  # an imported upscaler registered an engine of its own
-            from ml.engines import unregister
-
-            unregister(model_id)
+        if row.entry is None:  # an imported model registered an engine of its own
+            unregister_engine(model_id)
         self.refresh()
         self.show_info(f"Removed {model_id} ({path})")
         return True
@@ -593,10 +597,7 @@ class ModelsDialog(QDialog):
             return store.import_file(req.path)
 
         def done(record: dict) -> None:
-            if record.get("task") == "upscale":
-                from ml.engines.upscale import register_imported
-
-                register_imported()
+            register_imported_models()
             self.refresh()
             self.select(record["id"])
             self.show_info(f"Imported {record['id']}: {record['task']} "
