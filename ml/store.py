@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from ml.resources import resource_path
 from ml.types import CancelToken, EngineError, Progress, ProgressCallback
@@ -47,6 +47,18 @@ ENV_VAR = "RETOUCH_MODELS_DIR"
 DATA_ENV_VAR = "RETOUCH_DATA_DIR"
 CHUNK = 1 << 16
 FORMATS = ("pth", "safetensors", "torchscript", "zip", "onnx")
+#: file suffix of each catalog format, for entries whose URL names no file
+FORMAT_SUFFIX = {"pth": ".pth", "safetensors": ".safetensors", "torchscript": ".pt",
+                 "zip": ".zip", "onnx": ".onnx"}
+#: suffixes that make a URL's last path segment a real file name
+_FILE_SUFFIXES = (".pth", ".pt", ".ckpt", ".safetensors", ".onnx", ".zip", ".bin", ".npy")
+
+
+def url_file_name(url: str) -> str:
+    """The file name a URL's path ends with, or "" when it names no model file (e.g.
+    Google Drive's ``/uc?export=download&id=...`` or a bare folder)."""
+    name = Path(unquote(urlparse(url).path)).name
+    return name if name.lower().endswith(_FILE_SUFFIXES) else ""
 
 
 class StoreError(EngineError):
@@ -78,12 +90,14 @@ class CatalogEntry:
 
     @property
     def file_name(self) -> str:
+        """The installed file's name: ``filename``, the archive member's name, the URL's
+        file name, or -- for URLs that name no file (Google Drive's ``.../uc?id=...``,
+        which would give every such entry the same name) -- ``<id><suffix of format>``."""
         if self.filename:
             return self.filename
         if self.archive_member:
             return Path(self.archive_member).name
-        name = Path(urlparse(self.url).path).name
-        return name or f"{self.id}.{self.format}"
+        return url_file_name(self.url) or f"{self.id}{FORMAT_SUFFIX[self.format]}"
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "catalog") -> CatalogEntry:
@@ -262,9 +276,15 @@ class ModelStore:
         file under ``.downloads``; entries of one zip share it). It exists only while a
         download is interrupted, cancelled or running."""
         entry = self.entry(model_id)
-        fetched_name = Path(urlparse(entry.url).path).name or entry.id
         if entry.archive_member:
-            fetched_name = f"{_safe(fetched_name)}.zip"
+            # shared by every entry of the archive: named after the URL, never the entry
+            fetched = url_file_name(entry.url)
+            fetched_name = (f"{_safe(fetched)}.zip" if fetched else
+                            "archive-" + hashlib.sha256(entry.url.encode()).hexdigest()[:16]
+                            + ".zip")
+        else:
+            # the installed name: unique per entry even where URLs name no file
+            fetched_name = entry.file_name
         return self.root / ".downloads" / (_safe(fetched_name) + ".part")
 
     def partial_size(self, model_id: str) -> int:

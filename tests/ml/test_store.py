@@ -243,3 +243,36 @@ def test_verify_detects_a_tampered_file_and_remove_deletes(tmp_path, http_server
 def test_unknown_id_points_to_the_list(tmp_path):
     with pytest.raises(StoreError, match="retouch models list"):
         ModelStore(tmp_path, []).install("nope")
+
+
+def test_google_drive_urls_get_a_file_per_entry_not_a_shared_uc(tmp_path, http_server,
+                                                                compact_checkpoint):
+    # Google Drive links end in /uc?export=download&id=...: the URL names no file, so two
+    # such entries must not both become "uc" (one install would overwrite the other)
+    a = compact_checkpoint("a.pth", seed=1).read_bytes()
+    b = compact_checkpoint("b.pth", seed=2).read_bytes()
+    http_server.files["uc?export=download&id=AAA"] = a
+    http_server.files["uc?export=download&id=BBB"] = b
+    store = ModelStore(tmp_path, [
+        _entry(http_server.url("uc?export=download&id=AAA"), a, id="gan-a"),
+        _entry(http_server.url("uc?export=download&id=BBB"), b, id="gan-b", format="torchscript"),
+    ])
+    assert store.entry("gan-a").file_name == "gan-a.pth"
+    assert store.entry("gan-b").file_name == "gan-b.pt"
+    assert store.partial_path("gan-a") != store.partial_path("gan-b")
+    store.install("gan-a")
+    store.install("gan-b")
+    assert store.path("gan-a").read_bytes() == a
+    assert store.path("gan-b").read_bytes() == b
+    assert all(r.ok for r in store.verify())
+
+
+def test_file_names_from_real_urls_are_kept(tmp_path):
+    # installed files and kept partial downloads of earlier versions keep their names
+    e = _entry("https://example.org/releases/download/v1/RealESRGAN_x4plus.pth", None)
+    assert e.file_name == "RealESRGAN_x4plus.pth"
+    assert ModelStore(tmp_path, [e]).partial_path("tiny-x2").name == "RealESRGAN_x4plus.pth.part"
+    catalog = {c.id: c for c in load_catalog()}
+    names = [c.file_name for c in catalog.values() if not c.archive_member]
+    assert len(names) == len(set(names)), "two catalog entries would share an installed file"
+    assert catalog["stylegan2-ffhq-1024"].file_name == "stylegan2-ffhq-1024.pth"
