@@ -90,8 +90,32 @@ def _out(text: str = "") -> None:
 # One place to read and write images, so switching between editor.io and Pillow is local.
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _is_project(path: str) -> bool:
+    """An OpenRaster project (by extension, or by content: ORA is a zip)."""
+    if Path(path).suffix.lower() == ".ora":
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == ZIP_MAGIC
+    except OSError:
+        return False  # the image reader reports the problem
+
+
+def _named(exc, *typed: str) -> str:
+    """The file a FileError concerns, as the user typed it (else its full path)."""
+    for path in typed:
+        if os.path.abspath(path) == os.path.abspath(exc.path):
+            return path
+    return str(exc.path)
+
+
 def read_image(path: str) -> tuple[np.ndarray, dict]:
-    """(h, w, 4) RGBA uint8/uint16 pixels and metadata; CliError naming the file if bad."""
+    """(h, w, 4) RGBA uint8/uint16 pixels and metadata; CliError naming the file if bad.
+
+    An OpenRaster project is flattened with the document compositor (as ``convert`` does)."""
     try:
         from editor.io.images import load_image
     except ImportError:
@@ -100,6 +124,12 @@ def read_image(path: str) -> tuple[np.ndarray, dict]:
         from editor.io.errors import FileError
 
         try:
+            if _is_project(path):
+                from editor.io import open_document
+
+                doc = open_document(path)
+                meta = {k: doc.metadata.get(k) for k in ("icc_profile", "exif")}
+                return doc.composite(), meta
             data = load_image(path)
         except FileError as exc:
             raise CliError(f"{path}: {exc.problem}") from None
@@ -121,17 +151,30 @@ def _pillow_read(path: str) -> np.ndarray:
 
 
 def check_writable(path: str) -> None:
-    """Fail before a long job when OUT's format is unknown or its folder missing."""
-    parent = Path(path).resolve().parent
-    if not parent.is_dir():
+    """Fail (exit 2) before any work when OUT cannot be written: unknown format, missing
+    folder, or a folder we may not write in (read-only, no permission)."""
+    target = Path(path)
+    parent = target.resolve().parent
+    if target.is_dir():
+        raise CliError(f"{path}: is a folder; name the output file")
+    if not parent.exists():
         raise CliError(f"{path}: the folder {parent} does not exist")
+    if not parent.is_dir():
+        raise CliError(f"{path}: {parent} is not a folder")
+    # the output is written as a temp file in the folder and renamed, so the folder's
+    # permission is what counts (an existing read-only OUT is replaced like any other)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CliError(f"{path}: cannot write in the folder {parent} "
+                       "(read-only or permission denied)")
+    if target.suffix.lower() == ".ora":
+        return
     try:
         from editor.io.errors import FileError
         from editor.io.images import format_for_path
     except ImportError:
         from PIL import Image
 
-        ext = Path(path).suffix.lower()
+        ext = target.suffix.lower()
         if ext not in Image.registered_extensions():
             raise CliError(f"{path}: unknown image format {ext or '(no extension)'}") from None
         return
@@ -143,7 +186,9 @@ def check_writable(path: str) -> None:
 
 def write_image(pixels: np.ndarray, path: str, meta: dict | None = None,
                 quality: int | None = None) -> None:
-    """Atomically write RGBA pixels (temp file + rename); the format follows the extension."""
+    """Atomically write RGBA pixels (temp file + rename); the format follows the extension
+    (``.ora``: a one-layer OpenRaster project). A failure here is exit 1: the target was
+    checked by :func:`check_writable` before the work, so this is a disk, not the input."""
     meta = meta or {}
     try:
         from editor.io.images import save_image
@@ -153,8 +198,14 @@ def write_image(pixels: np.ndarray, path: str, meta: dict | None = None,
         from editor.io.errors import FileError
 
         try:
-            save_image(pixels, path, quality=quality, icc_profile=meta.get("icc_profile"),
-                       exif=meta.get("exif"))
+            if Path(path).suffix.lower() == ".ora":
+                from editor.io import document_from_image, save_document
+
+                kept = {k: v for k, v in meta.items() if v is not None}
+                save_document(document_from_image(pixels, kept), path)
+            else:
+                save_image(pixels, path, quality=quality, icc_profile=meta.get("icc_profile"),
+                           exif=meta.get("exif"))
         except FileError as exc:
             raise CliError(f"{path}: {exc.problem}", code=1) from None
         return
@@ -536,10 +587,15 @@ def cmd_convert(args) -> int:
     else:
         from editor.io.errors import FileError
 
+        check_writable(args.output)
         try:
             convert(args.input, args.output, quality=args.quality)
         except FileError as exc:
-            raise CliError(str(exc)) from None
+            # OUT was checked above, so a FileError about it is a failed write (disk full,
+            # I/O error): exit 1 like the other subcommands; one about IN is bad input
+            is_out = os.path.abspath(exc.path) == os.path.abspath(args.output)
+            raise CliError(f"{_named(exc, args.input, args.output)}: {exc.problem}",
+                           code=1 if is_out else 2) from None
     _out(f"{args.output}: written")
     return 0
 

@@ -405,3 +405,128 @@ def test_global_device_option_before_the_subcommand(tmp_path):
     assert main(["--device", "cpu", "upscale", str(src), str(out), "--scale", "2",
                  "--engine", NearestUpscale.id]) == 0
     assert out.exists()
+
+
+# ------------------------------------------------- unwritable outputs: same in every command
+
+
+def _no_space(*args, **kwargs):
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _run_cmd(kind: str, src: Path, out: str) -> int:
+    if kind == "convert":
+        return main(["convert", str(src), out])
+    if kind == "upscale":
+        return main(["upscale", str(src), out, "--scale", "2", "--engine", NearestUpscale.id])
+    return main(["stylize", str(src), out, "--engine", Invert.id])
+
+
+@pytest.mark.parametrize("kind", ["convert", "upscale", "stylize"])
+def test_missing_output_folder_is_exit_2_naming_the_path_as_typed(tmp_path, kind, capsys,
+                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    src = _png(tmp_path / "ok.png")
+    assert _run_cmd(kind, src, "nodir/o.png") == 2
+    line = _error_line(capsys)
+    assert line.startswith("error: nodir/o.png: ") and "does not exist" in line
+
+
+@pytest.mark.parametrize("kind", ["convert", "upscale", "stylize"])
+def test_a_failed_write_during_save_is_exit_1_in_every_command(tmp_path, kind, capsys,
+                                                              monkeypatch):
+    import editor.io.images
+
+    monkeypatch.setattr(editor.io.images, "encode_image", _no_space)
+    src = _png(tmp_path / "ok.png")
+    out = tmp_path / "out.png"
+    assert _run_cmd(kind, src, str(out)) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    line = err.strip().splitlines()[-1]  # after the progress lines
+    assert line.startswith(f"error: {out}: could not be saved") and "No space" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.png"]
+
+
+@pytest.mark.parametrize("kind", ["convert", "upscale", "stylize"])
+def test_read_only_output_folder_is_exit_2_before_any_work(tmp_path, kind, capsys,
+                                                          monkeypatch):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+
+    def access(path, mode, *a, **kw):  # as for a non-root user on a 0o555 folder
+        if Path(path) == locked and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *a, **kw)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(NearestUpscale, "upscale", _no_space)  # ran = exit 1, not 2
+    monkeypatch.setattr(Invert, "stylize", _no_space)
+    src = _png(tmp_path / "ok.png")
+    assert _run_cmd(kind, src, str(locked / "o.png")) == 2
+    line = _error_line(capsys)
+    assert str(locked / "o.png") in line and "read-only or permission denied" in line
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root may write in a read-only folder")
+def test_read_only_output_folder_for_real(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        src = _png(tmp_path / "ok.png")
+        assert _run_cmd("upscale", src, str(locked / "o.png")) == 2
+        assert "read-only or permission denied" in _error_line(capsys)
+    finally:
+        locked.chmod(0o755)
+
+
+def test_convert_bad_input_is_exit_2_naming_the_path_as_typed(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "junk.png").write_bytes(b"not an image")
+    assert main(["convert", "sub/junk.png", "o.jpg"]) == 2
+    assert _error_line(capsys).startswith("error: sub/junk.png: ")
+
+
+# ------------------------------------------------------------- OpenRaster in and out
+
+
+def test_upscale_reads_and_writes_openraster(tmp_path):
+    from editor.io import read_ora
+
+    src = _png(tmp_path / "in.bmp", mode="RGB")
+    ora = tmp_path / "big.ora"
+    assert main(["upscale", str(src), str(ora), "--scale", "2",
+                 "--engine", NearestUpscale.id]) == 0
+    doc = read_ora(ora)
+    assert (doc.width, doc.height) == (24, 20) and len(doc.layers) == 1
+    back = tmp_path / "bigger.png"
+    assert main(["upscale", str(ora), str(back), "--scale", "2",
+                 "--engine", NearestUpscale.id]) == 0
+    a = np.asarray(Image.open(src).convert("RGBA"))
+    b = np.asarray(Image.open(back).convert("RGBA"))
+    np.testing.assert_array_equal(b, a.repeat(4, axis=0).repeat(4, axis=1))
+
+
+def test_inpaint_and_stylize_accept_openraster(tmp_path):
+    src = _png(tmp_path / "in.png", mode="RGB")
+    ora = tmp_path / "in.ora"
+    assert main(["convert", str(src), str(ora)]) == 0
+    mask = np.zeros((10, 12), np.uint8)
+    mask[2:5, 3:7] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    assert main(["inpaint", str(ora), str(tmp_path / "mask.png"), str(tmp_path / "f.ora"),
+                 "--engine", MeanFill.id]) == 0
+    assert main(["stylize", str(ora), str(tmp_path / "s.ora"), "--engine", Invert.id]) == 0
+    from editor.io import read_ora
+
+    styled = read_ora(tmp_path / "s.ora").composite()
+    a = np.asarray(Image.open(src).convert("RGBA")).astype(int)
+    np.testing.assert_array_equal(styled[..., :3], 255 - a[..., :3])
