@@ -233,7 +233,8 @@ class ModelStore:
             return {}
         except (OSError, ValueError) as exc:
             raise StoreError(f"{self.index_path}: unreadable model index ({exc})") from None
-        return data.get("models", {}) if isinstance(data, dict) else {}
+        models = data.get("models", {}) if isinstance(data, dict) else {}
+        return {mid: _upgrade_record(rec) for mid, rec in models.items()}
 
     def _write_records(self, records: dict[str, dict]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -544,8 +545,9 @@ class ModelStore:
             "architecture": info.architecture,
             "scale": info.scale,
             "format": "safetensors" if src.suffix.lower() == ".safetensors" else "pth",
-            "licence": "unknown (imported by the user)",
-            "commercial_use": False,
+            # nothing is known about an imported file's terms: no commercial_use key
+            # (readers treat a missing one as "not marked"), rather than claiming NC
+            "licence": IMPORTED_LICENCE,
             "installed_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         self._record(model_id, record)
@@ -605,6 +607,24 @@ class ModelStore:
                 rows.append({"id": mid, **rec, "installed": self.installed(mid),
                              "path": str(self.root / rec["file"])})
         return rows
+
+
+#: licence shown for a user's imported file, whose terms Retouch cannot know
+IMPORTED_LICENCE = "unknown (imported)"
+
+
+def _upgrade_record(rec: dict) -> dict:
+    """An index record as this version writes it.
+
+    Imports recorded before this version claimed ``commercial_use: false`` (so
+    ``models list`` marked every import NON-COMMERCIAL) with the licence text "unknown
+    (imported by the user)": nothing was known, so that claim is dropped on read.
+    """
+    if (isinstance(rec, dict) and rec.get("source") == "import"
+            and str(rec.get("licence", "")).startswith("unknown (imported")):
+        rec = {k: v for k, v in rec.items() if k != "commercial_use"}
+        rec["licence"] = IMPORTED_LICENCE
+    return rec
 
 
 def _safe(name: str) -> str:

@@ -276,3 +276,34 @@ def test_file_names_from_real_urls_are_kept(tmp_path):
     names = [c.file_name for c in catalog.values() if not c.archive_member]
     assert len(names) == len(set(names)), "two catalog entries would share an installed file"
     assert catalog["stylegan2-ffhq-1024"].file_name == "stylegan2-ffhq-1024.pth"
+
+
+def _list_flags(row: dict) -> list[str]:
+    # the marks `retouch models list` prints (editor/cli.py _models_list reads these keys)
+    flags = []
+    if not row.get("commercial_use", True):
+        flags.append("NON-COMMERCIAL")
+    return flags
+
+
+def test_imported_model_has_an_unknown_licence_not_a_non_commercial_mark(
+        tmp_path, compact_checkpoint):
+    store = ModelStore(tmp_path, [])
+    store.import_file(compact_checkpoint("mine_x2.pth"))
+    row = next(r for r in store.as_json() if r["id"] == "imported-mine_x2")
+    assert row["licence"] == "unknown (imported)"
+    assert _list_flags(row) == []
+    assert "commercial_use" not in store.record("imported-mine_x2")
+
+
+def test_imports_recorded_by_older_versions_lose_the_false_non_commercial_claim(tmp_path):
+    (tmp_path / "m.pth").write_bytes(b"x")
+    old = {"file": "m.pth", "sha256": "0", "size": 1, "source": "import", "task": "upscale",
+           "licence": "unknown (imported by the user)", "commercial_use": False}
+    known_nc = {**old, "source": "catalog", "licence": "CC BY-NC 4.0"}
+    (tmp_path / "index.json").write_text(json.dumps(
+        {"version": 1, "models": {"imported-m": old, "nc": known_nc}}))
+    rows = {r["id"]: r for r in ModelStore(tmp_path, []).as_json()}
+    assert rows["imported-m"]["licence"] == "unknown (imported)"
+    assert _list_flags(rows["imported-m"]) == []
+    assert _list_flags(rows["nc"]) == ["NON-COMMERCIAL"]  # a known NC licence keeps its mark
