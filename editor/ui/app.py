@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QApplication
 
 from editor.ui.main_window import MainWindow
 
+#: packaging/linux/<this>.desktop (reverse-DNS, as Flathub and AppStream want)
+DESKTOP_FILE_NAME = "io.github.retouch.Retouch"
+
 
 def app_icon() -> QIcon:
     try:
@@ -56,7 +59,9 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("Retouch")
     app.setOrganizationName("Retouch")
     app.setApplicationDisplayName("Retouch")
-    app.setDesktopFileName("retouch")
+    # The app id Wayland compositors match to the installed .desktop file (its name less
+    # ".desktop"): the icon and launcher grouping come from it.
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     app.setPalette(_dark_palette())
