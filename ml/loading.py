@@ -62,6 +62,35 @@ def load_state_dict(path: str | Path, device: str = "cpu") -> dict[str, Any]:
     )
 
 
+#: words of torch's restricted-unpickler refusals that are about *what* a pickle builds
+#: (a global, a class, a call): those files are real pickles with objects in them
+_OBJECT_WORDS = ("global", "class", "reduce", "build", "persistent", "newobj", "call")
+_TORCH_BOILERPLATE = ("Weights only load failed", "Please file an issue", "Check the documentation")
+
+
+def _looks_like_checkpoint(p: Path) -> bool:
+    """True when the header is one torch.save writes: a zip, a protocol ≥ 2 pickle
+    (legacy format), or a tar (the oldest legacy format)."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return False
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return True
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return True
+    return head[257:262] == b"ustar"
+
+
+def _not_a_checkpoint(p: Path, detail: str = "") -> ModelFileError:
+    extra = f"; {detail}" if detail else ""
+    return ModelFileError(
+        f"{p}: not a PyTorch checkpoint (unreadable pickle/zip{extra}); the file is damaged, "
+        "incomplete or of another kind"
+    )
+
+
 def _restricted_load(p: Path, device: str) -> dict[str, Any]:
     torch = _torch()
     try:
@@ -71,6 +100,14 @@ def _restricted_load(p: Path, device: str) -> dict[str, Any]:
             data = torch.load(str(p), map_location=device, weights_only=True)
     except pickle.UnpicklingError as exc:
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        # torch wraps the unpickler's reason in advice ("Weights only load failed...",
+        # "Please file an issue...", "Check the documentation..."): keep the reason
+        reasons = [line for line in lines if not line.startswith(_TORCH_BOILERPLATE)]
+        about_objects = any(w in line.lower() for line in reasons for w in _OBJECT_WORDS)
+        if not about_objects and not _looks_like_checkpoint(p):
+            # garbage the unpickler choked on ("Unsupported operand 0" for a zero-filled
+            # file) is a broken file, not one that tries to run code
+            raise _not_a_checkpoint(p, reasons[0] if reasons else "") from None
         reason = next(
             (line for line in lines if "unsupported" in line.lower() or "global" in line.lower()),
             "not a plain weights pickle",
@@ -87,6 +124,10 @@ def _restricted_load(p: Path, device: str) -> dict[str, Any]:
                 f"{p}: this is a TorchScript file; it is only loaded for catalog entries "
                 "marked format = \"torchscript\""
             ) from None
+        if not _looks_like_checkpoint(p):
+            # torch's own text for these ("legacy .tar format ... weights_only=False will
+            # likely succeed") would send the user the wrong way
+            raise _not_a_checkpoint(p) from None
         raise ModelFileError(f"{p}: not a readable PyTorch checkpoint ({msg})") from None
     if not isinstance(data, dict):
         raise ModelFileError(f"{p}: expected a dictionary of weights, found {type(data).__name__}")

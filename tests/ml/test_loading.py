@@ -92,3 +92,29 @@ def test_torchscript_only_when_allowed(tmp_path):
         load_state_dict(path)
     module = load_torchscript(path, allow_torchscript=True)
     assert module(torch.rand(1, 3, 4, 4)).shape == (1, 3, 4, 4)
+
+
+@pytest.mark.parametrize("size", [1, 100, 4096, 1 << 20])
+def test_zero_filled_file_is_not_a_checkpoint_rather_than_code(tmp_path, size):
+    # a failed copy or a pre-allocated download leaves zeros: that is a broken file, and
+    # calling it "code" would frighten the user (small files used to get that message,
+    # bigger ones torch's "legacy .tar format ... weights_only=False" advice)
+    path = tmp_path / "zeros.pth"
+    path.write_bytes(bytes(size))
+    with pytest.raises(ModelFileError) as info:
+        load_state_dict(path)
+    msg = str(info.value)
+    assert "not a PyTorch checkpoint (unreadable pickle/zip" in msg and str(path) in msg
+    assert "contains code" not in msg and "weights_only" not in msg
+    with pytest.raises(ModelFileError, match="not a PyTorch checkpoint"):
+        load_spandrel(path)
+
+
+@pytest.mark.parametrize("protocol", [0, 2, pickle.HIGHEST_PROTOCOL])
+def test_malicious_pickles_of_every_protocol_are_still_refused_as_code(tmp_path, protocol):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pth"
+    path.write_bytes(pickle.dumps(_RunsCode(marker), protocol=protocol))
+    with pytest.raises(ModelFileError, match="refused to load: the file contains code"):
+        load_state_dict(path)
+    assert not marker.exists()
