@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 
 AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
 MAX_RECENT = 10
+PROGRESS_WIDTH = 320  # the job bar in the status bar: room for a job name and its stage
+PROGRESS_TEXT_MARGIN = 12  # room the style keeps around the bar's text
 OPEN_FILTER = ("Images and projects (*.ora *.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.gif);;"
                "All files (*)")
 SAVE_FILTER = ("OpenRaster project (*.ora);;PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;"
@@ -437,7 +439,7 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel("CPU")
         self.device_label.setToolTip("Compute device for AI filters")
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
+        self.progress.setFixedWidth(PROGRESS_WIDTH)
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
         self.cancel_button = QToolButton()
@@ -936,23 +938,39 @@ class MainWindow(QMainWindow):
 
     def _job_started(self, job: JobHandle) -> None:
         self._job_t0[job.id] = time.monotonic()
-        self.progress.setValue(0)
-        self.progress.setFormat(f"{job.title} %p%")
+        self._show_job_progress(job, 0.0)
         self.progress.show()
         self.cancel_button.show()
 
     def _job_progress(self, job: JobHandle, p) -> None:
-        self.progress.setValue(round(p.fraction * 1000))
-        stage = p.stage or job.title
+        self._show_job_progress(job, p.fraction, p.stage)
+
+    def _show_job_progress(self, job: JobHandle, fraction: float, stage: str = "") -> None:
+        """"<job>: <stage> 50% (+1 queued)" on one line of the bar, the job name shortened
+        with "…" first when it does not fit; the whole text in the tooltip."""
+        self.progress.setValue(round(fraction * 1000))
         queued = self.jobs.pending_count
-        more = f" (+{queued} queued)" if queued else ""
-        self.progress.setFormat(f"{stage} %p%{more}")
+        tail = f"{round(fraction * 100)}%" + (f" (+{queued} queued)" if queued else "")
+        sep, tail = (": ", f"{stage} {tail}") if stage else (" ", tail)
+        full = job.title + sep + tail
+        fm = self.progress.fontMetrics()
+        room = self.progress.width() - PROGRESS_TEXT_MARGIN
+        text = full
+        if fm.horizontalAdvance(full) > room:
+            name_room = room - fm.horizontalAdvance(sep + tail)
+            if name_room >= fm.horizontalAdvance(job.title[:4] + "…"):
+                text = fm.elidedText(job.title, Qt.TextElideMode.ElideRight, name_room) + sep + tail
+            else:  # even the stage does not fit: keep what fits from the start
+                text = fm.elidedText(full, Qt.TextElideMode.ElideRight, room)
+        self.progress.setFormat(text)  # no %p/%v/%m left for Qt to substitute
+        self.progress.setToolTip(full)
 
     def _job_ended(self, job: JobHandle) -> None:
         # Superseded jobs get no callback: forget them here.
         self._job_views.pop(job.id, None)
         self._job_t0.pop(job.id, None)
         if not self.jobs.busy:
+            self.progress.setToolTip("")
             self.progress.hide()
             self.cancel_button.hide()
 
