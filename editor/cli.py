@@ -489,58 +489,99 @@ def cmd_engines(args) -> int:
 # --------------------------------------------------------------------------- models
 
 
+# Exit codes of `retouch models`, by what went wrong rather than by the words of the
+# message: what the user named (an id, a file) is checked first and is exit 2 when bad;
+# anything the store then fails at (network, DNS, HTTP, a download whose hash does not
+# match, a full disk, an unreadable index) is exit 1, a failure, not bad input.
+MODELS_EPILOG = (
+    "Exit codes: 2 when the ID is unknown or not installed, or the imported FILE is missing, "
+    "empty, of the wrong type or not a checkpoint Retouch recognises; 1 when the network, "
+    "the server (HTTP error), the download's checksum or the disk fails."
+)
+IMPORT_SUFFIXES = (".pth", ".ckpt", ".safetensors")
+
+
+def _check_import_file(path: str) -> None:
+    p = Path(path)
+    if not p.exists():
+        raise CliError(f"{path}: no such file")
+    if not p.is_file():
+        raise CliError(f"{path}: is not a file")
+    if p.suffix.lower() not in IMPORT_SUFFIXES:
+        raise CliError(f"{path}: cannot import {p.suffix or 'extension-less'} files; use a "
+                       f"{', '.join(IMPORT_SUFFIXES)} checkpoint")
+    if p.stat().st_size == 0:
+        raise CliError(f"{path}: the file is empty")
+
+
 def cmd_models(args) -> int:
+    from ml.loading import ModelFileError
     from ml.store import ModelStore, StoreError
 
     store = ModelStore()
     try:
-        if args.action == "list":
-            return _models_list(store, args.json)
-        if args.action == "install":
-            printer = ProgressPrinter()
-            try:
-                result = store.install(args.id, progress=printer)
-            finally:
-                printer.finish()
-            if args.json:
-                _out(json.dumps({"id": result.id, "path": str(result.path),
-                                 "sha256": result.sha256, "verified": result.verified,
-                                 "notice": result.notice,
-                                 "also_installed": result.also_installed}))
-            else:
-                if result.notice:
-                    _out(f"notice: {result.notice}")
-                _out(f"installed {result.id}: {result.path}")
-                for other in result.also_installed:
-                    _out(f"installed {other} (same download)")
-            return 0
+        # bad input first: each of these raises StoreError only for what the user named
+        try:
+            if args.action == "install":
+                store.entry(args.id)
+            elif args.action == "remove" and args.id not in store.records():
+                raise CliError(f"model {args.id!r} is not installed; see `retouch models "
+                               "list`")
+        except StoreError as exc:
+            raise CliError(str(exc)) from None
         if args.action == "import":
-            rec = store.import_file(args.id)
-            if args.json:
-                _out(json.dumps(rec))
-            else:
-                _out(f"imported {rec['id']}: {rec['task']} ({rec['architecture']}, "
-                     f"x{rec['scale']}) -> {store.root / rec['file']}")
-            return 0
-        if args.action == "verify":
-            results = store.verify()
-            if args.json:
-                _out(json.dumps([r.__dict__ for r in results]))
-            else:
-                if not results:
-                    _out("no models installed")
-                for r in results:
-                    _out(f"{'ok  ' if r.ok else 'FAIL'} {r.id}: {r.message}")
-            return 0 if all(r.ok for r in results) else 1
-        if args.action == "remove":
-            path = store.remove(args.id)
-            _out(f"removed {args.id} ({path})")
-            return 0
+            _check_import_file(args.id)
+        return _models_action(store, args)
     except StoreError as exc:
-        msg = str(exc)
-        bad_input = ("unknown model" in msg or "not installed" in msg or "cannot import" in msg
-                     or "file not found" in msg or "architecture" in msg or "refused" in msg)
-        raise CliError(msg, code=2 if bad_input else 1) from None
+        # the store wraps the loader's refusal of the file itself (junk, pickled code,
+        # unknown architecture); Python keeps it as the context even with ``from None``
+        bad_file = args.action == "import" and isinstance(exc.__context__, ModelFileError)
+        raise CliError(str(exc), code=2 if bad_file else 1) from None
+
+
+def _models_action(store, args) -> int:
+    if args.action == "list":
+        return _models_list(store, args.json)
+    if args.action == "install":
+        printer = ProgressPrinter()
+        try:
+            result = store.install(args.id, progress=printer)
+        finally:
+            printer.finish()
+        if args.json:
+            _out(json.dumps({"id": result.id, "path": str(result.path),
+                             "sha256": result.sha256, "verified": result.verified,
+                             "notice": result.notice,
+                             "also_installed": result.also_installed}))
+        else:
+            if result.notice:
+                _out(f"notice: {result.notice}")
+            _out(f"installed {result.id}: {result.path}")
+            for other in result.also_installed:
+                _out(f"installed {other} (same download)")
+        return 0
+    if args.action == "import":
+        rec = store.import_file(args.id)
+        if args.json:
+            _out(json.dumps(rec))
+        else:
+            _out(f"imported {rec['id']}: {rec['task']} ({rec['architecture']}, "
+                 f"x{rec['scale']}) -> {store.root / rec['file']}")
+        return 0
+    if args.action == "verify":
+        results = store.verify()
+        if args.json:
+            _out(json.dumps([r.__dict__ for r in results]))
+        else:
+            if not results:
+                _out("no models installed")
+            for r in results:
+                _out(f"{'ok  ' if r.ok else 'FAIL'} {r.id}: {r.message}")
+        return 0 if all(r.ok for r in results) else 1
+    if args.action == "remove":
+        path = store.remove(args.id)
+        _out(f"removed {args.id} ({path})")
+        return 0
     raise CliError(f"unknown models action {args.action!r}")
 
 
@@ -745,7 +786,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="retouch", parents=[common],
         description="Offline image editor with local AI tools. Without a subcommand, "
                     "opens the editor (with FILEs, if given).",
-        epilog="Exit codes: 0 done, 2 bad usage or input, 1 other failure, 130 cancelled.",
+        epilog="Exit codes: 0 done, 2 bad usage or input (caught before any work: a missing "
+               "or unreadable input, an output folder that is missing or read-only, an "
+               "unknown model id or a file that is not a model), 1 other failure (a save "
+               "that fails midway, e.g. disk full; network, HTTP or checksum errors of "
+               "`retouch models install`), 130 cancelled.",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -780,7 +825,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("engines", parents=[common], help="list engines and availability")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("models", parents=[common], help="the model store")
+    s = sub.add_parser("models", parents=[common], help="the model store",
+                       epilog=MODELS_EPILOG)
     s.add_argument("action", choices=("list", "install", "import", "verify", "remove"))
     s.add_argument("id", nargs="?", metavar="ID|FILE")
     s.add_argument("--json", action="store_true")

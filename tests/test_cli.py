@@ -530,3 +530,103 @@ def test_inpaint_and_stylize_accept_openraster(tmp_path):
     styled = read_ora(tmp_path / "s.ora").composite()
     a = np.asarray(Image.open(src).convert("RGBA")).astype(int)
     np.testing.assert_array_equal(styled[..., :3], 255 - a[..., :3])
+
+
+# ------------------------------------------------------ models: exit code by what failed
+
+
+@pytest.fixture
+def local_catalog(monkeypatch):
+    """A one-entry catalog whose URL points at a local HTTP server (or a closed port)."""
+    import hashlib
+    import http.server
+    import threading
+
+    import ml.store
+    from ml.store import CatalogEntry
+
+    payload = b"weights" * 100
+    routes = {"/good.pth": payload}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = routes.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def entry(model_id, url, sha256):
+        return CatalogEntry(id=model_id, task="upscale", architecture="Compact", url=url,
+                            size=len(payload), sha256=sha256, licence="test",
+                            commercial_use=True, scale=2, format="pth", description="")
+
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: connection refused
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    entries = [
+        entry("t-ok", f"{base}/good.pth", hashlib.sha256(payload).hexdigest()),
+        entry("t-bad-hash", f"{base}/good.pth", "0" * 64),
+        entry("t-404", f"{base}/missing.pth", "0" * 64),
+        entry("t-refused", f"http://127.0.0.1:{closed}/x.pth", "0" * 64),
+    ]
+    monkeypatch.setattr(ml.store, "load_catalog", lambda folder=None: list(entries))
+    yield
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("model_id, words", [
+    ("t-refused", "unreachable"),  # "Connection refused" once read as bad input (2)
+    ("t-404", "HTTP 404"),
+    ("t-bad-hash", "does not match"),
+])
+def test_models_install_network_and_checksum_failures_are_exit_1(local_catalog, model_id,
+                                                                 words, capsys):
+    assert main(["models", "install", model_id]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("error: ") and words in line
+
+
+def test_models_install_from_the_local_server_and_unknown_id(local_catalog, capsys):
+    assert main(["models", "install", "t-ok"]) == 0
+    assert "installed t-ok" in capsys.readouterr().out
+    assert main(["models", "install", "t-nope"]) == 2
+    assert "unknown model 't-nope'" in _error_line(capsys)
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("empty.pth", b"", "is empty"),
+    ("junk.pth", b"\x00\x01 not a checkpoint" * 10, ""),  # wording is the loader's
+    ("junk.safetensors", b"garbage" * 10, "safetensors"),
+    ("weights.txt", b"hello", "cannot import"),
+])
+def test_models_import_of_an_empty_or_junk_file_is_exit_2(tmp_path, name, content, words,
+                                                          capsys):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["models", "import", str(path)]) == 2
+    line = _error_line(capsys)
+    assert str(path) in line and words in line
+    assert main(["models", "import", str(tmp_path / "absent.pth")]) == 2
+    assert "no such file" in _error_line(capsys)
+
+
+def test_models_help_documents_the_exit_codes(capsys):
+    assert main(["models", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Exit codes: 2 when the ID is unknown" in out and "checksum" in out
