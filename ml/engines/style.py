@@ -119,15 +119,18 @@ def _store():
 
 
 def _missing(model_ids: tuple[str, ...]) -> str | None:
-    """A reason naming the install command for the first missing model, or None."""
+    """A reason naming every missing model and the command that installs each, or None."""
     try:
         store = _store()
-        for model_id in model_ids:
-            if not store.installed(model_id):
-                return f"not installed: run `retouch models install {model_id}`"
+        missing = [m for m in model_ids if not store.installed(m)]
     except EngineError as exc:
         return str(exc)
-    return None
+    if not missing:
+        return None
+    commands = " and ".join(f"`retouch models install {m}`" for m in missing)
+    if len(missing) == 1 and len(model_ids) == 1:
+        return f"not installed: run {commands}"
+    return f"needs {', '.join(missing)} (not installed): run {commands}"
 
 
 _CACHE: dict[tuple, Any] = {}

@@ -295,10 +295,14 @@ def test_adain_decoder_swapped_for_encoder_is_refused(tmp_path):
 
 def test_adain_engine_needs_both_files_then_runs(tmp_path):
     engine = get("adain")
-    assert "adain-vgg" in (engine.available() or "")
+    # both are missing: both are named, each with its install command
+    assert engine.available() == (
+        "needs adain-vgg, adain-decoder (not installed): run `retouch models install "
+        "adain-vgg` and `retouch models install adain-decoder`")
     vgg, dec = _adain_files(tmp_path)
     _install(ADAIN_MODELS[0], vgg)
-    assert "adain-decoder" in (engine.available() or "")
+    assert engine.available() == (
+        "needs adain-decoder (not installed): run `retouch models install adain-decoder`")
     _install(ADAIN_MODELS[1], dec)
     assert engine.available() is None
     content = _content(30, 44)
