@@ -307,3 +307,16 @@ def test_imports_recorded_by_older_versions_lose_the_false_non_commercial_claim(
     assert rows["imported-m"]["licence"] == "unknown (imported)"
     assert _list_flags(rows["imported-m"]) == []
     assert _list_flags(rows["nc"]) == ["NON-COMMERCIAL"]  # a known NC licence keeps its mark
+
+
+def test_style_catalog_sizes_and_hashes():
+    ids = {e.id: e for e in load_catalog()}
+    vgg = ids["vgg19-torchvision"]
+    assert vgg.size == 574673361 and vgg.verified
+    assert vgg.sha256 == "dcbb9e9dad569fff7a846263a77324fc34978fea2bfb039c012d710e1776ae44"
+    assert vgg.sha256.startswith(vgg.sha256_prefix)
+    presets = [e for e in ids.values() if e.archive_member and "saved_models.zip" in e.url]
+    assert len(presets) == 4
+    # one install downloads the whole zip of four ~6.7 MB models: size is the zip's
+    assert {e.size for e in presets} == {presets[0].size} and presets[0].size > 4 * 6_000_000
+    assert all(not e.verified and e.sha256 == "" for e in presets)
