@@ -8,6 +8,7 @@ the problem); 1 any other failure; 130 cancelled with Ctrl+C (no output written)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import os
@@ -660,6 +661,38 @@ def _quick_params(engine) -> dict:
             if p.name in _QUICK and p.kind == "int" and p.minimum is not None}
 
 
+@contextlib.contextmanager
+def _environ(**values: str):
+    """Set environment variables for the duration of the block, then restore them."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+@contextlib.contextmanager
+def _quiet_qpa():
+    """Drop the offscreen platform's "does not support propagateSizeHints()" warning
+    (harmless, printed for every shown window); other Qt messages go through."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(mode, context, message):
+        if "propagateSizeHints" not in message:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)
+
+
 def cmd_self_test(args) -> int:
     from ml import engines as registry
     from ml.runtime import run_inpaint, run_style, run_upscale
@@ -731,17 +764,25 @@ def cmd_self_test(args) -> int:
 
     def window() -> str:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PySide6.QtWidgets import QApplication
+        # the window saves its geometry, docks and recent files on close, and may autosave:
+        # point the settings and data folders at a throwaway one so a self-test never
+        # changes the user's own settings
+        with tempfile.TemporaryDirectory(prefix="retouch-self-test-") as tmp, \
+                _environ(RETOUCH_CONFIG_DIR=os.path.join(tmp, "config"),
+                         RETOUCH_DATA_DIR=os.path.join(tmp, "data")), _quiet_qpa():
+            from PySide6.QtWidgets import QApplication
 
-        from editor.ui.app import create_main_window
+            from editor.ui.app import create_main_window
 
-        app = QApplication.instance() or QApplication(["retouch-self-test"])
-        win = create_main_window()
-        win.show()
-        app.processEvents()
-        title = win.windowTitle()
-        win.close()
-        app.processEvents()
+            app = QApplication.instance() or QApplication(["retouch-self-test"])
+            win = create_main_window()
+            win.show()
+            app.processEvents()
+            title = win.windowTitle()
+            win.close()
+            app.processEvents()
+            win.deleteLater()
+            app.processEvents()
         return f"main window {title!r}"
 
     check("headless Qt window", window)

@@ -630,3 +630,16 @@ def test_models_help_documents_the_exit_codes(capsys):
     assert main(["models", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "Exit codes: 2 when the ID is unknown" in out and "checksum" in out
+
+
+def test_self_test_leaves_the_users_settings_and_data_alone(tmp_path, monkeypatch, capsys):
+    config, data = tmp_path / "config", tmp_path / "data"
+    monkeypatch.setenv("RETOUCH_CONFIG_DIR", str(config))
+    monkeypatch.setenv("RETOUCH_DATA_DIR", str(data))
+    assert main(["self-test", "--device", "cpu", "--only", NearestUpscale.id]) == 0
+    assert "ok   headless Qt window" in capsys.readouterr().out
+    for folder in (config, data):
+        assert not folder.exists() or not any(folder.rglob("*")), list(folder.rglob("*"))
+    import os
+
+    assert os.environ["RETOUCH_CONFIG_DIR"] == str(config)
