@@ -385,19 +385,59 @@ def cmd_stylize(args) -> int:
         raise CliError(f"engine {engine.id!r} needs a STYLE image: retouch stylize IN STYLE OUT")
     if args.strength is not None and not 0.0 <= args.strength <= 1.0:
         raise CliError(f"--strength must be between 0 and 1, not {args.strength}")
-    _check_not_same([content_path] + ([style_path] if style_path else []), output)
+    if args.style_scale is not None and not args.style_scale > 0:
+        raise CliError(f"--style-scale must be above 0, not {args.style_scale}")
+    extra = [p for p in (style_path, args.mask) if p]
+    _check_not_same([content_path, *extra], output)
     check_writable(output)
+    # the same engine parameters as the editor's style dialog (ai_style.OWN_PARAMS)
+    chosen = {"strength": args.strength, "keep_colors": args.keep_colors,
+              "style_scale": args.style_scale, "max_size": args.max_size}
+    params = _params(engine, chosen)
+    for name, flag in (("keep_colors", "--keep-colors"), ("style_scale", "--style-scale"),
+                       ("max_size", "--max-size")):
+        if chosen[name] is not None and name not in params:
+            sys.stderr.write(f"note: engine {engine.id!r} has no {name}; {flag} ignored\n")
     content, meta = read_image(content_path)
     style = read_image(style_path)[0] if style_path else None
-    params = _params(engine, {"strength": args.strength, "max_size": args.max_size})
+    mask = None
+    if args.mask:
+        mask_px, _ = read_image(args.mask)
+        if mask_px.shape[:2] != content.shape[:2]:
+            raise CliError(
+                f"{args.mask}: mask is {mask_px.shape[1]}x{mask_px.shape[0]} but "
+                f"{content_path} is {content.shape[1]}x{content.shape[0]}"
+            )
+        mask = _mask_from_pixels(mask_px)
+        if not mask.any():
+            raise CliError(f"{args.mask}: the mask is empty (paint the area to stylise in "
+                           "white)")
     printer = ProgressPrinter()
     ctx = _context(args.device, printer)
     from ml.runtime import run_style
 
     out = _run(lambda: run_style(engine, content, style, ctx, **params), printer)
+    if mask is not None:
+        out = _restrict(out, content, mask)
     write_image(out, output, meta)
     _out(f"{output}: {out.shape[1]}x{out.shape[0]} ({engine.id})")
     return 0
+
+
+def _restrict(result: np.ndarray, original: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The result where the mask is set, the original pixels exactly elsewhere (as the
+    editor clips a style layer to its mask)."""
+    if result.shape[:2] != mask.shape:
+        # an engine that returns another size: bring mask and original to the result's
+        from PIL import Image
+
+        size = (result.shape[1], result.shape[0])
+        mask = np.asarray(Image.fromarray(mask).resize(size, Image.Resampling.NEAREST))
+        original = np.stack([
+            np.asarray(Image.fromarray(np.ascontiguousarray(original[..., c]))
+                       .resize(size, Image.Resampling.BILINEAR))
+            for c in range(original.shape[2])], axis=2)
+    return np.where(mask[..., None], result, original.astype(result.dtype))
 
 
 def cmd_edit(args) -> int:
@@ -854,7 +894,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("paths", nargs="+", metavar="IN [STYLE] OUT")
     s.add_argument("--engine", metavar="ID")
     s.add_argument("--preset", metavar="NAME")
-    s.add_argument("--strength", type=float, metavar="0..1")
+    s.add_argument("--strength", type=float, metavar="0..1",
+                   help="blend with the original: 0 = unchanged, 1 = full effect")
+    s.add_argument("--keep-colors", action="store_true", default=None, dest="keep_colors",
+                   help="keep the image's own colours (luminance-only transfer)")
+    s.add_argument("--style-scale", type=float, metavar="F", dest="style_scale",
+                   help="size of the style's strokes relative to the image (2 = twice as "
+                        "big; 0.25..4)")
+    s.add_argument("--mask", metavar="FILE",
+                   help="change only where FILE is white/non-zero (same size as IN)")
     s.add_argument("--max-size", type=int, metavar="N", dest="max_size")
 
     s = sub.add_parser("edit", parents=[common], help="portrait attribute editing")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -643,3 +644,100 @@ def test_self_test_leaves_the_users_settings_and_data_alone(tmp_path, monkeypatc
     import os
 
     assert os.environ["RETOUCH_CONFIG_DIR"] == str(config)
+
+
+# --------------------------------------------------------------- stylize: dialog options
+
+
+class Recording(StyleEngine):
+    """Declares the style dialog's own parameters and records what it was given."""
+
+    id = "cli-test-recording"
+    name = "Recording (test)"
+    needs_style_image = False
+    seen: ClassVar[list] = []
+
+    @property
+    def params(self):
+        from ml.engines.style import COMMON_PARAMS
+
+        return COMMON_PARAMS
+
+    def stylize(self, content, style, ctx, **params):
+        Recording.seen.append(params)
+        return 1.0 - content
+
+
+@pytest.fixture
+def recording():
+    Recording.seen = []
+    registry.register(Recording())
+    yield Recording.seen
+    registry.unregister(Recording.id)
+
+
+def test_stylize_keep_colors_and_style_scale_reach_the_engine(tmp_path, recording):
+    src = _png(tmp_path / "in.png")
+    out = tmp_path / "o.png"
+    assert main(["stylize", str(src), str(out), "--engine", Recording.id]) == 0
+    assert recording[-1]["keep_colors"] is False and recording[-1]["style_scale"] == 1.0
+    assert main(["stylize", str(src), str(out), "--engine", Recording.id, "--keep-colors",
+                 "--style-scale", "2.5", "--strength", "0.5"]) == 0
+    assert recording[-1] == {"strength": 0.5, "keep_colors": True, "style_scale": 2.5}
+
+
+def test_stylize_style_scale_outside_the_engine_range_is_exit_2(tmp_path, recording, capsys):
+    src = _png(tmp_path / "in.png")
+    for bad, words in (("9", "above the maximum 4"), ("0", "--style-scale must be above 0")):
+        assert main(["stylize", str(src), str(tmp_path / "o.png"), "--engine", Recording.id,
+                     "--style-scale", bad]) == 2
+        line = _error_line(capsys)
+        assert "style_scale" in line.replace("-", "_") and words in line
+    assert recording == []
+
+
+def test_stylize_keep_colors_with_the_colour_transfer_engine(tmp_path):
+    """A real engine: keep-colours keeps the input's chroma, so the result differs."""
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(tmp_path / "c.png")
+    style = np.zeros((16, 16, 3), np.uint8)
+    style[..., 0] = 220  # a red style image
+    Image.fromarray(style).save(tmp_path / "s.png")
+    plain, kept = tmp_path / "plain.png", tmp_path / "kept.png"
+    args = ["stylize", str(tmp_path / "c.png"), str(tmp_path / "s.png")]
+    assert main([*args, str(plain), "--engine", "color-transfer"]) == 0
+    assert main([*args, str(kept), "--engine", "color-transfer", "--keep-colors"]) == 0
+    a = np.asarray(Image.open(plain).convert("RGB")).astype(int)
+    b = np.asarray(Image.open(kept).convert("RGB")).astype(int)
+    assert a[..., 0].mean() - a[..., 1].mean() > 50  # turned red
+    assert abs(b[..., 0].mean() - b[..., 1].mean()) < 30  # kept its own (grey-ish) colours
+
+
+def test_stylize_mask_restricts_the_change_to_the_white_part(tmp_path):
+    src = _png(tmp_path / "in.png")
+    mask = np.zeros((10, 12), np.uint8)
+    mask[2:6, 4:9] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    out = tmp_path / "o.png"
+    assert main(["stylize", str(src), str(out), "--engine", Invert.id,
+                 "--mask", str(tmp_path / "mask.png")]) == 0
+    a = np.asarray(Image.open(src)).astype(int)
+    b = np.asarray(Image.open(out)).astype(int)
+    on = mask > 0
+    np.testing.assert_array_equal(b[~on], a[~on])
+    np.testing.assert_array_equal(b[on][:, :3], 255 - a[on][:, :3])
+
+
+def test_stylize_mask_of_another_size_or_empty_is_exit_2(tmp_path, capsys):
+    src = _png(tmp_path / "in.png", 12, 10)
+    out = tmp_path / "o.png"
+    small = _png(tmp_path / "small.png", 8, 8)
+    assert main(["stylize", str(src), str(out), "--engine", Invert.id,
+                 "--mask", str(small)]) == 2
+    line = _error_line(capsys)
+    assert "small.png" in line and "8x8" in line and "12x10" in line
+    Image.fromarray(np.zeros((10, 12), np.uint8)).save(tmp_path / "black.png")
+    assert main(["stylize", str(src), str(out), "--engine", Invert.id,
+                 "--mask", str(tmp_path / "black.png")]) == 2
+    assert "the mask is empty" in _error_line(capsys)
+    assert not out.exists()
