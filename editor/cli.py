@@ -1,8 +1,12 @@
 """The ``retouch`` command: the editor by default, headless AI subcommands otherwise.
 
-Exit codes: 0 done; 2 bad usage or bad input (one ``error: ...`` line naming the file and
-the problem); 1 any other failure; 130 cancelled with Ctrl+C (no output written).
-``--debug`` shows tracebacks. Outputs are written atomically (temp file + rename).
+Exit codes: 0 done; 2 bad usage or bad input (one ``error: ...`` line naming the file, as
+typed, and the problem), decided before any work: unreadable inputs, an OUT whose format
+is unknown or whose folder is missing or not writable, an unknown model id, a model file
+the loader refuses; 1 any other failure (a save failing midway, e.g. disk full; network,
+HTTP and checksum errors of ``models install``); 130 cancelled with Ctrl+C (no output
+written). ``--debug`` shows tracebacks. Outputs are written atomically (temp file +
+rename); ``.ora`` works as IN (flattened) and OUT (a one-layer project) everywhere.
 """
 
 from __future__ import annotations
