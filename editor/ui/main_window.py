@@ -51,7 +51,6 @@ from editor.ui.tools import TOOLS, ToolState, sample_color
 
 log = logging.getLogger(__name__)
 
-AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
 MAX_RECENT = 10
 PROGRESS_WIDTH = 320  # the job bar in the status bar: room for a job name and its stage
 PROGRESS_TEXT_MARGIN = 12  # room the style keeps around the bar's text
@@ -121,6 +120,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("tool.smaller", "Smaller Brush", "", "[", "brush_smaller", "Edit/Tools"),
     ActionSpec("tool.bigger", "Bigger Brush", "", "]", "brush_bigger", "Edit/Tools"),
     ActionSpec("edit.models", "&Models…", "models", "", "manage_models", "Edit"),
+    ActionSpec("edit.preferences", "Pr&eferences…", "options", "", "edit_preferences", "Edit"),
     ActionSpec("image.flatten", "&Flatten Image", "flatten", "", "flatten", "Image"),
     ActionSpec("image.crop", "&Crop to Selection", "crop", "", "crop_to_selection", "Image"),
     ActionSpec("image.resize", "&Scale Image…", "", "", "resize_image", "Image"),
@@ -224,6 +224,11 @@ class MainWindow(QMainWindow):
         self.tool_state = ToolState(self)
         self.jobs = JobRunner(self)
         self.device: str | None = None  # torch device string, known after detect_device()
+        from editor.ui.preferences import Preferences
+
+        self.preferences = Preferences.load(self.settings())
+        if self.device_choice()[0] == "cpu":
+            self.device = "cpu"  # no torch needed to know that
         self._job_views: dict[int, tuple[JobHandle, DocumentView]] = {}
         self._job_t0: dict[int, float] = {}
         self._bound: Document | None = None
@@ -256,9 +261,8 @@ class MainWindow(QMainWindow):
         self.jobs.cancelled.connect(lambda job: self._job_ended(job))
 
         self._autosave_timer = QTimer(self)
-        self._autosave_timer.setInterval(AUTOSAVE_INTERVAL_MS)
         self._autosave_timer.timeout.connect(self.autosave)
-        self._autosave_timer.start()
+        self._apply_autosave_interval()
         self._autosave_store = None
         self._bind_current()
         self.restore_layout()
@@ -356,7 +360,8 @@ class MainWindow(QMainWindow):
                 menu.addAction(act)
                 if spec.id == "file.open":
                     menu.addMenu(self.recent_menu)
-                if spec.id in ("file.open", "file.export", "edit.redo", "layer.delete",
+                if spec.id in ("file.open", "file.export", "edit.redo", "edit.models",
+                               "layer.delete",
                                "layer.lower", "select.feather", "view.actual"):
                     menu.addSeparator()
             if spec.toolbar == "main":
@@ -372,6 +377,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
         self._rebuild_recent_menu()
         self.actions_by_id[f"tool.{self.tool_state.tool}"].setChecked(True)
+        prefs = self.actions_by_id["edit.preferences"]
+        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)  # macOS: moved to the app menu
+        prefs.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences))
 
     def _rebuild_filter_menu(self) -> None:
         self.filter_menu.clear()
@@ -464,16 +472,63 @@ class MainWindow(QMainWindow):
         self.cancel_button.hide()
 
     def detect_device(self) -> None:
-        """Show the compute device in the status bar (imports torch: call after start-up)."""
+        """Resolve the compute device (``$RETOUCH_DEVICE``, else the preference, else
+        auto) and show it in the status bar; imports torch, so call it after start-up."""
+        choice, source = self.device_choice()
         try:
             from ml import devices
 
-            self.device = devices.resolve_device()
+            self.device = devices.resolve_device(choice)
             self.device_label.setText(devices.device_label(self.device))
-        except Exception as exc:  # noqa: BLE001 - no ml/torch, bad $RETOUCH_DEVICE
+            self.device_label.setToolTip(f"Compute device for AI filters ({source}: {choice})")
+        except Exception as exc:  # noqa: BLE001 - no ml/torch, a device that is not here
             self.device = "cpu"
-            self.device_label.setText("CPU")
-            self.device_label.setToolTip(f"Compute device for AI filters (fallback: {exc})")
+            self.device_label.setText("CPU (fallback)")
+            self.device_label.setToolTip(f"Compute device for AI filters: {exc}; using the CPU")
+            self.show_message(f"Compute device: {exc}; AI filters use the CPU", 15000)
+
+    def device_choice(self) -> tuple[str, str]:
+        """(choice, where it comes from): ``$RETOUCH_DEVICE`` (also set by ``retouch
+        --device``) when set, else the Preferences setting."""
+        from editor.ui.preferences import ENV_VAR, env_device
+
+        env = env_device()
+        if env:
+            return env, ENV_VAR
+        return self.preferences.device, "Edit ▸ Preferences"
+
+    def compute_device(self) -> str:
+        """The device string AI jobs get: the resolved device, or "auto" (resolved by the
+        worker) while detect_device() has not run yet."""
+        return self.device or "auto"
+
+    def edit_preferences(self) -> None:
+        """Edit ▸ Preferences…: device, undo history, autosave (applied on OK)."""
+        from editor.ui.preferences import PreferencesDialog, device_availability
+
+        dlg = PreferencesDialog(self.preferences, device_availability(),
+                                current_device=self.device_label.text(), parent=self)
+        if dlg.exec():
+            self.apply_preferences(dlg.values())
+
+    def apply_preferences(self, prefs) -> None:
+        """Store ``prefs`` in retouch.ini and apply them: the device (status bar and the
+        next AI job), the undo limit of every open document, the autosave interval."""
+        old, self.preferences = self.preferences, prefs
+        prefs.save(self.settings())
+        for v in self.views():
+            v.document.undo.limit = prefs.undo_limit
+        self._apply_autosave_interval()
+        if prefs.device != old.device:
+            self.device = None
+            self.detect_device()
+
+    def _apply_autosave_interval(self) -> None:
+        minutes = self.preferences.autosave_minutes
+        if minutes <= 0:
+            self._autosave_timer.stop()
+        else:
+            self._autosave_timer.start(minutes * 60 * 1000)
 
     # --- documents and tabs ---------------------------------------------------------
 
@@ -497,6 +552,8 @@ class MainWindow(QMainWindow):
 
     def add_document(self, doc: Document, path: str | None = None,
                      title: str | None = None) -> DocumentView:
+        if doc.undo.limit != self.preferences.undo_limit:
+            doc.undo.limit = self.preferences.undo_limit
         view = DocumentView(doc, self.tool_state, path, title)
         view.canvas.view_changed.connect(self._update_zoom_label)
         view.canvas.cursor_moved.connect(self._update_cursor_label)
@@ -527,7 +584,7 @@ class MainWindow(QMainWindow):
             self.history_panel.set_document(doc)
         for aid, act in self.actions_by_id.items():
             if not aid.startswith(("file.new", "file.open", "file.quit", "help.", "tool.",
-                                   "edit.models")):
+                                   "edit.models", "edit.preferences")):
                 act.setEnabled(has)
         self._update_history_actions()
         self._update_zoom_label()
@@ -897,7 +954,7 @@ class MainWindow(QMainWindow):
         view = self.view
         # Until detect_device() has run, the worker resolves "auto" itself: importing
         # torch takes seconds and must not happen on the GUI thread.
-        device = self.device or "auto"
+        device = self.compute_device()
 
         def done(result: Any) -> None:
             self._job_views.pop(job.id, None)
