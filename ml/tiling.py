@@ -9,9 +9,13 @@ output assembled on the CPU, so an 8000×8000 input never has to fit on the GPU.
 * The tile size comes from a memory estimate (free CUDA memory, or a fixed CPU budget),
   rounded to the model's size multiple; images smaller than a tile are padded (reflect)
   to that multiple and cropped back.
-* Cancel is checked, and progress reported, between tiles.
+* Cancel is checked, and progress reported, between tiles; a ``torch.nn.Module`` (or
+  spandrel descriptor) also checks it before every layer (:func:`ml.torch_helpers.
+  cancellable`), so one slow tile does not delay a cancel.
 * CUDA out-of-memory halves the tile and starts again, down to a floor, then falls back
-  to the CPU; each step is reported as a progress stage and appended to ``notes``.
+  to the CPU; each step is reported as a progress stage and appended to ``notes``. Pass a
+  module, not a lambda around one: only a module's weights can follow the tiles to the
+  device (and back to the CPU on fallback).
 """
 
 from __future__ import annotations
@@ -98,11 +102,9 @@ def _ramp(length: int, starts: list[int], index: int, tile: int, scale: int) -> 
 
 def is_oom(exc: BaseException) -> bool:
     """True for CUDA/MPS out-of-memory errors (torch raises several flavours)."""
-    import torch
+    from ml.torch_helpers import is_oom as _is_oom
 
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+    return _is_oom(exc)
 
 
 def _movable(fn: Any) -> bool:
@@ -150,7 +152,9 @@ def tiled_apply(
 
     ``fn`` maps a ``(1, C, h, w)`` tensor on ``ctx.device`` to ``(1, C', h·scale,
     w·scale)``; a ``torch.nn.Module`` or spandrel descriptor is moved to the device (and
-    to fp16 when ``half`` and on CUDA). ``image`` is float32 HWC on the CPU; the result is
+    to fp16 when ``half`` and on CUDA, fp32 otherwise), and checks the cancel token before
+    each of its layers. A plain function must bring its own weights along and accept CPU
+    tensors after a fallback: engines pass modules (see :mod:`ml.torch_helpers`). ``image`` is float32 HWC on the CPU; the result is
     float32 HWC on the CPU. ``tile`` is the input tile edge (None = from a memory
     estimate); ``multiple`` is the model's size multiple. Messages about OOM retries and
     CPU fallback are appended to ``notes`` and reported as progress stages.
@@ -186,10 +190,9 @@ def tiled_apply(
 
 
 def _free_cache(device: str) -> None:
-    if device.startswith("cuda"):
-        import torch
+    from ml.torch_helpers import free_cache
 
-        torch.cuda.empty_cache()
+    free_cache(device)
 
 
 def _run_tiles(fn, image, scale, ctx, size, overlap, multiple, device, half) -> np.ndarray:
@@ -211,7 +214,9 @@ def _run_tiles(fn, image, scale, ctx, size, overlap, multiple, device, half) -> 
     for i, x in enumerate(xs):
         sum_x[x * scale : (x + tw) * scale] += _ramp(w, xs, i, tw, scale)
     done = 0
-    with torch.inference_mode():
+    from ml.torch_helpers import cancellable
+
+    with torch.inference_mode(), cancellable(fn, ctx.cancel):
         for iy, y in enumerate(ys):
             wy = _ramp(h, ys, iy, th, scale)
             for ix, x in enumerate(xs):

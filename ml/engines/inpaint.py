@@ -330,11 +330,14 @@ def run_lama(descriptor, img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> 
         mode = "reflect" if ph < h and pw < w else "edge"
         img = np.pad(img, ((0, ph), (0, pw), (0, 0)), mode=mode)
         hole = np.pad(hole, ((0, ph), (0, pw)), mode="edge")
+    from ml.torch_helpers import cancellable
+
     device = ctx.device
     descriptor.to(device)
     descriptor.float()
     ctx.report(0.1, "LaMa")
-    with torch.inference_mode():
+    # one LaMa pass is one long forward: check cancel between its layers
+    with torch.inference_mode(), cancellable(descriptor, ctx.cancel):
         x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))[None].to(device)
         m = torch.from_numpy(hole.astype(np.float32))[None, None].to(device)
         y = descriptor(x, m)

@@ -294,11 +294,19 @@ class GatysEngine(_Style):
         return _cached(("gatys-vgg19", *_file_key(path), device), build)
 
     def _run(self, content, style, ctx, p):
-        import torch
+        from ml.torch_helpers import cancellable
 
         device = ctx.device
         kind = self.network_name(p["network"])
         net = self._net(kind, p["seed"], device)
+        # a VGG pass at the finest level takes seconds on a CPU: cancel between layers
+        with cancellable(net, ctx.cancel):
+            return self._optimise(net, kind, content, style, ctx, p)
+
+    def _optimise(self, net, kind, content, style, ctx, p):
+        import torch
+
+        device = ctx.device
         h, w = content.shape[:2]
         finest = min(int(p["max_size"]), max(h, w))
         sizes = level_sizes(max(h, w), finest)
@@ -435,6 +443,7 @@ def run_transformer(net, content: np.ndarray, ctx: RunContext,
     smaller strokes mean an enlarged copy (capped at 2×).
     """
     from ml.tiling import tiled_apply
+    from ml.torch_helpers import Rescaled
 
     h, w = content.shape[:2]
     factor = min(2.0, 1.0 / max(style_scale, 1e-3))
@@ -442,11 +451,11 @@ def run_transformer(net, content: np.ndarray, ctx: RunContext,
     shape = (h, w) if abs(factor - 1.0) < 1e-3 else _working_shape(content.shape, long_side)
     work = content if shape == (h, w) else style_ops.resize(content, shape[1], shape[0])
 
-    def fn(t):
-        return (net(t * 255.0) / 255.0).clamp(0, 1)
-
-    out = tiled_apply(fn, work, 1, ctx.sub(0.0, 0.97), overlap=32, multiple=4,
-                      bytes_per_pixel=640)
+    # a module, not a closure: the tiler moves the weights with the tiles (to ctx.device,
+    # and to the CPU after out-of-memory). fp32 always: activations of the 0..255 net
+    # through InstanceNorm are not safe in fp16
+    out = tiled_apply(Rescaled(net, 255.0), work, 1, ctx.sub(0.0, 0.97), overlap=32,
+                      multiple=4, bytes_per_pixel=640)
     if out.shape[:2] == (h, w):
         return np.clip(out, 0.0, 1.0)
     if shape[0] < h:
@@ -509,8 +518,10 @@ def run_adain(model, content: np.ndarray, style: np.ndarray, ctx: RunContext,
     work = style_ops.fit_long_side(content, max_size)
     wh, ww = work.shape[:2]
     style_work = style_ops.scale_style(style, work.shape, style_scale, max_side=2 * max_size)
+    from ml.torch_helpers import cancellable
+
     ctx.report(0.1, "encoding the style")
-    with torch.inference_mode():
+    with torch.inference_mode(), cancellable(model, ctx.cancel):
         s_t = _to_tensor(style_work, ctx.device)
         s_t, _, _ = _pad8(s_t)
         s_feat = model.style_features(s_t)

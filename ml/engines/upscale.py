@@ -73,10 +73,6 @@ _TILE_PARAM = Param(
 )
 
 
-def _clamp01(x):
-    return x.clamp(0.0, 1.0)
-
-
 class SRSmallEngine(UpscaleEngine):
     """The built-in CNN trained by ``ml.train.sr`` (see resources/models/PROVENANCE.md)."""
 
@@ -120,21 +116,26 @@ class SRSmallEngine(UpscaleEngine):
             return self._models[scale]
 
     def upscale(self, image: np.ndarray, scale: int, ctx: RunContext, **params) -> np.ndarray:
+        from ml.devices import half_ok
         from ml.tiling import tiled_apply
+        from ml.torch_helpers import Clamped
 
         if scale not in self.scales:
             raise EngineError(f"sr-small supports scales 2, 3, 4, not {scale}")
         native = scale if scale in SR_SMALL_SCALES else 4
         net = self.model(native)
         work = ctx if native == scale else ctx.sub(0.0, 0.9)
-        # the net's output is not clamped (it is a residual over bicubic): clamp per tile
+        # the net's output is not clamped (it is a residual over bicubic): clamp per tile.
+        # A module, not a lambda: the tiler moves its weights to the device (fp16 on CUDA:
+        # plain convs, ReLU and bicubic, all fine in half) and back to the CPU on fallback
         out = tiled_apply(
-            lambda t: _clamp01(net(t)),
+            Clamped(net),
             image,
             native,
             work,
             tile=params.get("tile") or None,
             overlap=16,
+            half=half_ok(ctx.device),
             bytes_per_pixel=4 * (4 * net.channels + 6 * 3 * native * native),
         )
         if native != scale:

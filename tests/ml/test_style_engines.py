@@ -258,6 +258,34 @@ def test_fast_engine_says_how_to_install_then_runs_once_installed(tmp_path):
     assert half.shape == content.shape
 
 
+def test_fast_preset_weights_follow_the_tiles_even_after_out_of_memory(tmp_path):
+    from ml.engines.style import run_transformer
+
+    net = _transformer_checkpoint(tmp_path / "candy.pth")
+    content = _content(30, 42)
+    reference = run_transformer(net, content, RunContext())
+    seen, fails = [], [1]
+
+    def oom_once_and_record(module, args):
+        w = next(module.parameters())
+        seen.append((args[0].device, args[0].dtype, w.device, w.dtype))
+        if fails[0]:
+            fails[0] -= 1
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+
+    # weights where the tiles are not (fp64 vs fp32, as CPU vs CUDA was): the preset
+    # net was hidden in a closure the tiler could not move
+    net.double()
+    handle = net.conv1.register_forward_pre_hook(oom_once_and_record)
+    try:
+        out = run_transformer(net, content, RunContext())
+    finally:
+        handle.remove()
+    assert len(seen) >= 2
+    assert all(xd == wd and xt == wt for xd, xt, wd, wt in seen), seen
+    np.testing.assert_allclose(out, reference, atol=1e-4)
+
+
 # ------------------------------------------------------------------ AdaIN
 
 def _adain_files(tmp_path: Path) -> tuple[Path, Path]:
@@ -310,3 +338,28 @@ def test_adain_engine_needs_both_files_then_runs(tmp_path):
     assert out.shape == content.shape and np.isfinite(out).all()
     small = engine.stylize(content, _style(), RunContext(), max_size=24)
     assert small.shape == content.shape
+
+
+def test_adain_cancel_stops_between_layers_of_one_pass(tmp_path):
+    from ml.engines.style import run_adain
+
+    model = load_adain_model(*_adain_files(tmp_path))
+    layers = [m for m in model.modules() if not list(m.children())]
+    ran: list[int] = []
+    token = CancelToken()
+
+    def count(module, args, output):
+        ran.append(1)
+        if len(ran) == 2:
+            token.cancel()  # as if the user pressed Cancel while layer 2 ran
+
+    handles = [m.register_forward_hook(count) for m in layers]
+    try:
+        with pytest.raises(Cancelled):
+            run_adain(model, _content(), _style(), RunContext(cancel=token))
+    finally:
+        for h in handles:
+            h.remove()
+    # the style encoding alone runs > 20 layers; cancel used to wait for all of them
+    assert len(ran) == 2
+    assert all(not m._forward_pre_hooks for m in model.modules())

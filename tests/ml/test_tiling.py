@@ -145,3 +145,116 @@ def test_tiled_on_cuda_matches_cpu_untiled():
     full = _untiled(model, image)
     out = tiled_apply(model, image, 2, RunContext(device="cuda"), tile=48, overlap=12)
     assert np.abs(out - full)[8:-8, 8:-8].max() <= 2 / 255
+
+
+class _Sleepy(torch.nn.Module):
+    """A layer that takes a while (like one conv of a big tile on a slow CPU)."""
+
+    def __init__(self, log: list, started) -> None:
+        super().__init__()
+        self.log, self.started = log, started
+
+    def forward(self, x):
+        import time
+
+        self.log.append(len(self.log))
+        self.started.set()
+        time.sleep(0.2)
+        return x
+
+
+def test_cancel_stops_inside_one_slow_tile_between_layers():
+    import threading
+
+    log: list[int] = []
+    started = threading.Event()
+    net = torch.nn.Sequential(*[_Sleepy(log, started) for _ in range(8)])
+    token = CancelToken()
+
+    def cancel_once_running():
+        started.wait(10)
+        token.cancel()
+
+    canceller = threading.Thread(target=cancel_once_running)
+    canceller.start()
+    with pytest.raises(Cancelled):
+        # one tile: before, cancel was only seen after all 8 layers had run
+        tiled_apply(net, _image(24, 24), 1, RunContext(cancel=token), tile=64)
+    canceller.join()
+    assert 1 <= len(log) < 8, log
+    # the hooks were only there for the run
+    assert all(not m._forward_pre_hooks for m in net.modules())
+    out = tiled_apply(net, _image(24, 24), 1, RunContext(), tile=64)
+    assert out.shape == (24, 24, 3)
+
+
+def test_cancellable_skips_torchscript_modules():
+    import warnings
+
+    from ml.torch_helpers import cancellable
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scripted = torch.jit.script(torch.nn.Conv2d(3, 3, 1))
+    token = CancelToken()
+    with cancellable(scripted, token) as hooks:
+        assert hooks == 0
+    wrapper = torch.nn.Sequential(torch.nn.Identity(), scripted)
+    with cancellable(wrapper, token) as hooks:
+        assert hooks == 2  # the Sequential and the Identity, not the scripted conv
+        token.cancel()
+        with pytest.raises(Cancelled):
+            wrapper(torch.zeros(1, 3, 2, 2))
+
+
+class _OomFirst(torch.nn.Module):
+    """Raises CUDA OOM on its first ``n`` calls (simulated) and records, for every call,
+    whether the tile and the weights were on the same device with the same dtype."""
+
+    def __init__(self, net: torch.nn.Module, n: int) -> None:
+        super().__init__()
+        self.net, self.n = net, n
+        self.calls: list[tuple] = []
+
+    def forward(self, x):
+        w = next(self.net.parameters())
+        self.calls.append((x.device, x.dtype, w.device, w.dtype))
+        if self.n > 0:
+            self.n -= 1
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        return self.net(x)
+
+
+def test_weights_follow_the_tiles_after_an_out_of_memory_retry():
+    model = _model()
+    wrapped = _OomFirst(_model().double(), n=2)  # weights not where the tiles will be
+    image = _image(100, 100)
+    notes: list[str] = []
+    out = tiled_apply(wrapped, image, 2, RunContext(), tile=256, overlap=8, notes=notes)
+    assert len(notes) == 2 and len(wrapped.calls) > 3
+    assert all(xd == wd and xt == wt for xd, xt, wd, wt in wrapped.calls), wrapped.calls
+    np.testing.assert_allclose(out, _untiled(model, image), atol=2 / 255)
+
+
+@pytest.mark.gpu
+def test_cuda_oom_fallback_moves_the_module_weights_to_the_cpu():
+    model = _model()
+
+    class CudaOom(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = _model()
+
+        def forward(self, x):
+            assert x.device == next(self.net.parameters()).device
+            if x.is_cuda:
+                raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+            return self.net(x)
+
+    wrapped = CudaOom()
+    notes: list[str] = []
+    out = tiled_apply(wrapped, _image(40, 40), 2, RunContext(device="cuda"), tile=64,
+                      notes=notes)
+    assert any("falling back to CPU" in n for n in notes)
+    assert next(wrapped.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(out, _untiled(model, _image(40, 40)), atol=2 / 255)

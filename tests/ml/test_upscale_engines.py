@@ -182,3 +182,62 @@ def test_runtime_upscale_keeps_16bit_and_resizes_alpha(sr_folder):
     out = run_upscale(SRSmallEngine(folder=sr_folder), pixels, 2, RunContext())
     assert out.dtype == np.uint16 and out.shape == (24, 20, 4)
     assert out[:, :8, 3].max() < 2000 and out[:, 12:, 3].min() > 63000
+
+
+class _OomFirst(torch.nn.Module):
+    """Stands in front of the real sr-small net: raises a (simulated) CUDA OOM on the first
+    ``n`` calls and records whether each tile met the weights on its device and dtype."""
+
+    def __init__(self, net, n: int) -> None:
+        super().__init__()
+        self.net, self.n, self.channels = net, n, net.channels
+        self.calls: list[tuple] = []
+
+    def forward(self, x):
+        w = next(self.net.parameters())
+        self.calls.append((x.device, x.dtype, w.device, w.dtype))
+        if self.n > 0:
+            self.n -= 1
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 1 GiB")
+        return self.net(x)
+
+
+def test_sr_small_hands_the_tiler_its_weights_so_they_follow_the_tiles(sr_folder):
+    # the weights start where the tiles are not (fp64 vs the tiler's fp32, as CPU vs CUDA
+    # was): sr-small's net used to be hidden in a lambda the tiler could not move, so its
+    # weights stayed on the CPU while CUDA tiles went to the GPU
+    reference = SRSmallEngine(sr_folder).upscale(_image(40, 40), 2, RunContext())
+    engine = SRSmallEngine(sr_folder)
+    wrapped = _OomFirst(engine.model(2).double(), n=1)
+    engine._models[2] = wrapped
+    notes = []
+    out = engine.upscale(_image(40, 40), 2, RunContext(progress=lambda p: notes.append(p.stage)),
+                         tile=128)
+    assert any("out of memory" in s for s in notes)
+    assert len(wrapped.calls) >= 2
+    assert all(xd == wd and xt == wt for xd, xt, wd, wt in wrapped.calls), wrapped.calls
+    np.testing.assert_allclose(out, reference, atol=1e-5)
+
+
+@pytest.mark.gpu
+def test_sr_small_runs_on_cuda_and_falls_back_to_the_cpu_with_its_weights(sr_folder):
+    reference = SRSmallEngine(sr_folder).upscale(_image(40, 40), 2, RunContext())
+    engine = SRSmallEngine(sr_folder)
+    out = engine.upscale(_image(40, 40), 2, RunContext(device="cuda"))
+    assert next(engine.model(2).parameters()).is_cuda
+    np.testing.assert_allclose(out, reference, atol=1e-2)  # fp16 on CUDA
+
+    class CudaOom(torch.nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net, self.channels = net, net.channels
+
+        def forward(self, x):
+            if x.is_cuda:
+                raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+            return self.net(x)
+
+    engine._models[2] = CudaOom(engine.model(2))
+    out = engine.upscale(_image(40, 40), 2, RunContext(device="cuda"), tile=64)
+    assert not next(engine.model(2).parameters()).is_cuda
+    np.testing.assert_allclose(out, reference, atol=1e-5)
