@@ -4,6 +4,12 @@ This is the one place that turns 8/16-bit straight-alpha pixels into the engine
 convention and back (see :mod:`ml.imageconv`): engines never see ints or alpha. Alpha is
 carried through unchanged (inpaint) or resized separately with Lanczos (upscale, and any
 engine that returns a different size). 16-bit input stays 16-bit.
+
+It is also where every engine is run, for the editor and the CLI alike, so device
+out-of-memory is handled here once: on CUDA/MPS out-of-memory the device cache is freed,
+the stage "out of GPU memory — running on the CPU" is reported, and the engine runs again
+on the CPU (tiled engines first retry smaller tiles themselves). Out of memory on the CPU
+is an :class:`EngineError` with a message, never a crash.
 """
 
 from __future__ import annotations
@@ -13,6 +19,55 @@ import numpy as np
 from ml.engines import Engine, InpaintEngine, StyleEngine, UpscaleEngine
 from ml.imageconv import from_engine, mask_to_engine, resize_plane, to_engine
 from ml.types import EngineError, EngineUnavailable, RunContext
+
+#: the progress stage reported when a run moves from the GPU to the CPU
+CPU_FALLBACK_STAGE = "out of GPU memory — running on the CPU"
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    if not isinstance(exc, RuntimeError):  # torch's OOM errors are RuntimeErrors
+        return False
+    from ml.torch_helpers import is_oom
+
+    return is_oom(exc)
+
+
+def _cpu_oom_error(engine: Engine) -> EngineError:
+    return EngineError(
+        f"{engine.name or engine.id} ran out of memory; close other programs, or work on a "
+        "smaller image or selection"
+    )
+
+
+def _run_with_fallback(engine: Engine, ctx: RunContext, call):
+    """``call(ctx)``; on GPU out-of-memory free the cache and ``call`` again on the CPU."""
+    try:
+        return call(ctx)
+    except Exception as exc:
+        if not _out_of_memory(exc):
+            raise
+        if ctx.device == "cpu":
+            raise _cpu_oom_error(engine) from None
+        failed_device = ctx.device
+    # outside the except block: the traceback (and the tensors its frames hold on the
+    # device) is released before the cache is emptied
+    from ml.torch_helpers import free_cache
+
+    engine.release(failed_device)
+    free_cache(failed_device)
+    ctx.report(0.0, CPU_FALLBACK_STAGE)
+    cpu = RunContext(progress=ctx.progress, cancel=ctx.cancel, device="cpu")
+    try:
+        return call(cpu)
+    except Exception as exc:
+        if _out_of_memory(exc):
+            raise _cpu_oom_error(engine) from None
+        raise
+    finally:
+        # weights the CPU run moved off the device leave cached blocks behind
+        free_cache(failed_device)
 
 
 def _check_engine(engine: Engine, kind: type, task: str) -> None:
@@ -79,7 +134,8 @@ def run_upscale(
     h, w = rgb.shape[:2]
     # resize alpha before the engine's result exists: the two never peak together
     alpha = _resize_alpha(alpha, w * scale, h * scale)
-    out = _check_result(engine, engine.upscale(rgb, scale, ctx, **resolved))
+    out = _check_result(engine, _run_with_fallback(
+        engine, ctx, lambda c, rgb=rgb: engine.upscale(rgb, scale, c, **resolved)))
     if out.shape[:2] != (h * scale, w * scale):
         raise EngineError(
             f"engine {engine.id!r} returned {out.shape[1]}x{out.shape[0]}, "
@@ -104,7 +160,8 @@ def run_inpaint(
             f"mask is {m.shape[1]}x{m.shape[0]} but the image is {rgb.shape[1]}x{rgb.shape[0]}"
         )
     resolved = engine.resolve_params(params)
-    out = _check_result(engine, engine.inpaint(rgb, m, ctx, **resolved))
+    out = _check_result(engine, _run_with_fallback(
+        engine, ctx, lambda c: engine.inpaint(rgb, m, c, **resolved)))
     if out.shape != rgb.shape:
         raise EngineError(f"engine {engine.id!r} changed the image size during inpainting")
     # soft mask edges blend; fully kept pixels stay bit-exact after conversion back
@@ -148,5 +205,6 @@ def run_style(
     elif engine.needs_style_image:
         raise EngineError(f"engine {engine.id!r} needs a style image")
     resolved = engine.resolve_params(params)
-    out = _check_result(engine, engine.stylize(rgb, style_rgb, ctx, **resolved))
+    out = _check_result(engine, _run_with_fallback(
+        engine, ctx, lambda c: engine.stylize(rgb, style_rgb, c, **resolved)))
     return _finish(out, alpha, content)

@@ -51,6 +51,10 @@ class Engine(ABC):
         """None when the engine can run now, else the reason it cannot."""
         return None
 
+    def release(self, device: str) -> None:
+        """Drop weights this engine caches on ``device`` (called after out-of-memory
+        there, before the run is retried on the CPU); engines without a cache ignore it."""
+
     def param(self, name: str) -> Param:
         for p in self.params:
             if p.name == name:

@@ -54,6 +54,9 @@ COMMON_PARAMS: tuple[Param, ...] = (
 class _Style(StyleEngine):
     """Shared plumbing: parameter checks, strength/keep-colours/mask, the no-op shortcut."""
 
+    def release(self, device: str) -> None:
+        release_device(device)
+
     def resolve_params(self, values: dict | None = None) -> dict:
         # ``mask`` is an array, not a user parameter: let it pass through the runtime's
         # resolve step untouched so ``run_style(..., mask=m)`` reaches stylize()
@@ -148,6 +151,13 @@ def _cached(key: tuple, build: Callable[[], Any]) -> Any:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = value
     return value
+
+
+def release_device(device: str) -> None:
+    """Forget every cached model that lives on ``device`` (cache keys end with it)."""
+    with _CACHE_LOCK:
+        for key in [k for k in _CACHE if k and k[-1] == device]:
+            del _CACHE[key]
 
 
 def _file_key(path: Path) -> tuple:

@@ -140,3 +140,120 @@ def test_opaque_alpha_stays_exactly_opaque_after_upscale():
     px[..., 3] = 255
     out = run_upscale(get("lanczos", "upscale"), px, 4, RunContext())
     assert (out[..., 3] == 255).all()
+
+
+# ---------------------------------------------------------------- out of GPU memory
+
+
+def _oom_on_gpu(engine_id: str, task: str, error: Exception):
+    """The real registered engine, except that a run on a GPU device raises ``error`` (the
+    simulated out-of-memory); records the device of every call."""
+    from ml.engines import get
+
+    real = get(engine_id, task)
+    method = {"upscale": "upscale", "inpaint": "inpaint", "style": "stylize"}[task]
+
+    class OomOnGpu(type(real)):
+        def _call(self, *args, **kw):
+            ctx = next(a for a in args if isinstance(a, RunContext))
+            self.devices.append(ctx.device)
+            if ctx.device != "cpu":
+                raise error
+            return getattr(real, method)(*args, **kw)
+
+    setattr(OomOnGpu, method, OomOnGpu._call)
+    engine = OomOnGpu()
+    engine.devices = []
+    return engine
+
+
+def _stages():
+    seen: list[str] = []
+    return seen, RunContext(progress=lambda p: seen.append(p.stage), device="cuda")
+
+
+@pytest.mark.parametrize("error", [
+    pytest.param(lambda: __import__("torch").cuda.OutOfMemoryError(
+        "CUDA out of memory. Tried to allocate 3.00 GiB"), id="OutOfMemoryError"),
+    pytest.param(lambda: RuntimeError("CUDA error: out of memory"), id="RuntimeError-text"),
+])
+def test_gpu_out_of_memory_reruns_on_the_cpu_and_says_so(error):
+    from ml.engines import get
+    from ml.runtime import CPU_FALLBACK_STAGE
+
+    px = _rgba(np.uint8, 12, 10)
+    engine = _oom_on_gpu("lanczos", "upscale", error())
+    seen, ctx = _stages()
+    out = run_upscale(engine, px, 2, ctx)
+    assert engine.devices == ["cuda", "cpu"]
+    assert CPU_FALLBACK_STAGE == "out of GPU memory — running on the CPU"
+    assert CPU_FALLBACK_STAGE in seen
+    np.testing.assert_array_equal(out, run_upscale(get("lanczos"), px, 2, RunContext()))
+
+
+def test_gpu_out_of_memory_falls_back_for_inpaint_and_style_too():
+    import torch
+
+    from ml.engines import get
+    from ml.runtime import CPU_FALLBACK_STAGE
+
+    px = _rgba(np.uint8, 16, 16)
+    mask = np.zeros((16, 16), np.uint8)
+    mask[5:9, 6:10] = 255
+    inpaint = _oom_on_gpu("telea", "inpaint", torch.cuda.OutOfMemoryError("CUDA out of memory"))
+    seen, ctx = _stages()
+    out = run_inpaint(inpaint, px, mask, ctx)
+    assert inpaint.devices == ["cuda", "cpu"] and CPU_FALLBACK_STAGE in seen
+    np.testing.assert_array_equal(out, run_inpaint(get("telea"), px, mask, RunContext()))
+
+    style = _oom_on_gpu("color-transfer", "style",
+                        torch.cuda.OutOfMemoryError("CUDA out of memory"))
+    other = _rgba(np.uint8, 16, 16, seed=5)
+    seen, ctx = _stages()
+    out = run_style(style, px, other, ctx)
+    assert style.devices == ["cuda", "cpu"] and CPU_FALLBACK_STAGE in seen
+    np.testing.assert_array_equal(out, run_style(get("color-transfer"), px, other, RunContext()))
+
+
+def test_out_of_memory_on_the_cpu_is_a_message_not_a_crash():
+    import torch
+
+    engine = _oom_on_gpu("lanczos", "upscale", torch.cuda.OutOfMemoryError("out of memory"))
+    ctx = RunContext(device="cuda")
+
+    class AlwaysOom(type(engine)):
+        def upscale(self, image, scale, ctx, **params):
+            self.devices.append(ctx.device)
+            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: out of memory")
+
+    always = AlwaysOom()
+    always.devices = []
+    with pytest.raises(EngineError, match="ran out of memory; close other programs"):
+        run_upscale(always, _rgba(np.uint8), 2, ctx)
+    assert always.devices == ["cuda", "cpu"]
+    always.devices = []
+    with pytest.raises(EngineError, match="ran out of memory"):
+        run_upscale(always, _rgba(np.uint8), 2, RunContext())
+    assert always.devices == ["cpu"]  # nowhere further to fall back to
+
+
+def test_other_errors_and_cancel_are_not_retried_on_the_cpu():
+    from ml.types import Cancelled
+
+    for error in (RuntimeError("shape mismatch"), Cancelled()):
+        engine = _oom_on_gpu("lanczos", "upscale", error)
+        with pytest.raises(type(error)):
+            run_upscale(engine, _rgba(np.uint8), 2, RunContext(device="cuda"))
+        assert engine.devices == ["cuda"]
+
+
+def test_style_engines_drop_their_cached_weights_for_the_failed_device():
+    from ml.engines import get
+    from ml.engines import style as style_mod
+
+    style_mod._cached(("test-net", "cuda"), lambda: "weights on cuda")
+    style_mod._cached(("test-net", "cpu"), lambda: "weights on cpu")
+    get("gatys").release("cuda")
+    assert ("test-net", "cuda") not in style_mod._CACHE
+    assert ("test-net", "cpu") in style_mod._CACHE
+    style_mod.release_device("cpu")
