@@ -134,6 +134,22 @@ def load_all() -> None:
                 raise
 
 
+def register_imported() -> list[Engine]:
+    """(Re-)register an engine for every model the user imported into the store, of
+    every task (upscalers, inpainting); call after ``ModelStore.import_file``."""
+    load_all()
+    out: list[Engine] = []
+    for module in _TASK_MODULES.values():
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError:
+            continue
+        hook = getattr(mod, "register_imported", None)
+        if hook is not None:
+            out.extend(hook())
+    return out
+
+
 def engines(task: str | None = None) -> list[Engine]:
     """Registered engines, optionally of one task, in registration order."""
     load_all()

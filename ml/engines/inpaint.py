@@ -10,7 +10,10 @@ Registered engines (ids):
 * ``lama`` -- big-lama from the model store (TorchScript file, read only for its weights
   and rebuilt through spandrel's LaMa architecture): large-mask inpainting;
 * ``migan`` -- MI-GAN 512 from the model store (the traced TorchScript module IOPaint
-  publishes; not in spandrel): a small, fast GAN fill at 512².
+  publishes; not in spandrel): a small, fast GAN fill at 512²;
+* imported inpainting checkpoints (a LaMa state dict the user imported, or any inpainting
+  architecture spandrel detects): one engine each, id = the store id, run like ``lama``
+  (:func:`register_imported`).
 
 Every engine goes through :func:`fill_patch` (:class:`RegionInpaintEngine`), which crops the mask's bounding box plus a
 context margin, downsizes that crop when it is large (classic methods ≤ 1024 px on the
@@ -398,6 +401,42 @@ class LamaEngine(StoreInpaintEngine):
         return fill
 
 
+class ImportedInpaintEngine(LamaEngine):
+    """An inpainting checkpoint the user imported (spandrel detected it, e.g. a LaMa state
+    dict): run exactly like big-lama -- same loader, crop/downsize, padding and fill."""
+
+    def __init__(self, model_id: str, architecture: str, licence: str = "") -> None:
+        self.id = model_id
+        self.model_id = model_id
+        self.name = f"{model_id} ({architecture})"
+        self.description = f"imported {architecture} inpainting model" + (
+            f" ({licence})" if licence else "")
+
+
+def register_imported() -> list[InpaintEngine]:
+    """Register an engine for every inpainting model the user imported into the store.
+
+    Call again after ``ModelStore.import_file`` so a new import shows up without a restart
+    (:func:`ml.engines.register_imported` does it for every task).
+    """
+    from ml.store import ModelStore, StoreError
+
+    try:
+        store = ModelStore()
+        records = store.records()
+        catalog_ids = {e.id for e in store.catalog()}
+    except StoreError:
+        return []
+    out = []
+    for model_id, rec in records.items():
+        if model_id in catalog_ids or rec.get("task") != "inpaint":
+            continue
+        engine = ImportedInpaintEngine(model_id, str(rec.get("architecture", "?")),
+                                       str(rec.get("licence", "")))
+        out.append(register(engine))
+    return out
+
+
 # --- MI-GAN ---------------------------------------------------------------------------------
 
 #: MI-GAN's traced module works on exactly this square size
@@ -472,3 +511,4 @@ register(NavierStokesEngine())
 register(FSREngine())
 register(LamaEngine())
 register(MiganEngine())
+register_imported()

@@ -140,14 +140,9 @@ def test_lama_says_how_to_install_it():
     )
 
 
-def _write_lama_torchscript(path) -> None:
-    """A random-weight LaMa saved as TorchScript with big-lama.pt's parameter names.
-
-    Tracing the full network takes minutes on a small CPU, so the traced module holds
-    the same named weights with a trivial forward: the loader only reads the weights.
-    """
-    import warnings
-
+def _lama_holder():
+    """A random-weight (seed 0) LaMa in a module whose parameter names are big-lama's
+    (``model.model.N...``), with a trivial forward: the loaders only read the weights."""
     import torch
     from spandrel.architectures.LaMa import LaMa
 
@@ -160,9 +155,29 @@ def _write_lama_torchscript(path) -> None:
             return x * 1.0
 
     torch.manual_seed(0)
+    return Holder(LaMa(in_nc=4, out_nc=3))
+
+
+def _write_lama_torchscript(path) -> None:
+    """A random-weight LaMa saved as TorchScript with big-lama.pt's parameter names.
+
+    Tracing the full network takes minutes on a small CPU, so the traced module holds
+    the same named weights with a trivial forward: the loader only reads the weights.
+    """
+    import warnings
+
+    import torch
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit deprecation notices
-        torch.jit.trace(Holder(LaMa(in_nc=4, out_nc=3)), torch.zeros(1)).save(str(path))
+        torch.jit.trace(_lama_holder(), torch.zeros(1)).save(str(path))
+
+
+def _write_lama_state_dict(path) -> None:
+    """The same random-weight LaMa as a plain state dict (.pth), as users fine-tune it."""
+    import torch
+
+    torch.save(_lama_holder().state_dict(), path)
 
 
 @pytest.mark.slow
@@ -302,3 +317,38 @@ def test_migan_file_that_is_not_torchscript_is_a_clear_unavailable(tmp_path):
     _install_record("migan-512", "migan_traced.pt")
     with pytest.raises(EngineUnavailable, match="not a readable TorchScript file"):
         get("migan", "inpaint").inpaint(_scene(), _hole(), RunContext())
+
+
+@pytest.mark.slow
+def test_imported_lama_checkpoint_becomes_an_inpaint_engine_run_like_big_lama(tmp_path):
+    import json
+    import os
+    from pathlib import Path
+
+    from ml.engines import register_imported, unregister
+    from ml.store import ModelStore
+
+    src = tmp_path / "my-lama.pth"
+    _write_lama_state_dict(src)
+    store = ModelStore()
+    rec = store.import_file(src)
+    assert (rec["id"], rec["task"], rec["architecture"]) == ("imported-my-lama", "inpaint", "LaMa")
+    try:
+        registered = {e.id: e for e in register_imported()}
+        assert "imported-my-lama" in registered
+        engine = get("imported-my-lama", "inpaint")
+        assert engine.available() is None and engine.model_id == "imported-my-lama"
+        image, mask = _scene(60, 70), _hole(60, 70, box=(20, 20, 37, 35))
+        out = run_inpaint(engine, (image * 255).astype(np.uint8), (mask * 255).astype(np.uint8),
+                          RunContext(), max_size=128)
+        # the same weights installed as big-lama give the same fill: one code path
+        root = Path(os.environ["RETOUCH_MODELS_DIR"])
+        index = json.loads((root / "index.json").read_text())
+        index["models"]["big-lama"] = {"file": rec["file"], "task": "inpaint"}
+        (root / "index.json").write_text(json.dumps(index))
+        lama = run_inpaint(get("lama", "inpaint"), (image * 255).astype(np.uint8),
+                           (mask * 255).astype(np.uint8), RunContext(), max_size=128)
+        np.testing.assert_array_equal(out, lama)
+        assert not np.array_equal(out[mask > 0], (image * 255).astype(np.uint8)[mask > 0])
+    finally:
+        unregister("imported-my-lama")
