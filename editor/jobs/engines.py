@@ -69,8 +69,9 @@ def unregister_engine(engine_id: str) -> None:
 
 
 def register_imported_models() -> None:
-    """(Re)register engines for the models the user imported into the store."""
-    from ml.engines.upscale import register_imported
+    """(Re)register engines for the models the user imported into the store (every task:
+    upscalers, inpainting checkpoints)."""
+    from ml.engines import register_imported
 
     register_imported()
 
