@@ -145,6 +145,59 @@ def feather_alpha(mask: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarr
     return alpha > 0, alpha
 
 
+def context_pixels(mask: np.ndarray | None, region: Rect) -> np.ndarray:
+    """``(h, w)`` bool over ``region``: the pixels a fill samples from (the region minus
+    the mask; the whole region when the mask covers all of it or there is none)."""
+    if mask is None:
+        return np.ones((region.h, region.w), bool)
+    ring = np.asarray(mask)[region.slices()] == 0
+    return ring if ring.any() else np.ones_like(ring)
+
+
+def layer_alpha(doc: Document, layer: Layer, region: Rect) -> np.ndarray:
+    """``layer``'s alpha over document ``region`` (0 where the layer does not reach)."""
+    out = np.zeros((region.h, region.w), doc.dtype)
+    r = layer.bounds.intersect(region)
+    if not r.empty:
+        src = r.translated(-layer.offset[0], -layer.offset[1]).slices()
+        out[r.translated(-region.x, -region.y).slices()] = layer.pixels[src][..., 3]
+    return out
+
+
+#: the active layer is sampled by default only when at least this share of the context
+#: around the mask is at least half opaque on it
+COVERED = 0.9
+
+
+def layer_coverage(doc: Document, layer: Layer | None, region: Rect,
+                   mask: np.ndarray | None = None) -> float:
+    """Share (0..1) of the context pixels around ``mask`` in ``region`` where ``layer`` is
+    at least half opaque (0 for no layer or a hidden one)."""
+    if layer is None or not layer.visible or region.empty:
+        return 0.0
+    ring = context_pixels(mask, region)
+    a = layer_alpha(doc, layer, region)[ring]
+    return float((a >= (doc.max_value + 1) // 2).mean()) if a.size else 0.0
+
+
+def layer_is_empty(doc: Document, layer: Layer | None, region: Rect) -> bool:
+    """True when ``layer`` has no visible pixel (alpha > 0) anywhere in ``region``."""
+    return layer is None or not layer_alpha(doc, layer, region).any()
+
+
+def default_source(doc: Document, region: Rect | None = None,
+                   mask: np.ndarray | None = None) -> str:
+    """What a filter samples unless the user says otherwise (Photoshop's "Sample All
+    Layers" rule): the active layer when it has opaque content over the context around
+    the mask (:data:`COVERED`), else the merged image, so a fill started on an empty or
+    small layer (the previous AI result, a new "repair" layer) is never empty."""
+    r = doc.rect if region is None else region
+    if len(doc.layers) <= 1 and doc.active_layer is not None and doc.active_layer.visible:
+        return SOURCE_LAYER  # one layer: the same pixels either way, keep its exact alpha
+    return SOURCE_LAYER if layer_coverage(doc, doc.active_layer, r, mask) >= COVERED \
+        else SOURCE_MERGED
+
+
 # --- snapshots -------------------------------------------------------------------------
 
 
@@ -438,6 +491,18 @@ def human_bytes(n: float) -> str:
 # --- widgets -------------------------------------------------------------------------------
 
 
+def engine_label(engine: Engine) -> str:
+    """The human name of an engine. Catalog engines registered under their id (the store's
+    upscalers) get the name their description starts with ("Real-ESRGAN x4plus: ...")."""
+    name = engine.name or ""
+    if name and name != engine.id:
+        return name
+    head, sep, _rest = (engine.description or "").partition(":")
+    if sep and 0 < len(head.strip()) <= 60:
+        return head.strip()
+    return name or engine.id
+
+
 class EngineCombo(QComboBox):
     """Every engine of a task; unavailable ones shown disabled with their reason.
 
@@ -471,7 +536,7 @@ class EngineCombo(QComboBox):
         for i, e in enumerate(self._engines):
             reason = e.available()
             self._reasons[e.id] = reason
-            label = e.name or e.id
+            label = engine_label(e)
             self.addItem(label if reason is None else f"{label} — unavailable", e.id)
             tip = e.description or label
             if reason is not None:
@@ -596,13 +661,18 @@ class ParamsForm(QWidget):
             w.setCurrentIndex(max(0, w.findData(value)))
 
 
-def source_combo(doc: Document | None = None, parent: QWidget | None = None) -> QComboBox:
-    """"Active layer" / "Merged image" (data: :data:`SOURCE_LAYER` / :data:`SOURCE_MERGED`)."""
+def source_combo(doc: Document | None = None, parent: QWidget | None = None,
+                 default: str | None = None) -> QComboBox:
+    """"Active layer" / "Merged image" (data: :data:`SOURCE_LAYER` / :data:`SOURCE_MERGED`),
+    ``default`` selected (None: :func:`default_source` over the whole image)."""
     box = QComboBox(parent)
     for s in SOURCES:
         box.addItem(SOURCE_TITLES[s], s)
+    if default is None and doc is not None:
+        default = default_source(doc)
     if doc is not None and doc.active_layer is None:
-        box.setCurrentIndex(1)
+        default = SOURCE_MERGED
+    box.setCurrentIndex(SOURCES.index(default or SOURCE_LAYER))
     return box
 
 

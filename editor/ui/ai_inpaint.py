@@ -10,8 +10,11 @@ with a soft edge, or a patch into the active layer.
 Before/after: hold ``\\`` over the window (or View ▸ Compare Before/After, a toggle) to
 see the image without the last result — the canvas leaves the new layer out, or shows the
 patched pixels as they were — as long as the document has not changed since it landed.
-Display only: the document, its history and what Save writes never change; any edit,
-undo or tab switch ends the compare.
+Display only: the document, its history and what Save writes never change; any layer
+edit, undo or tab switch ends the compare, while editing the AI mask or the selection
+does not. When the fill used the AI mask, its red overlay is hidden as the result lands
+(the mask itself is kept for a retry): View ▸ Show AI Mask (Ctrl+H) or painting the mask
+shows it again.
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.document import Document, Layer, LayerOverride, Rect
+from editor.document import Document, Event, Layer, LayerOverride, Rect
 from editor.ui import ai_common as ac
+from editor.ui.canvas import keeps_display_override
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
@@ -67,6 +71,7 @@ class InpaintRequest:
     mode: str = ac.MODE_NEW_LAYER
     feather: int = DEFAULT_FEATHER
     step_delay: float = 0.0  # seconds slept per progress report (tests, demos)
+    mask_source: str = ac.MASK_AI
 
     @property
     def title(self) -> str:
@@ -79,19 +84,54 @@ def context_margin(bbox: Rect, feather: int) -> int:
     return feather + max(MIN_CONTEXT, math.ceil(CONTEXT_FRACTION * side)) + 1
 
 
+def inpaint_region(doc: Document, mask: np.ndarray, feather: int) -> Rect:
+    """The document area a fill of ``mask`` reads: its bbox plus the context margin."""
+    bbox = ac.mask_bounds(mask)
+    assert bbox is not None
+    return ac.context_region(doc, bbox, context_margin(bbox, max(0, int(feather))))
+
+
+def inpaint_problem(doc: Document, mask: np.ndarray, region: Rect, source: str,
+                    mode: str) -> str | None:
+    """Why this fill cannot give a result (a message for the user), or None.
+
+    Sampling an active layer that is empty around the mask would make an invisible
+    layer; writing into a layer the mask does not touch would change nothing."""
+    layer = doc.active_layer
+    if source == ac.SOURCE_LAYER and ac.layer_is_empty(doc, layer, region):
+        name = layer.name if layer is not None else "?"
+        return (f"the active layer {name!r} is empty around the mask, so the fill would be "
+                "empty: sample the merged image, or pick the layer that holds the pixels")
+    if mode == ac.MODE_ACTIVE_LAYER:
+        if layer is None:
+            return "there is no active layer to write into"
+        if layer.locked:
+            return f"the layer {layer.name!r} is locked"
+        inside = np.zeros(mask.shape, bool)
+        inside[layer.bounds.intersect(doc.rect).slices()] = True
+        if not np.asarray(mask)[inside].any():
+            b = layer.bounds
+            return (f"the mask lies outside the layer {layer.name!r} ({b.w}×{b.h} px at "
+                    f"{b.x}, {b.y}), so nothing would change: choose \"New layer\" or "
+                    "make the layer under the mask active")
+    return None
+
+
 def build_inpaint(
     doc: Document,
     engine_id: str,
     params: dict | None = None,
     *,
-    source: str = ac.SOURCE_LAYER,
+    source: str | None = None,
     mask_source: str | None = None,
     feather: int = DEFAULT_FEATHER,
     mode: str = ac.MODE_NEW_LAYER,
     step_delay: float = 0.0,
 ) -> InpaintRequest:
     """A frozen request for the document's current state; ValueError (a message for the
-    user) when there is nothing to fill or the engine cannot run."""
+    user) when there is nothing to fill, the engine cannot run or the fill could not
+    change anything (see :func:`inpaint_problem`). ``source`` None: :func:`ac.default_source`
+    around the mask."""
     engine = ac.get_engine(engine_id, "inpaint")
     reason = engine.available()
     if reason is not None:
@@ -100,22 +140,19 @@ def build_inpaint(
     mask = ac.mask_array(doc, which)
     if mask is None:
         raise ValueError("paint the AI mask (mask brush) or make a selection over what to remove")
-    if mode == ac.MODE_ACTIVE_LAYER:
-        layer = doc.active_layer
-        if layer is None:
-            raise ValueError("there is no active layer to write into")
-        if layer.locked:
-            raise ValueError(f"the layer {layer.name!r} is locked")
-    bbox = ac.mask_bounds(mask)
-    assert bbox is not None
     feather = max(0, int(feather))
-    region = ac.context_region(doc, bbox, context_margin(bbox, feather))
+    region = inpaint_region(doc, mask, feather)
+    if source is None:
+        source = ac.default_source(doc, region, mask)
+    problem = inpaint_problem(doc, mask, region, source, mode)
+    if problem is not None:
+        raise ValueError(problem)
     snap = ac.take_snapshot(doc, source, region, mask)
     hole, alpha = ac.feather_alpha(snap.mask, feather)
     resolved = engine.resolve_params(params or {})
     return InpaintRequest(
         snap, hole, alpha, engine.id, engine.name, tuple(sorted(resolved.items())), mode,
-        feather, step_delay,
+        feather, step_delay, which,
     )
 
 
@@ -147,6 +184,8 @@ def apply_inpaint(target: ac.ApplyTarget, req: InpaintRequest, result: np.ndarra
         index = target.layer_index()  # raises if it was deleted
         before = ac.layer_region(doc, doc.layers[index], snap.rect)
     out = ac.apply_result(target, snap, result, req.engine_name, req.mode, req.alpha, req.title)
+    if out is None:  # checked before running; a backstop so "done" never means nothing
+        raise ValueError("the fill did not change the layer (nothing to undo)")
     if isinstance(out, Layer):
         _remember(doc, _Compare(doc, layer=out))
     elif out is not None and before is not None and layer is not None:
@@ -164,6 +203,12 @@ def start_inpaint(window: MainWindow, req: InpaintRequest) -> JobHandle:
     def apply(result: np.ndarray) -> None:
         apply_inpaint(target, req, result)
         reset_compare_action(window)
+        if req.mask_source == ac.MASK_AI:
+            # the red overlay would hide the result; the mask stays for a retry and
+            # View ▸ Show AI Mask (or painting the mask) shows it again
+            for view in window.views():
+                if view.document is doc:
+                    view.canvas.set_ai_mask_visible(False)
 
     return window.submit_job(req, run_inpaint_request, req.title, apply)
 
@@ -181,8 +226,13 @@ class InpaintDialog(QDialog):
         self.setWindowTitle("Remove / Inpaint")
         self.engine = ac.EngineCombo("inpaint", self, prefer="fsr")
         self.params = ac.ParamsForm(self)
-        self.source = ac.source_combo(self.doc, self)
         self.mask_source = ac.mask_source_combo(self.doc, self)
+        self.source = ac.source_combo(self.doc, self, default=self._default_source())
+        self.source.setToolTip("Active layer: fill from the active layer's own pixels. "
+                               "Merged image: from everything visible (the default when "
+                               "the active layer has no content around the mask)")
+        self._source_chosen = False  # until the user picks one, it follows the mask
+        self.source.activated.connect(self._source_picked)
         self.feather = QSpinBox()
         self.feather.setRange(0, 64)
         self.feather.setValue(DEFAULT_FEATHER)
@@ -208,9 +258,35 @@ class InpaintDialog(QDialog):
         ac.stack_dialog(self, form, self.info, self.buttons)
         self.engine.engine_changed.connect(self._engine_changed)
         self.params.changed.connect(self._update_info)
-        self.mask_source.currentIndexChanged.connect(lambda _i: self._update_info())
-        self.feather.valueChanged.connect(lambda _v: self._update_info())
+        self.mask_source.currentIndexChanged.connect(lambda _i: self._context_changed())
+        self.feather.valueChanged.connect(lambda _v: self._context_changed())
+        self.source.currentIndexChanged.connect(lambda _i: self._update_info())
+        self.into_active.toggled.connect(lambda _on: self._update_info())
         self._engine_changed(self.engine.engine())
+
+    def _mask_and_region(self) -> tuple[np.ndarray | None, Rect | None]:
+        mask = ac.mask_array(self.doc, self.mask_source.currentData())
+        if mask is None:
+            return None, None
+        feather = self.feather.value() if hasattr(self, "feather") else DEFAULT_FEATHER
+        return mask, inpaint_region(self.doc, mask, feather)
+
+    def _default_source(self) -> str:
+        mask, region = self._mask_and_region()
+        return ac.default_source(self.doc, region, mask)
+
+    def _source_picked(self, _index: int) -> None:
+        self._source_chosen = True
+        self._update_info()
+
+    def _context_changed(self) -> None:
+        """Another mask or feather: the default source follows until the user picks one."""
+        if not self._source_chosen:
+            want = self._default_source()
+            if want != self.source.currentData():
+                self.source.setCurrentIndex(ac.SOURCES.index(want))  # updates the info
+                return
+        self._update_info()
 
     def _engine_changed(self, engine) -> None:
         self.params.set_engine(engine)
@@ -225,19 +301,30 @@ class InpaintDialog(QDialog):
         }
 
     def _update_info(self) -> None:
+        if not hasattr(self, "buttons"):
+            return  # still building the dialog
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         engine = self.engine.engine()
-        mask = ac.mask_array(self.doc, self.mask_source.currentData())
-        if engine is None or mask is None:
+        mask, region = self._mask_and_region()
+        if engine is None or mask is None or region is None:
             ok.setEnabled(False)
             self.info.setText("No engine can run." if engine is None else
                               "The chosen mask is empty: paint the AI mask or select first.")
             return
-        ok.setEnabled(True)
+        mode = ac.MODE_ACTIVE_LAYER if self.into_active.isChecked() else ac.MODE_NEW_LAYER
+        problem = inpaint_problem(self.doc, mask, region, self.source.currentData(), mode)
+        ok.setEnabled(problem is None)
+        if problem is not None:
+            self.info.setText(f"Cannot fill: {problem}.")
+            return
         bbox = ac.mask_bounds(mask)
         assert bbox is not None
-        feather = self.feather.value()
-        region = ac.context_region(self.doc, bbox, context_margin(bbox, feather))
+        layer = self.doc.active_layer
+        why = ""
+        if (self.source.currentData() == ac.SOURCE_MERGED and layer is not None
+                and ac.layer_coverage(self.doc, layer, region, mask) < ac.COVERED):
+            why = (f" Sampling the merged image: the active layer {layer.name!r} has little "
+                   "or no content around the mask.")
         work = self.params.values().get("max_size", 1024)
         side = max(region.w, region.h)
         scaled = f", worked on at {work} px on the long side" if side > work else ""
@@ -246,7 +333,7 @@ class InpaintDialog(QDialog):
             f"Mask: {bbox.w}×{bbox.h} px at ({bbox.x}, {bbox.y}). "
             f"Processed: {region.w}×{region.h} px with context "
             f"({region.w * region.h / 1e6:.2f} of {mp:.1f} MP){scaled}. "
-            "Pixels beyond the feather never change."
+            "Pixels beyond the feather never change." + why
         )
 
     def request(self, step_delay: float = 0.0) -> InpaintRequest:
@@ -281,22 +368,34 @@ register_filter(FilterAction(
 
 class _Compare:
     """The last AI result of a document: what to show instead of it (a read-only
-    :class:`LayerOverride`) while the history stays where the result landed."""
+    :class:`LayerOverride`) until the layers change. Editing the AI mask or the selection
+    (clearing the mask to look at the result, say) keeps it; any layer edit, undo or redo
+    of one ends it (:func:`editor.ui.canvas.keeps_display_override`)."""
 
     def __init__(self, doc: Document, layer: Layer, rect: Rect | None = None,
                  before: np.ndarray | None = None) -> None:
-        self.doc = doc
+        self._doc = weakref.ref(doc)  # the registry is keyed weakly by the document
         self.layer = layer
         self.rect = rect
         self.before = before
-        self.history = (doc.undo.index, doc.undo.count)
+        self.stale = False
+        doc.events.connect(self._event)
+
+    def _event(self, ev: Event) -> None:
+        if not keeps_display_override(ev):
+            self.stale = True
+            self.close()
+
+    def close(self) -> None:
+        doc = self._doc()
+        if doc is not None:
+            doc.events.disconnect(self._event)
 
     @property
     def valid(self) -> bool:
-        return (
-            (self.doc.undo.index, self.doc.undo.count) == self.history
-            and any(x is self.layer for x in self.doc.layers)
-        )
+        doc = self._doc()
+        return (not self.stale and doc is not None
+                and any(x is self.layer for x in doc.layers))
 
     def override(self) -> LayerOverride:
         if self.before is None:
@@ -308,6 +407,9 @@ _COMPARES: weakref.WeakKeyDictionary[Document, _Compare] = weakref.WeakKeyDictio
 
 
 def _remember(doc: Document, cmp: _Compare) -> None:
+    old = _COMPARES.get(doc)
+    if old is not None:
+        old.close()
     _COMPARES[doc] = cmp
 
 

@@ -55,7 +55,17 @@ from editor.ui.tools import TOOL_CLASSES, Tool, ToolState
 
 TILE = 256
 #: document events that do not change what the canvas shows (a display override survives)
-_KEEPS_OVERRIDE = ("active-changed", "metadata-changed")
+_KEEPS_OVERRIDE = ("active-changed", "metadata-changed", "history-changed",
+                   "ai-mask-changed", "selection-changed")
+
+
+def keeps_display_override(ev: Event) -> bool:
+    """Whether a document event leaves what the layers show unchanged (the active layer,
+    metadata, the AI mask or the selection changed): a before/after compare survives it."""
+    return ev.kind in _KEEPS_OVERRIDE or (
+        ev.kind == "pixels-changed" and ev.target in ("ai_mask", "selection"))
+
+
 MIN_ZOOM, MAX_ZOOM = 1 / 64, 64.0
 AI_MASK_RGB = (230, 30, 30)
 AI_MASK_ALPHA = 0.45
@@ -181,6 +191,7 @@ class Canvas(QWidget):
     cursor_moved = Signal(object)  # QPointF in document coordinates, or None
     message = Signal(str)
     display_override_changed = Signal()  # set or dropped (read display_override)
+    ai_mask_visibility_changed = Signal(bool)  # the red AI-mask overlay shown or hidden
 
     def __init__(self, document: Document, tool_state: ToolState,
                  parent: QWidget | None = None) -> None:
@@ -205,6 +216,7 @@ class Canvas(QWidget):
         self._ants.timeout.connect(self._march)
         self._sel_polys: list[QPolygonF] | None = None
         self._ai_any = False
+        self._show_ai = True
         self._override: LayerOverride | None = None
         self._override_rect: Rect | None = None
         self._color_transform = display_transform(document.metadata.get("icc_profile"))
@@ -251,6 +263,18 @@ class Canvas(QWidget):
         the display override, straight alpha in the document dtype."""
         return self.document.composite(rect, override=self._override)
 
+    @property
+    def ai_mask_visible(self) -> bool:
+        return self._show_ai
+
+    def set_ai_mask_visible(self, on: bool) -> None:
+        """Show or hide the red AI-mask overlay (display only; the mask is kept). A change
+        of the mask shows it again."""
+        if bool(on) != self._show_ai:
+            self._show_ai = bool(on)
+            self.update()
+            self.ai_mask_visibility_changed.emit(self._show_ai)
+
     def _new_buffers(self) -> None:
         d = self.document
         self._image = _TileBuffer(d.width, d.height)
@@ -260,7 +284,7 @@ class Canvas(QWidget):
 
     def _on_event(self, ev: Event) -> None:
         kind = ev.kind
-        if self._override is not None and kind not in _KEEPS_OVERRIDE:
+        if self._override is not None and not keeps_display_override(ev):
             # The override showed the document as it was; after any change it would lie.
             self._override = self._override_rect = None
             self._image.invalidate(None)
@@ -274,6 +298,7 @@ class Canvas(QWidget):
         elif kind == "pixels-changed" and ev.target == "ai_mask" or kind == "ai-mask-changed":
             self._overlay.invalidate(ev.rect)
             self._refresh_ai_any()
+            self.set_ai_mask_visible(True)  # the user is working on the mask: show it
         elif kind == "pixels-changed" and ev.target == "selection" or kind == "selection-changed":
             self._refresh_selection()
         elif kind == "metadata-changed":
@@ -437,7 +462,7 @@ class Canvas(QWidget):
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 1.0)
             source = QRectF(visible.x, visible.y, visible.w, visible.h)
             p.drawImage(target, self._image.image, source)
-            if self._ai_any:
+            if self._ai_any and self._show_ai:
                 p.drawImage(target, self._overlay.image, source)
             p.restore()
         p.setPen(QPen(QColor(20, 20, 20), 1))

@@ -155,6 +155,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("view.fit", "&Fit to Window", "zoom-fit", "Ctrl+0", "zoom_fit", "View", "main"),
     ActionSpec("view.actual", "&Actual Pixels (100%)", "zoom-100", "Ctrl+1", "zoom_actual",
                "View", "main"),
+    ActionSpec("view.ai_mask", "Show AI &Mask", "", "Ctrl+H", "toggle_ai_mask", "View",
+               checkable=True),
     ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "", "", "show_shortcuts", "Help"),
     ActionSpec("help.about", "&About Retouch", "about", "", "about", "Help"),
 )
@@ -558,6 +560,7 @@ class MainWindow(QMainWindow):
         view.canvas.view_changed.connect(self._update_zoom_label)
         view.canvas.cursor_moved.connect(self._update_cursor_label)
         view.canvas.message.connect(self.show_message)
+        view.canvas.ai_mask_visibility_changed.connect(lambda _on: self._sync_ai_mask_action())
         doc.events.connect(lambda ev, v=view: self._doc_event(v, ev))
         index = self.tabs.addTab(view, view.title)
         # Fusion's own close glyph is an orange box on a dark theme; use the icon set.
@@ -589,6 +592,7 @@ class MainWindow(QMainWindow):
         self._update_history_actions()
         self._update_zoom_label()
         self._update_size_label()
+        self._sync_ai_mask_action()
         for w in (*self._doc_separators, self.size_label, self.zoom_label):
             w.setVisible(has)
         v = self.view
@@ -609,6 +613,17 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(i, view.path or view.title)
         if view is self.view:
             self.setWindowTitle(f"{view.title}{' *' if view.dirty else ''} — Retouch")
+
+    def toggle_ai_mask(self) -> None:
+        """View ▸ Show AI Mask: the red overlay on or off (display only; an AI fill hides
+        it so the result shows, painting the mask shows it again)."""
+        c = self.canvas
+        if c is not None:
+            c.set_ai_mask_visible(self.actions_by_id["view.ai_mask"].isChecked())
+
+    def _sync_ai_mask_action(self) -> None:
+        c = self.canvas
+        self.actions_by_id["view.ai_mask"].setChecked(c is None or c.ai_mask_visible)
 
     def _update_history_actions(self) -> None:
         doc = self.document

@@ -336,3 +336,206 @@ def test_engine_combo_shows_uninstalled_models_disabled_with_the_reason(window, 
     form.set_engine(combo.engine())
     form.set_value("quality", "best")
     assert form.values() == {"quality": "best", "max_size": 512}
+
+
+# --- driven like a user: mask brush, Filter menu, dialog --------------------------------
+
+OFF = 10  # canvas.set_view(1.0, (10, 10)): screen = doc + 10
+
+
+def _user_doc(window, qtbot, pixels):
+    from PySide6.QtCore import QPointF
+
+    doc = open_doc(window, pixels, qtbot)
+    window.canvas.set_view(1.0, QPointF(OFF, OFF))
+    qtbot.wait(10)
+    return doc
+
+
+def _paint_mask(window, qtbot, points, size=26):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    window.actions_by_id["tool.mask-brush"].trigger()
+    window.tool_state.set("size", size)
+    canvas = window.canvas
+    pts = [QPoint(x + OFF, y + OFF) for x, y in points]
+    QTest.mouseMove(canvas, pts[0])
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[0])
+    for p in pts[1:]:
+        QTest.mouseMove(canvas, p)
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       pts[-1])
+    qtbot.wait(10)
+
+
+def _run_filter_dialog(window, qtbot, handle):
+    """Filter ▸ Remove / Inpaint… with ``handle(dialog)`` run on the open dialog (it
+    clicks a button); returns what ``handle`` returned."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    seen = []
+    tries = [0]
+
+    def poll():
+        d = QApplication.activeModalWidget()
+        if isinstance(d, ai_inpaint.InpaintDialog):
+            try:
+                seen.append(handle(d))
+            except Exception as exc:  # noqa: BLE001 - re-raised below, never a hang
+                seen.append(exc)
+            if d.isVisible():
+                d.reject()
+        elif tries[0] < 300:
+            tries[0] += 1
+            QTimer.singleShot(10, poll)
+
+    QTimer.singleShot(0, poll)
+    window.filter_menu.aboutToShow.emit()
+    act = next(a for a in window.filter_menu.actions() if a.objectName() == "filter.inpaint")
+    act.trigger()
+    assert seen, "the dialog did not open"
+    if isinstance(seen[0], Exception):
+        raise seen[0]
+    return seen[0]
+
+
+def _ok(dialog):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+
+def _fill_with_defaults(window, qtbot, engine="telea"):
+    """Open the dialog, keep every default but the (fast) engine, press Inpaint, wait."""
+
+    def handle(d):
+        assert d.engine.select(engine)
+        source = d.source.currentData()
+        _ok(d).click()
+        return source
+
+    source = _run_filter_dialog(window, qtbot, handle)
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=10000)
+    qtbot.wait(20)
+    return source
+
+
+def two_objects(h=90, w=120):
+    px = textured(h, w)
+    px[62:78, 86:102, :3] = 10  # a second dark object
+    return px
+
+
+def test_second_removal_samples_the_merged_image_not_the_previous_result_layer(window, qtbot):
+    doc = _user_doc(window, qtbot, two_objects())
+    _paint_mask(window, qtbot, [(45, 40), (55, 40)])
+    assert _fill_with_defaults(window, qtbot) == ac.SOURCE_LAYER  # one opaque layer
+    first = doc.active_layer
+    assert len(doc.layers) == 2 and first is doc.layers[1]
+    window.actions_by_id["select.clear_ai"].trigger()
+    before = doc.composite()
+    assert before[66:74, 90:98, :3].mean() < 20  # the second object is there
+
+    # the previous result (small, transparent around the new mask) is active now
+    _paint_mask(window, qtbot, [(90, 70), (98, 70)])
+    assert _fill_with_defaults(window, qtbot) == ac.SOURCE_MERGED
+    assert len(doc.layers) == 3
+    after = doc.composite()
+    assert after[66:74, 90:98, :3].mean() > 60  # really removed, not an empty layer
+    assert doc.layers[2].pixels[..., 3].any()
+
+
+def test_picking_an_empty_active_layer_as_the_source_is_refused(window, qtbot):
+    doc = _user_doc(window, qtbot, two_objects())
+    doc.add_layer("repair")  # empty, active
+    _paint_mask(window, qtbot, [(45, 40), (55, 40)])
+    steps = doc.undo.count
+
+    def handle(d):
+        assert d.source.currentData() == ac.SOURCE_MERGED  # the default: the layer is empty
+        assert "repair" in d.info.text() and "merged" in d.info.text()
+        d.source.setCurrentIndex(ac.SOURCES.index(ac.SOURCE_LAYER))
+        d.source.activated.emit(d.source.currentIndex())  # as a click in the list does
+        state = (_ok(d).isEnabled(), d.info.text())
+        d.reject()
+        return state
+
+    enabled, text = _run_filter_dialog(window, qtbot, handle)
+    assert not enabled and "empty" in text and "repair" in text
+    with pytest.raises(ValueError, match="empty around the mask"):
+        ai_inpaint.build_inpaint(doc, "telea", source=ac.SOURCE_LAYER)
+    assert doc.undo.count == steps and len(doc.layers) == 2
+
+
+def test_writing_into_a_layer_the_mask_does_not_touch_is_refused_before_running(
+        window, qtbot):
+    doc = _user_doc(window, qtbot, two_objects())
+    doc.add_layer("patch", np.full((20, 20, 4), 200, np.uint8))  # at (0, 0), active
+    _paint_mask(window, qtbot, [(90, 70), (98, 70)])
+    steps = doc.undo.count
+
+    def handle(d):
+        d.into_active.setChecked(True)
+        state = (_ok(d).isEnabled(), d.info.text())
+        d.to_layer.setChecked(True)
+        fine = _ok(d).isEnabled()
+        d.reject()
+        return state + (fine,)
+
+    enabled, text, new_layer_ok = _run_filter_dialog(window, qtbot, handle)
+    assert not enabled and "outside the layer 'patch'" in text
+    assert new_layer_ok  # a new layer is still possible
+    with pytest.raises(ValueError, match="outside the layer"):
+        ai_inpaint.build_inpaint(doc, "telea", mode=ac.MODE_ACTIVE_LAYER,
+                                 source=ac.SOURCE_MERGED)
+    assert doc.undo.count == steps and not window.jobs.busy
+
+
+def _shown(canvas, x, y):
+    return canvas.grab().toImage().pixelColor(OFF + x, OFF + y).getRgb()[:3]
+
+
+def test_the_result_shows_without_the_mask_overlay_and_compare_survives_clearing_it(
+        window, qtbot):
+    doc = _user_doc(window, qtbot, two_objects())
+    canvas = window.canvas
+    show_mask = window.actions_by_id["view.ai_mask"]
+    _paint_mask(window, qtbot, [(45, 40), (55, 40)])
+    assert show_mask.isChecked()
+    red = _shown(canvas, 50, 40)
+    assert red[0] > red[1] + 40  # the red overlay over the dark object
+    before = doc.composite()
+    _fill_with_defaults(window, qtbot)
+    after = doc.composite()
+
+    # the result is what the canvas shows: no red on top; the mask is kept for a retry
+    assert not canvas.ai_mask_visible and not show_mask.isChecked()
+    assert doc.ai_mask.any()
+    assert _shown(canvas, 50, 40) == tuple(int(v) for v in after[40, 50, :3])
+    show_mask.trigger()  # View ▸ Show AI Mask
+    assert canvas.ai_mask_visible and _shown(canvas, 50, 40) != tuple(
+        int(v) for v in after[40, 50, :3])
+    show_mask.trigger()
+    assert not canvas.ai_mask_visible
+
+    # clearing the mask (an undo step) keeps the before/after compare
+    window.actions_by_id["select.clear_ai"].trigger()
+    compare = _compare_action(window)
+    compare.trigger()
+    assert compare.isChecked()
+    np.testing.assert_array_equal(canvas.display_composite(), before)
+    assert _shown(canvas, 50, 40) == tuple(int(v) for v in before[40, 50, :3])
+    compare.trigger()
+    np.testing.assert_array_equal(canvas.display_composite(), after)
+
+    # painting the mask again shows the overlay again, and still keeps the compare
+    compare.trigger()
+    _paint_mask(window, qtbot, [(90, 70), (98, 70)])
+    assert canvas.ai_mask_visible and show_mask.isChecked()
+    assert compare.isChecked() and canvas.display_override is not None
+    compare.trigger()
+    # a pixel edit of a layer ends it
+    doc.apply_patch(0, 0, 0, np.zeros((4, 4, 4), np.uint8), "Paint")
+    assert not ai_inpaint.show_before(window, True)
