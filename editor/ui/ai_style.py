@@ -427,14 +427,27 @@ class StyleDialog(QDialog):
 
     def _fill_style_sources(self) -> None:
         box = self.style_source
-        for view in self.window_.views():
-            if view.document is self.doc:
-                continue
+        others = [v for v in self.window_.views() if v.document is not self.doc]
+        if not others:
+            # nothing but this image's own layers: never default to stylising the image
+            # with itself (Apply stays disabled until a style image is chosen)
+            box.addItem("— choose a style image: File… —", None)
+        for view in others:
             box.addItem(f"Document: {view.title}", (STYLE_DOCUMENT, view.document))
         for i, layer in enumerate(self.doc.layers):
             box.addItem(f"Layer: {layer.name}", (STYLE_LAYER, i))
-        # another document is the likeliest style image; a layer of this one next
+        # another open document is the likeliest style image
         box.setCurrentIndex(0 if box.count() else -1)
+
+    def style_is_target(self) -> bool:
+        """Whether the chosen style image is the image being stylised: the active layer
+        when applying to it, or the only layer when applying to the merged image."""
+        choice = self.style_choice()
+        if choice is None or choice[0] != STYLE_LAYER:
+            return False
+        if self.source.currentData() == ac.SOURCE_MERGED:
+            return len(self.doc.layers) == 1
+        return int(choice[1]) == self.doc.active_index
 
     def add_style_file(self, path: str) -> None:
         """Add ``path`` to the style choices and select it."""
@@ -520,6 +533,9 @@ class StyleDialog(QDialog):
             problem = "No style engine can run."
         elif engine.needs_style_image and self.style_choice() is None:
             problem = "Choose a style image: File…, another open document, or a layer."
+        elif engine.needs_style_image and self.style_is_target():
+            problem = ("The style image is the image being stylised: choose a file (File…), "
+                       "another open document or another layer.")
         elif self.restrict.isChecked() and ac.mask_array(self.doc, self.mask_choice()) is None:
             problem = "The chosen mask is empty: paint the AI mask or select first."
         ok.setEnabled(problem is None)

@@ -206,3 +206,31 @@ def test_preset_engine_without_a_style_image_and_empty_mask_disable_apply(window
     assert not ok.isEnabled() and "mask is empty" in dialog.info.text()
     assert doc.undo.count == 0
     dialog.reject()
+
+
+def test_one_open_image_is_never_stylised_with_itself_by_default(window, qtbot):
+    doc = open_doc(window, content_pixels(), qtbot, "photo")
+    dialog = ai_style.StyleDialog(window)
+    assert dialog.engine.select("color-transfer")
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert dialog.style_choice() is None  # a prompt, not "Layer: Background"
+    assert not ok.isEnabled() and "style image" in dialog.info.text()
+    # picking the image's own (only) layer by hand is refused as well
+    dialog.style_source.setCurrentIndex(dialog.style_source.findText("Layer: Background"))
+    assert not ok.isEnabled() and "being stylised" in dialog.info.text()
+    dialog.source.setCurrentIndex(dialog.source.findData(ac.SOURCE_MERGED))
+    assert not ok.isEnabled()
+    # another layer (not the one stylised) is a real style image
+    doc.add_layer("stripes", style_pixels(60, 80))
+    doc.active_index = 0
+    dialog.reject()
+    dialog = ai_style.StyleDialog(window)
+    dialog.engine.select("color-transfer")
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    dialog.style_source.setCurrentIndex(dialog.style_source.findText("Layer: stripes"))
+    assert ok.isEnabled()
+    dialog.style_source.setCurrentIndex(dialog.style_source.findText("Layer: Background"))
+    assert not ok.isEnabled()
+    dialog.add_style_file(__file__)
+    assert ok.isEnabled()
+    dialog.reject()
