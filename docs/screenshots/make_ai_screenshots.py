@@ -7,7 +7,8 @@ Run under a virtual X server (real windows, so the dialogs can be captured with 
 
 * inpaint-before: scikit-image's ``coffee.png`` (public domain) with the spoon painted
   over in the AI mask (mask brush, real mouse events) and the Remove / Inpaint dialog open;
-* inpaint-after: the fill (FSR texture engine) as a new layer, AI mask cleared;
+* inpaint-after: the fill (FSR texture engine) as a new layer; the AI-mask overlay hides
+  itself when the fill lands (the mask is kept, View ▸ Show AI Mask shows it);
 * upscale-before: ``chelsea.png`` (public domain) at 400 % with the Upscale dialog open
   (output size and memory estimate);
 * upscale-after: the same spot after Upscale 4× with the built-in sr-small CNN, at 100 %
@@ -111,8 +112,8 @@ def main() -> int:
     dialog.close()
     job = ai_inpaint.start_inpaint(window, req)
     wait_job(job, app)
-    doc.clear_ai_mask()  # the red overlay would hide the result
-    window.tool_state.set("tool", "move")
+    # the red AI-mask overlay hides itself when the fill lands (the mask is kept)
+    assert not canvas.ai_mask_visible and doc.ai_mask.any()
     QTest.qWait(300)
     save(window.grab().toImage(), "inpaint-after.png")
 
