@@ -10,6 +10,7 @@ asked for it by name.
 from __future__ import annotations
 
 import os
+import sys
 
 ENV_VAR = "RETOUCH_DEVICE"
 
@@ -64,6 +65,33 @@ def resolve_device(pref: str | None = None) -> str:
             raise DeviceError("device 'mps' requested but Apple MPS is not available here")
         return "mps"
     raise DeviceError(f"unknown device {choice!r}: use auto, cpu, cuda, cuda:N or mps")
+
+
+def device_availability() -> dict[str, str | None]:
+    """For each device choice (``auto``, ``cpu``, ``cuda``, ``mps``): None when it can be
+    used here, else why not, in words for a settings dialog. Imports torch."""
+    out: dict[str, str | None] = {"auto": None, "cpu": None}
+    try:
+        torch = _torch()
+    except Exception:  # noqa: BLE001 - no torch (or a broken one): only the CPU path is sure
+        out["cuda"] = out["mps"] = "PyTorch is not installed"
+        return out
+    if torch.cuda.is_available():
+        out["cuda"] = None
+    elif getattr(torch.version, "cuda", None) is None:
+        out["cuda"] = "this PyTorch build has no CUDA support"
+    else:
+        out["cuda"] = "no NVIDIA GPU or driver found"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        out["mps"] = None
+    elif sys.platform != "darwin":
+        out["mps"] = "only on Macs with Apple silicon"
+    elif mps is None or not mps.is_built():
+        out["mps"] = "this PyTorch build has no MPS support"
+    else:
+        out["mps"] = "needs Apple silicon and macOS 12.3 or later"
+    return out
 
 
 def device_label(dev: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ml.devices import ENV_VAR as DEVICE_ENV_VAR
-from ml.devices import device_label, resolve_device
+from ml.devices import device_availability, device_label, resolve_device
 from ml.engines import Engine
 from ml.resources import resource_path
 from ml.store import CatalogEntry, ModelStore, StoreError
@@ -35,6 +35,7 @@ __all__ = [
     "Progress",
     "RunContext",
     "StoreError",
+    "device_availability",
     "device_label",
     "engines_for",
     "get_engine",

@@ -51,11 +51,11 @@ from PySide6.QtWidgets import (
 )
 
 from editor.document import Document, Layer, Rect
+from editor.jobs import engines
 
 if TYPE_CHECKING:
+    from editor.jobs.engines import Engine
     from editor.ui.main_window import MainWindow
-    from ml.engines import Engine
-    from ml.types import RunContext
 
 SOURCE_LAYER = "layer"
 SOURCE_MERGED = "merged"
@@ -286,53 +286,13 @@ def take_snapshot(
     )
 
 
-# --- engines and the runtime -----------------------------------------------------------
+# --- engines and the runtime: through editor.jobs (ui → jobs → ml) ----------------------
 
-
-def engines_for(task: str) -> list[Engine]:
-    """Every registered engine of a task (available or not), in registration order."""
-    from ml.engines import engines
-
-    return engines(task)
-
-
-def get_engine(engine_id: str, task: str) -> Engine:
-    from ml.engines import get
-
-    return get(engine_id, task)
-
-
-def run_inpaint_pixels(
-    engine_id: str, pixels: np.ndarray, mask: np.ndarray, ctx: RunContext, **params: Any
-) -> np.ndarray:
-    """Inpaint int RGBA ``pixels`` where ``mask`` is set (ml.runtime; alpha kept, same
-    dtype and size back; unmasked pixels bit-exact)."""
-    from ml.runtime import run_inpaint
-
-    return run_inpaint(get_engine(engine_id, "inpaint"), pixels, mask, ctx, **params)
-
-
-def run_upscale_pixels(
-    engine_id: str, pixels: np.ndarray, scale: int, ctx: RunContext, **params: Any
-) -> np.ndarray:
-    """Upscale int RGBA ``pixels`` by ``scale`` (ml.runtime; alpha resized separately,
-    same dtype back)."""
-    from ml.runtime import run_upscale
-
-    return run_upscale(get_engine(engine_id, "upscale"), pixels, scale, ctx, **params)
-
-
-def run_style_pixels(
-    engine_id: str,
-    content: np.ndarray,
-    style: np.ndarray | None,
-    ctx: RunContext,
-    **params: Any,
-) -> np.ndarray:
-    """Stylise int RGBA ``content`` (ml.runtime; alpha follows, same dtype back)."""
-    from ml.runtime import run_style
-
-    return run_style(get_engine(engine_id, "style"), content, style, ctx, **params)
+engines_for = engines.engines_for
+get_engine = engines.get_engine
+run_inpaint_pixels = engines.run_inpaint_pixels
+run_upscale_pixels = engines.run_upscale_pixels
+run_style_pixels = engines.run_style_pixels
 
 
 # --- applying results --------------------------------------------------------------------

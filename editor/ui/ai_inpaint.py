@@ -46,9 +46,9 @@ from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
+    from editor.jobs.engines import RunContext
     from editor.ui.canvas import Canvas
     from editor.ui.main_window import MainWindow
-    from ml.types import RunContext
 
 DEFAULT_FEATHER = 4
 #: the engines' own context rule (ml.engines.inpaint.context_box): max(32, half the side)
@@ -159,7 +159,7 @@ def build_inpaint(
 def run_inpaint_request(req: InpaintRequest, ctx: RunContext) -> np.ndarray:
     """Worker side: the filled region, same size and dtype as the snapshot."""
     if req.step_delay > 0:
-        from ml.types import RunContext as Ctx
+        from editor.jobs.engines import RunContext as Ctx
 
         inner = ctx.progress
 

@@ -50,8 +50,8 @@ from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
+    from editor.jobs.engines import Progress, RunContext
     from editor.ui.main_window import MainWindow
-    from ml.types import Progress, RunContext
 
 TASK = "style"
 #: engines quick enough for a live preview while the dialog is open
@@ -154,7 +154,7 @@ def build_style(
 
 
 def _slow_ctx(ctx: RunContext, delay: float) -> RunContext:
-    from ml.types import RunContext as Ctx
+    from editor.jobs.engines import RunContext as Ctx
 
     inner = ctx.progress
 

@@ -39,8 +39,8 @@ from editor.ui.filters import FilterAction, register_filter
 if TYPE_CHECKING:
     from editor.document import Event
     from editor.jobs import JobHandle
+    from editor.jobs.engines import RunContext
     from editor.ui.main_window import MainWindow
-    from ml.types import RunContext
 
 SCOPE_IMAGE = "image"
 SCOPE_SELECTION = "selection"
@@ -119,7 +119,7 @@ def _working_bytes(engine, out_pixels: int, in_pixels: int, scale: int,
     if engine.id == "sr-small":
         work += min(SR_SMALL_CAP_BYTES, in_pixels * 4 * (120 + 2 * native * native))
     else:
-        from ml.tiling import CPU_BUDGET_BYTES
+        from editor.jobs.engines import CPU_BUDGET_BYTES
 
         # the bytes per pixel the store engines size their tiles with (ml.engines.upscale)
         per_px = 4 * (16 * 64 + 2 * 64 * native * native)
@@ -195,7 +195,7 @@ def build_upscale(
 
 
 def _slowed(ctx: RunContext, delay: float) -> RunContext:
-    from ml.types import RunContext as Ctx
+    from editor.jobs.engines import RunContext as Ctx
 
     inner = ctx.progress
 

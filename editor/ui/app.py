@@ -17,7 +17,7 @@ DESKTOP_FILE_NAME = "io.github.retouch.Retouch"
 
 def app_icon() -> QIcon:
     try:
-        from ml.resources import resource_path
+        from editor.jobs.engines import resource_path
 
         folder = resource_path("icons")
     except Exception:  # noqa: BLE001 - resources helper missing: fall back to the source tree

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ml.types import RunContext
+from editor.jobs.engines import RunContext
 
 if TYPE_CHECKING:
     from editor.ui.main_window import MainWindow

@@ -478,10 +478,10 @@ class MainWindow(QMainWindow):
         auto) and show it in the status bar; imports torch, so call it after start-up."""
         choice, source = self.device_choice()
         try:
-            from ml import devices
+            from editor.jobs.engines import device_label, resolve_device
 
-            self.device = devices.resolve_device(choice)
-            self.device_label.setText(devices.device_label(self.device))
+            self.device = resolve_device(choice)
+            self.device_label.setText(device_label(self.device))
             self.device_label.setToolTip(f"Compute device for AI filters ({source}: {choice})")
         except Exception as exc:  # noqa: BLE001 - no ml/torch, a device that is not here
             self.device = "cpu"
@@ -506,7 +506,8 @@ class MainWindow(QMainWindow):
 
     def edit_preferences(self) -> None:
         """Edit ▸ Preferences…: device, undo history, autosave (applied on OK)."""
-        from editor.ui.preferences import PreferencesDialog, device_availability
+        from editor.jobs.engines import device_availability
+        from editor.ui.preferences import PreferencesDialog
 
         dlg = PreferencesDialog(self.preferences, device_availability(),
                                 current_device=self.device_label.text(), parent=self)

@@ -8,7 +8,6 @@ when it is set, then this setting, then ``auto`` (CUDA, then Apple MPS, then the
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, Qt
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-ENV_VAR = "RETOUCH_DEVICE"  # the same variable as ml.devices.ENV_VAR (no torch import here)
+from editor.jobs.engines import DEVICE_ENV_VAR as ENV_VAR
 
 #: (setting value, menu text); "auto" first, as in ``retouch --device``
 DEVICES: tuple[tuple[str, str], ...] = (
@@ -76,33 +75,6 @@ def env_device() -> str | None:
     """``$RETOUCH_DEVICE`` when set (it overrides the setting), else None."""
     value = os.environ.get(ENV_VAR, "").strip().lower()
     return value or None
-
-
-def device_availability() -> dict[str, str | None]:
-    """For each device choice, None when it can be used here, else why not. Imports torch
-    (seconds the first time; the editor has usually imported it by now)."""
-    out: dict[str, str | None] = {"auto": None, "cpu": None}
-    try:
-        import torch
-    except Exception:  # noqa: BLE001 - no torch (or a broken one): only the CPU path is sure
-        out["cuda"] = out["mps"] = "PyTorch is not installed"
-        return out
-    if torch.cuda.is_available():
-        out["cuda"] = None
-    elif getattr(torch.version, "cuda", None) is None:
-        out["cuda"] = "this PyTorch build has no CUDA support"
-    else:
-        out["cuda"] = "no NVIDIA GPU or driver found"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        out["mps"] = None
-    elif sys.platform != "darwin":
-        out["mps"] = "only on Macs with Apple silicon"
-    elif mps is None or not mps.is_built():
-        out["mps"] = "this PyTorch build has no MPS support"
-    else:
-        out["mps"] = "needs Apple silicon and macOS 12.3 or later"
-    return out
 
 
 def _note(text: str = "") -> QLabel:
