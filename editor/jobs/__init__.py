@@ -6,6 +6,10 @@ the single worker thread with an :class:`ml.types.RunContext` (progress callback
 :class:`ml.types.CancelToken`). Workers never touch live layers; the result is handed
 back on the GUI thread, where the caller applies it as one undo command.
 
+The AI filters' requests and their worker side live in :mod:`editor.jobs.requests`; the
+names the widgets need from ``ml/`` (engines, runtime calls, store, devices) come through
+:mod:`editor.jobs.engines`, so ``editor/ui`` never imports ``ml`` (ui → jobs → ml).
+
 Public API::
 
     runner = JobRunner(parent=None)          # one QThread worker, started lazily

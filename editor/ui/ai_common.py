@@ -52,25 +52,24 @@ from PySide6.QtWidgets import (
 
 from editor.document import Document, Layer, Rect
 from editor.jobs import engines
+from editor.jobs.requests import (
+    MASK_AI,
+    MASK_SELECTION,
+    MASK_SOURCES,
+    MASK_TITLES,
+    MODE_ACTIVE_LAYER,
+    MODE_NEW_LAYER,
+    MODES,
+    SOURCE_LAYER,
+    SOURCE_MERGED,
+    SOURCE_TITLES,
+    SOURCES,
+    Snapshot,
+)
 
 if TYPE_CHECKING:
     from editor.jobs.engines import Engine
     from editor.ui.main_window import MainWindow
-
-SOURCE_LAYER = "layer"
-SOURCE_MERGED = "merged"
-SOURCES = (SOURCE_LAYER, SOURCE_MERGED)
-SOURCE_TITLES = {SOURCE_LAYER: "Active layer", SOURCE_MERGED: "Merged image"}
-
-MASK_AI = "ai_mask"
-MASK_SELECTION = "selection"
-MASK_SOURCES = (MASK_AI, MASK_SELECTION)
-MASK_TITLES = {MASK_AI: "AI mask", MASK_SELECTION: "Selection"}
-
-MODE_NEW_LAYER = "new-layer"
-MODE_ACTIVE_LAYER = "active-layer"
-MODES = (MODE_NEW_LAYER, MODE_ACTIVE_LAYER)
-
 
 # --- masks and regions -------------------------------------------------------------------
 
@@ -199,43 +198,6 @@ def default_source(doc: Document, region: Rect | None = None,
 
 
 # --- snapshots -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Frozen copy of what an AI job works on; safe to hand to the worker thread.
-
-    ``pixels``: ``(h, w, 4)`` straight RGBA of the document dtype (a private copy) at
-    document position (``x``, ``y``); ``mask``: ``(h, w)`` uint8 over the same region
-    (255 = on) or None; ``source``: :data:`SOURCE_LAYER` or :data:`SOURCE_MERGED`;
-    ``layer_index``: the active layer when it was taken; ``bbox``: the mask's bounding
-    box in document coordinates (or the region when there is no mask); ``geometry``: the
-    document's :attr:`~editor.document.Document.geometry_generation` then (None = not
-    recorded): a result is refused once the image was resized or cropped since.
-    """
-
-    pixels: np.ndarray
-    x: int
-    y: int
-    source: str
-    layer_index: int
-    depth: int
-    mask: np.ndarray | None = None
-    bbox: Rect | None = None
-    doc_size: tuple[int, int] = (0, 0)
-    geometry: int | None = None
-
-    @property
-    def width(self) -> int:
-        return int(self.pixels.shape[1])
-
-    @property
-    def height(self) -> int:
-        return int(self.pixels.shape[0])
-
-    @property
-    def rect(self) -> Rect:
-        return Rect(self.x, self.y, self.width, self.height)
 
 
 def layer_region(doc: Document, layer: Layer, rect: Rect) -> np.ndarray:

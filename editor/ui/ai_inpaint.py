@@ -20,9 +20,7 @@ shows it again.
 from __future__ import annotations
 
 import math
-import time
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,42 +38,20 @@ from PySide6.QtWidgets import (
 )
 
 from editor.document import Document, Event, Layer, LayerOverride, Rect
+from editor.jobs.requests import DEFAULT_FEATHER, InpaintRequest, run_inpaint_request
 from editor.ui import ai_common as ac
 from editor.ui.canvas import keeps_display_override
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
-    from editor.jobs.engines import RunContext
     from editor.ui.canvas import Canvas
     from editor.ui.main_window import MainWindow
 
-DEFAULT_FEATHER = 4
 #: the engines' own context rule (ml.engines.inpaint.context_box): max(32, half the side)
 MIN_CONTEXT = 32
 CONTEXT_FRACTION = 0.5
 COMPARE_KEY = Qt.Key.Key_Backslash
-
-
-@dataclass(frozen=True)
-class InpaintRequest:
-    """Everything the worker needs, copied: the region's pixels and mask, the fill area
-    (mask grown by the feather), the blend alpha, engine and parameters."""
-
-    snap: ac.Snapshot
-    hole: np.ndarray  # (h, w) bool: what the engine fills
-    alpha: np.ndarray  # (h, w) float32 0..1: how the fill is blended in (the soft edge)
-    engine_id: str
-    engine_name: str
-    params: tuple[tuple[str, Any], ...] = ()
-    mode: str = ac.MODE_NEW_LAYER
-    feather: int = DEFAULT_FEATHER
-    step_delay: float = 0.0  # seconds slept per progress report (tests, demos)
-    mask_source: str = ac.MASK_AI
-
-    @property
-    def title(self) -> str:
-        return f"Inpaint ({self.engine_name})"
 
 
 def context_margin(bbox: Rect, feather: int) -> int:
@@ -154,24 +130,6 @@ def build_inpaint(
         snap, hole, alpha, engine.id, engine.name, tuple(sorted(resolved.items())), mode,
         feather, step_delay, which,
     )
-
-
-def run_inpaint_request(req: InpaintRequest, ctx: RunContext) -> np.ndarray:
-    """Worker side: the filled region, same size and dtype as the snapshot."""
-    if req.step_delay > 0:
-        from editor.jobs.engines import RunContext as Ctx
-
-        inner = ctx.progress
-
-        def slow(p):
-            time.sleep(req.step_delay)
-            inner(p)
-
-        ctx = Ctx(progress=slow, cancel=ctx.cancel, device=ctx.device)
-        ctx.report(0.0, "starting")
-        ctx.report(0.01, "starting")
-    mask = req.hole.astype(np.uint8) * 255
-    return ac.run_inpaint_pixels(req.engine_id, req.snap.pixels, mask, ctx, **dict(req.params))
 
 
 def apply_inpaint(target: ac.ApplyTarget, req: InpaintRequest, result: np.ndarray) -> Any:

@@ -13,14 +13,12 @@ inside the dialog: a debounced timer submits a small job with a fixed key, so a 
 preview supersedes the older one and the GUI thread never waits. Slow engines (Gatys)
 show their intermediate results in a small :class:`StyleProgress` window with Cancel.
 
-Everything the worker sees is a copy (``ai_common.Snapshot`` and a style pixel copy); a
-cancelled or failed job leaves the document untouched.
+Everything the worker sees is a copy (``editor.jobs.requests.Snapshot`` and a style
+pixel copy); a cancelled or failed job leaves the document untouched.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,20 +43,25 @@ from PySide6.QtWidgets import (
 )
 
 from editor.document import Document
+from editor.jobs.requests import (
+    PREVIEW_SIDE,
+    StyleRequest,
+    preview_request,
+    run_preview,
+    run_style_request,
+)
 from editor.ui import ai_common as ac
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
-    from editor.jobs.engines import Progress, RunContext
+    from editor.jobs.engines import Progress
     from editor.ui.main_window import MainWindow
 
 TASK = "style"
 #: engines quick enough for a live preview while the dialog is open
 FAST_ENGINES = ("color-transfer", "adain")
 FAST_PREFIX = "fast-"
-#: long side of the live preview (pixels)
-PREVIEW_SIDE = 256
 PREVIEW_KEY = "style-preview"
 PREVIEW_DEBOUNCE_MS = 250
 #: parameters the dialog shows itself (not in the engine's parameter form)
@@ -74,25 +77,6 @@ def is_fast(engine_id: str) -> bool:
 
 
 # --- the request -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StyleRequest:
-    """Everything the worker needs, copied: the content snapshot (whole image), the style
-    pixels (RGBA ints of any depth, or None for presets), the engine and its parameters,
-    and the blend alpha of the mask (None = the whole image)."""
-
-    snap: ac.Snapshot
-    style: np.ndarray | None
-    engine_id: str
-    engine_name: str
-    params: tuple[tuple[str, Any], ...] = ()
-    alpha: np.ndarray | None = None  # (h, w) float32 0..1 over the snapshot
-    step_delay: float = 0.0  # seconds slept per progress report (tests, demos)
-
-    @property
-    def title(self) -> str:
-        return f"Style transfer ({self.engine_name})"
 
 
 def style_pixels(doc: Document, window: MainWindow | None, kind: str, ref: Any) -> np.ndarray:
@@ -153,28 +137,6 @@ def build_style(
                         tuple(sorted(resolved.items())), alpha, step_delay)
 
 
-def _slow_ctx(ctx: RunContext, delay: float) -> RunContext:
-    from editor.jobs.engines import RunContext as Ctx
-
-    inner = ctx.progress
-
-    def slow(p):
-        time.sleep(delay)
-        inner(p)
-
-    return Ctx(progress=slow, cancel=ctx.cancel, device=ctx.device)
-
-
-def run_style_request(req: StyleRequest, ctx: RunContext) -> np.ndarray:
-    """Worker side: the stylised image, same size and dtype as the snapshot, its alpha."""
-    if req.step_delay > 0:
-        ctx = _slow_ctx(ctx, req.step_delay)
-        ctx.report(0.0, "starting")
-        ctx.report(0.01, "starting")
-    return ac.run_style_pixels(req.engine_id, req.snap.pixels, req.style, ctx,
-                               **dict(req.params))
-
-
 def apply_style(target: ac.ApplyTarget, req: StyleRequest, result: np.ndarray):
     """ONE undo step: the result as a new layer above the source, clipped to the mask."""
     return ac.apply_result(target, req.snap, result, f"Style: {req.engine_name}",
@@ -208,42 +170,6 @@ def to_qimage(rgb: np.ndarray) -> QImage:
     a = np.ascontiguousarray(a[..., :3])
     h, w = a.shape[:2]
     return QImage(a.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-
-
-def preview_request(req: StyleRequest, side: int = PREVIEW_SIDE) -> StyleRequest:
-    """The same request on a copy shrunk to ``side`` pixels (long side) for the dialog."""
-    import cv2
-
-    snap = req.snap
-    h, w = snap.height, snap.width
-    f = min(1.0, side / max(h, w))
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    small = cv2.resize(snap.pixels, size, interpolation=cv2.INTER_AREA) if f < 1 else snap.pixels
-    alpha = req.alpha
-    if alpha is not None and f < 1:
-        alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
-    style = req.style
-    if style is not None and max(style.shape[:2]) > 2 * side:
-        g = 2 * side / max(style.shape[:2])
-        style = cv2.resize(style, (max(1, round(style.shape[1] * g)),
-                                   max(1, round(style.shape[0] * g))),
-                           interpolation=cv2.INTER_AREA)
-    small_snap = ac.Snapshot(np.ascontiguousarray(small), 0, 0, snap.source, snap.layer_index,
-                             snap.depth, doc_size=(size[0], size[1]))
-    return StyleRequest(small_snap, style, req.engine_id, req.engine_name, req.params, alpha)
-
-
-def run_preview(req: StyleRequest, ctx: RunContext) -> np.ndarray:
-    """Worker side of the live preview: stylise the small copy and show it over the
-    original where the mask is off (float RGB for display)."""
-    out = run_style_request(req, ctx)
-    top = float(np.iinfo(out.dtype).max)
-    res = out[..., :3].astype(np.float32) / top
-    if req.alpha is not None:
-        orig = req.snap.pixels[..., :3].astype(np.float32) / top
-        a = req.alpha[..., None]
-        res = orig + (res - orig) * a
-    return res
 
 
 class StyleProgress(QDialog):

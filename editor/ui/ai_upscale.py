@@ -16,7 +16,6 @@ result itself.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,37 +32,21 @@ from PySide6.QtWidgets import (
 
 from editor.document import Document
 from editor.document.document import MAX_SIDE
+from editor.jobs.requests import (
+    SCOPE_IMAGE,
+    SCOPE_SELECTION,
+    UpscaleRequest,
+    run_upscale_request,
+)
 from editor.ui import ai_common as ac
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
     from editor.document import Event
     from editor.jobs import JobHandle
-    from editor.jobs.engines import RunContext
     from editor.ui.main_window import MainWindow
 
-SCOPE_IMAGE = "image"
-SCOPE_SELECTION = "selection"
 SCALES = (2, 3, 4)
-
-
-@dataclass(frozen=True)
-class UpscaleRequest:
-    """Copies of what to upscale: every layer's pixels (image scope) or a snapshot of the
-    selection's bounding box with the selection (selection scope)."""
-
-    engine_id: str
-    engine_name: str
-    scale: int
-    scope: str
-    layers: tuple[np.ndarray, ...] = ()
-    snap: ac.Snapshot | None = None
-    params: tuple[tuple[str, Any], ...] = ()
-    step_delay: float = 0.0  # seconds slept per progress report (tests, demos)
-
-    @property
-    def title(self) -> str:
-        return f"Upscale {self.scale}× ({self.engine_name})"
 
 
 @dataclass(frozen=True)
@@ -192,51 +175,6 @@ def build_upscale(
     snap = ac.take_snapshot(doc, source, ac.mask_bounds(mask), mask)
     return UpscaleRequest(engine.id, ac.engine_label(engine), scale, scope, snap=snap, params=resolved,
                           step_delay=step_delay)
-
-
-def _slowed(ctx: RunContext, delay: float) -> RunContext:
-    from editor.jobs.engines import RunContext as Ctx
-
-    inner = ctx.progress
-
-    def slow(p) -> None:
-        time.sleep(delay)
-        inner(p)
-
-    return Ctx(progress=slow, cancel=ctx.cancel, device=ctx.device)
-
-
-def run_upscale_request(req: UpscaleRequest, ctx: RunContext) -> Any:
-    """Worker side. Image scope: one upscaled array per layer; selection scope:
-    ``(pixels, alpha)`` with alpha the upscaled selection (uint8)."""
-    if req.step_delay > 0:
-        ctx = _slowed(ctx, req.step_delay)
-        ctx.report(0.0, "starting")
-    params = dict(req.params)
-    s = req.scale
-    if req.scope == SCOPE_SELECTION:
-        from editor.document.resample import resize_mask
-
-        assert req.snap is not None
-        out = ac.run_upscale_pixels(req.engine_id, req.snap.pixels, s, ctx.sub(0.0, 0.97),
-                                    **params)
-        mask = req.snap.mask
-        assert mask is not None
-        alpha = resize_mask(mask, out.shape[1], out.shape[0], "bilinear")
-        ctx.report(1.0, "done")
-        return out, alpha
-    results = []
-    n = len(req.layers)
-    for i, px in enumerate(req.layers):
-        sub = ctx.sub(i / n, (i + 1) / n)
-        h, w = px.shape[:2]
-        if not px[..., 3].any():  # a transparent layer upscales to a transparent layer
-            results.append(np.zeros((h * s, w * s, 4), px.dtype))
-            sub.report(1.0, f"layer {i + 1}/{n}")
-            continue
-        results.append(ac.run_upscale_pixels(req.engine_id, px, s, sub, **params))
-    ctx.report(1.0, "done")
-    return results
 
 
 class _LayerWatch:
