@@ -21,6 +21,20 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _engine_registry_restored():
+    """Engines a test registers (imported models, fakes) don't leak into later tests. Only
+    when the registry is already loaded, so document-only runs never import ml."""
+    import sys
+
+    registry = sys.modules.get("ml.engines")
+    before = dict(registry._REGISTRY) if registry is not None else None
+    yield
+    if registry is not None and before is not None:
+        registry._REGISTRY.clear()
+        registry._REGISTRY.update(before)
+
+
 def pytest_collection_modifyitems(config, items):
     gpu_items = [item for item in items if "gpu" in item.keywords]
     if not gpu_items:
