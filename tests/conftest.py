@@ -28,7 +28,12 @@ def _engine_registry_restored():
     import sys
 
     registry = sys.modules.get("ml.engines")
-    before = dict(registry._REGISTRY) if registry is not None else None
+    before = None
+    if registry is not None:
+        # Every built-in task module first: they register at import, once, so a snapshot
+        # taken before one of them loads would drop its engines for good.
+        registry.load_all()
+        before = dict(registry._REGISTRY)
     yield
     if registry is not None and before is not None:
         registry._REGISTRY.clear()
