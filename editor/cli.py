@@ -332,20 +332,26 @@ def _mask_from_pixels(mask_px: np.ndarray) -> np.ndarray:
     return (rgb > 0).any(axis=2) & (alpha > 0)
 
 
+def _read_mask(mask_path, image_path, shape: tuple[int, ...], purpose: str) -> np.ndarray:
+    """The mask file as bool (h, w), checked against the image's size and for emptiness."""
+    mask_px, _ = read_image(mask_path)
+    if mask_px.shape[:2] != shape[:2]:
+        raise CliError(
+            f"{mask_path}: mask is {mask_px.shape[1]}x{mask_px.shape[0]} but {image_path} is "
+            f"{shape[1]}x{shape[0]}"
+        )
+    mask = _mask_from_pixels(mask_px)
+    if not mask.any():
+        raise CliError(f"{mask_path}: the mask is empty (paint the area to {purpose} in white)")
+    return mask
+
+
 def cmd_inpaint(args) -> int:
     engine = _engine("inpaint", args.engine)
     _check_not_same([args.input, args.mask], args.output)
     check_writable(args.output)
     pixels, meta = read_image(args.input)
-    mask_px, _ = read_image(args.mask)
-    if mask_px.shape[:2] != pixels.shape[:2]:
-        raise CliError(
-            f"{args.mask}: mask is {mask_px.shape[1]}x{mask_px.shape[0]} but {args.input} is "
-            f"{pixels.shape[1]}x{pixels.shape[0]}"
-        )
-    mask = _mask_from_pixels(mask_px)
-    if not mask.any():
-        raise CliError(f"{args.mask}: the mask is empty (paint the area to fill in white)")
+    mask = _read_mask(args.mask, args.input, pixels.shape, "fill")
     printer = ProgressPrinter()
     ctx = _context(args.device, printer)
     from ml.runtime import run_inpaint
@@ -406,16 +412,7 @@ def cmd_stylize(args) -> int:
     style = read_image(style_path)[0] if style_path else None
     mask = None
     if args.mask:
-        mask_px, _ = read_image(args.mask)
-        if mask_px.shape[:2] != content.shape[:2]:
-            raise CliError(
-                f"{args.mask}: mask is {mask_px.shape[1]}x{mask_px.shape[0]} but "
-                f"{content_path} is {content.shape[1]}x{content.shape[0]}"
-            )
-        mask = _mask_from_pixels(mask_px)
-        if not mask.any():
-            raise CliError(f"{args.mask}: the mask is empty (paint the area to stylise in "
-                           "white)")
+        mask = _read_mask(args.mask, content_path, content.shape, "stylise")
     printer = ProgressPrinter()
     ctx = _context(args.device, printer)
     from ml.runtime import run_style

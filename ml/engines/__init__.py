@@ -134,6 +134,24 @@ def load_all() -> None:
                 raise
 
 
+def imported_records(task: str) -> dict[str, dict]:
+    """The store's records of models the user imported (not catalog entries) for ``task``,
+    by id; empty when the store cannot be read (a broken index is reported elsewhere)."""
+    from ml.store import ModelStore, StoreError
+
+    try:
+        store = ModelStore()
+        records = store.records()
+        catalog_ids = {e.id for e in store.catalog()}
+    except StoreError:
+        return {}
+    return {
+        model_id: rec
+        for model_id, rec in records.items()
+        if model_id not in catalog_ids and rec.get("task") == task
+    }
+
+
 def register_imported() -> list[Engine]:
     """(Re-)register an engine for every model the user imported into the store, of
     every task (upscalers, inpainting); call after ``ModelStore.import_file``."""

@@ -419,18 +419,10 @@ def register_imported() -> list[InpaintEngine]:
     Call again after ``ModelStore.import_file`` so a new import shows up without a restart
     (:func:`ml.engines.register_imported` does it for every task).
     """
-    from ml.store import ModelStore, StoreError
+    from ml.engines import imported_records
 
-    try:
-        store = ModelStore()
-        records = store.records()
-        catalog_ids = {e.id for e in store.catalog()}
-    except StoreError:
-        return []
     out = []
-    for model_id, rec in records.items():
-        if model_id in catalog_ids or rec.get("task") != "inpaint":
-            continue
+    for model_id, rec in imported_records("inpaint").items():
         engine = ImportedInpaintEngine(model_id, str(rec.get("architecture", "?")),
                                        str(rec.get("licence", "")))
         out.append(register(engine))

@@ -305,18 +305,10 @@ def register_imported() -> list[UpscaleEngine]:
 
     Call again after ``ModelStore.import_file`` so a new import shows up without a restart.
     """
-    from ml.store import ModelStore, StoreError
+    from ml.engines import imported_records
 
-    try:
-        store = ModelStore()
-        records = store.records()
-        catalog_ids = {e.id for e in store.catalog()}
-    except StoreError:
-        return []
     out = []
-    for model_id, rec in records.items():
-        if model_id in catalog_ids or rec.get("task") != "upscale":
-            continue
+    for model_id, rec in imported_records("upscale").items():
         scale = int(rec.get("scale") or 1)
         if scale < 2:
             continue
