@@ -286,11 +286,11 @@ class InpaintDialog(QDialog):
         work = self.params.values().get("max_size", 1024)
         side = max(region.w, region.h)
         scaled = f", worked on at {work} px on the long side" if side > work else ""
-        mp = self.doc.width * self.doc.height / 1e6
+        share = region.w * region.h / (self.doc.width * self.doc.height)
         self.info.setText(
             f"Mask: {bbox.w}×{bbox.h} px at ({bbox.x}, {bbox.y}). "
             f"Processed: {region.w}×{region.h} px with context "
-            f"({region.w * region.h / 1e6:.2f} of {mp:.1f} MP){scaled}. "
+            f"({'under 1%' if share < 0.01 else f'{share:.0%}'} of the image){scaled}. "
             "Pixels beyond the feather never change." + why
         )
 
