@@ -227,7 +227,8 @@ def decode_image(source: Path | bytes, path: Path, label: str = "") -> ImageData
             raw = _rawmode(im)
             # Parsed from the bytes: Pillow's getexif() decodes a whole PNG to find it.
             orientation = read_orientation(exif)
-            if exif is None and im.format == "TIFF":
+            if im.format == "TIFF":  # its own tag, not EXIF (which _tiff_exif leaves it out of)
+                orientation = 1
                 with contextlib.suppress(*_DECODE_ERRORS):
                     orientation = int(getattr(im, "tag_v2", {}).get(_ORIENTATION_TAG, 1))
             try:
@@ -238,6 +239,8 @@ def decode_image(source: Path | bytes, path: Path, label: str = "") -> ImageData
                 ):
                     data = source if isinstance(source, (bytes, bytearray)) else source.read_bytes()
                     pixels = _decode_cv2_16(data, fail)
+                    if im.format == "TIFF":
+                        orientation = 1  # OpenCV's TIFF decoder already turned it upright
                 else:
                     im.load()
                     if (
@@ -265,14 +268,16 @@ def decode_image(source: Path | bytes, path: Path, label: str = "") -> ImageData
     return ImageData(np.ascontiguousarray(pixels), icc, exif, fmt, keep)
 
 
-# TIFF tags that describe the image data itself (layout, strips, colour, sub-IFD
-# pointers, ICC): never copied between a TIFF's own IFD and its EXIF.
+# TIFF tags that describe the image data itself (layout, strips, colour, orientation,
+# sub-IFD pointers, ICC): never copied between a TIFF's own IFD and its EXIF. Orientation
+# is one: the TIFF decoders (Pillow, OpenCV) turn the pixels upright themselves.
 _TIFF_STRUCTURAL_TAGS = frozenset(
-    {254, 255, 256, 257, 258, 259, 262, 263, 266, 273, 277, 278, 279, 280, 281, 284, 317,
+    {254, 255, 256, 257, 258, 259, 262, 263, 266, 273, 274, 277, 278, 279, 280, 281, 284, 317,
      320, 322, 323, 324, 325, 338, 339, 340, 341, 513, 514, 530, 531, 532, 700, 33723,
      34377, 34665, 34675, 34853, 37724}
 )
 _EXIF_SUB_IFDS = (0x8769, 0x8825)  # Exif, GPS
+_INTEROP_IFD = 0xA005  # inside the Exif sub-IFD
 # Bytes per value of each TIFF field type (TIFF 6.0 §2, BigTIFF adds 16/17/18).
 _TIFF_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8,
                     13: 4, 16: 8, 17: 8, 18: 8}
@@ -292,7 +297,8 @@ def _tiff_exif(im: Image.Image) -> bytes | None:
             if values:
                 out.get_ifd(sub).update(values)
         if len(out) or any(out.get_ifd(sub) for sub in _EXIF_SUB_IFDS):
-            return EXIF_PREFIX + out.tobytes()
+            block = out.tobytes()
+            return block if block.startswith(EXIF_PREFIX) else EXIF_PREFIX + block
     return None
 
 
@@ -477,12 +483,13 @@ def encode_image(
     if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"expected (h, w, 4) uint8/uint16 RGBA, got {pixels.shape} {pixels.dtype}")
     level = DEFAULT_PNG_COMPRESSION if compression is None else int(np.clip(compression, 0, 9))
+    if fmt == "TIFF":  # our writer at both depths: EXIF with its sub-IFDs, ICC, deflate
+        data = pixels if not _is_opaque(pixels) else pixels[..., :3]
+        f.write(encode_tiff(data, level=level, icc_profile=icc_profile, exif=exif))
+        return
     if pixels.dtype == np.uint16 and fmt in SIXTEEN_BIT_FORMATS:
         data = pixels if not _is_opaque(pixels) else pixels[..., :3]
-        if fmt == "PNG":
-            f.write(encode_png16(data, level=level, icc_profile=icc_profile, exif=exif))
-        else:
-            f.write(encode_tiff16(data, level=level, icc_profile=icc_profile, exif=exif))
+        f.write(encode_png16(data, level=level, icc_profile=icc_profile, exif=exif))
         return
     px = to_8bit(pixels)
     kwargs: dict[str, Any] = {}
@@ -505,8 +512,6 @@ def encode_image(
         kwargs.update(quality=q, lossless=q >= 100, method=4, exact=True)
     elif fmt == "PNG":
         kwargs.update(compress_level=level)
-    elif fmt == "TIFF":
-        kwargs.update(compression="tiff_adobe_deflate")
     im.save(f, format=fmt, **kwargs)
 
 
@@ -587,7 +592,13 @@ def _exif_entries(
                 continue
             ifd = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II", group=sub)
             for tag, value in values.items():
+                if tag == _INTEROP_IFD:
+                    continue  # an offset into the old block; re-linked below when readable
                 ifd[tag] = value
+            interop = dict(src.get_ifd(_INTEROP_IFD)) if sub == 0x8769 else {}
+            if interop:
+                ifd.tagtype[_INTEROP_IFD] = 4  # LONG, as an IFD pointer: Pillow nests a dict
+                ifd[_INTEROP_IFD] = interop
             if len(buf) % 2:
                 buf += b"\x00"
             pos = len(buf)
@@ -598,19 +609,20 @@ def _exif_entries(
         return [], buf
 
 
-def encode_tiff16(
+def encode_tiff(
     pixels: np.ndarray,
     *,
     level: int = DEFAULT_PNG_COMPRESSION,
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
 ) -> bytes:
-    """A little-endian baseline TIFF, 16 bits per sample, deflate strips, optional ICC
-    (tag 34675) and EXIF (its descriptive tags in the image's IFD, the Exif and GPS
-    sub-IFDs behind tags 34665/34853, as TIFF readers expect)."""
+    """A little-endian baseline RGB(A) TIFF, 8 or 16 bits per sample (from the dtype),
+    deflate strips, optional ICC (tag 34675) and EXIF (its descriptive tags in the image's
+    IFD, the Exif and GPS sub-IFDs behind tags 34665/34853, as TIFF readers expect)."""
     h, w, c = pixels.shape
-    data = np.ascontiguousarray(pixels, dtype="<u2")
-    row_bytes = w * c * 2
+    bits = 16 if pixels.dtype == np.uint16 else 8
+    data = np.ascontiguousarray(pixels, dtype="<u2" if bits == 16 else np.uint8)
+    row_bytes = w * c * bits // 8
     rows_per_strip = max(1, min(h, (1 << 18) // max(row_bytes, 1)))
     strips = [
         zlib.compress(data[y : y + rows_per_strip].tobytes(), level)
@@ -633,7 +645,7 @@ def encode_tiff16(
 
     long(256, w)
     long(257, h)
-    short(258, *([16] * c))
+    short(258, *([bits] * c))
     short(259, 8)  # Adobe deflate
     short(262, 2)  # RGB
     long(273, *offsets)
@@ -694,6 +706,6 @@ def save_image(
                 icc_profile=icc_profile,
                 exif=exif,
             )
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RuntimeError, struct.error) as e:  # Pillow encoders raise all
         reason = getattr(e, "strerror", None) or e
         raise FileError(p, f"could not be saved ({reason})") from e

@@ -249,3 +249,103 @@ def test_unsupported_extension_on_save_is_a_file_error(tmp_path, name):
         save_image(np.zeros((2, 2, 4), np.uint8), tmp_path / name)
     assert name in str(info.value)
     assert not (tmp_path / name).exists()
+
+
+def _camera_tiff(path, rng, orientation: int = 1) -> np.ndarray:
+    """An 8-bit TIFF as a camera/Lightroom writes it: EXIF tags in its IFD, an Exif
+    sub-IFD, optionally an orientation tag; returns its stored pixels."""
+    rgb = rng.integers(0, 256, (20, 40, 3)).astype(np.uint8)
+    exif = Image.Exif()
+    exif[271] = "CamMaker"
+    exif[305] = "Lightroom"
+    if orientation != 1:
+        exif[274] = orientation
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:25 09:28:17"
+    Image.fromarray(rgb).save(path, exif=exif.tobytes())
+    with Image.open(path) as im:  # the source really is laid out that way
+        assert im.getexif().get_ifd(0x8769) and im.tag_v2.get(274, 1) == orientation
+    return rgb
+
+
+def test_tiff_orientation_is_applied_once_and_survives_repeated_saves(tmp_path, rng):
+    src = tmp_path / "rotated.tif"
+    rgb = _camera_tiff(src, rng, orientation=6)
+    upright = np.rot90(rgb, -1)  # orientation 6: turn 90° clockwise to view
+    doc = open_document(src)
+    np.testing.assert_array_equal(doc.composite()[..., :3], upright)
+    assert read_orientation(doc.metadata.get("exif")) == 1
+    for i, ext in enumerate((".tif", ".png", ".tif", ".jpg")):
+        out = tmp_path / f"again{i}{ext}"
+        export_image(doc, out, quality=100)
+        back = open_document(out)
+        assert back.size == (20, 40), ext  # no second turn, however often it is saved
+        if ext != ".jpg":
+            np.testing.assert_array_equal(back.composite()[..., :3], upright)
+            doc = back
+        with Image.open(out) as im:
+            assert im.getexif().get(274, 1) == 1  # other viewers don't turn it again
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_tiff_with_an_exif_sub_ifd_saves_as_tiff_keeping_it(tmp_path, rng, deep):
+    src = tmp_path / "cam.tif"
+    _camera_tiff(src, rng)
+    doc = open_document(src)
+    if deep:
+        doc = open_document(src)
+        px = doc.composite().astype(np.uint16) * 257
+        save_image(px, tmp_path / "deep.tif", exif=doc.metadata["exif"])
+        out = tmp_path / "deep.tif"
+    else:
+        out = tmp_path / "out.tif"
+        export_image(doc, out)
+    with Image.open(out) as im:
+        ex = im.getexif()
+        assert ex.get(271) == "CamMaker" and ex.get(305) == "Lightroom"
+        assert ex.get_ifd(0x8769).get(0x9003) == "2026:11:25 09:28:17"
+
+
+def test_exif_from_a_tiff_is_one_well_formed_block(tmp_path, rng):
+    src = tmp_path / "cam.tif"
+    _camera_tiff(src, rng)
+    exif = load_image(src).exif
+    assert exif.startswith(b"Exif\x00\x00") and exif[6:8] in (b"II", b"MM")
+    assert b"Exif\x00\x00" not in exif[6:]  # not a block wrapped in a second header
+
+
+def test_interop_sub_ifd_is_relinked_in_a_16bit_tiff(tmp_path, rng):
+    exif = Image.Exif()
+    exif[0x010F] = "Cam"
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:25 09:28:17"
+    exif.get_ifd(0xA005)[0x0001] = "R98"
+    exif.get_ifd(0x8769)[0xA005] = exif.get_ifd(0xA005)  # nested, as cameras write it
+    jpg = tmp_path / "cam.jpg"
+    Image.fromarray(rng.integers(0, 256, (4, 4, 3)).astype(np.uint8)).save(
+        jpg, exif=exif.tobytes()
+    )
+    with Image.open(jpg) as im:
+        assert im.getexif().get_ifd(0xA005).get(0x0001) == "R98"
+    path = tmp_path / "interop.tif"
+    save_image(random_rgba(rng, 4, 4, np.uint16), path, exif=load_image(jpg).exif)
+    with Image.open(path) as im:
+        ex = im.getexif()
+        assert ex.get_ifd(0xA005).get(0x0001) == "R98"
+
+
+def test_16bit_tiff_orientation_from_opencv_is_not_applied_twice(tmp_path, rng):
+    from editor.io.images import encode_tiff
+
+    px = random_rgba(rng, 20, 40, np.uint16)
+    px[..., 3] = 65535
+    ex = Image.Exif()
+    ex[276] = 6  # a spare SHORT tag, patched into Orientation (274) below: same sort slot
+    data = bytearray(encode_tiff(px[..., :3], exif=ex.tobytes()))
+    entry = data.find(b"\x14\x01\x03\x00\x01\x00\x00\x00\x06\x00")
+    assert entry > 0
+    data[entry : entry + 2] = b"\x12\x01"
+    path = tmp_path / "rot16.tif"
+    path.write_bytes(bytes(data))
+    with Image.open(path) as im:
+        assert im.tag_v2.get(274) == 6
+    img = load_image(path)
+    np.testing.assert_array_equal(img.pixels[..., :3], np.rot90(px[..., :3], -1))
