@@ -44,6 +44,12 @@ class _Parser(argparse.ArgumentParser):
     Subparsers inherit the class (add_subparsers uses the parent's type), so every
     ``retouch COMMAND`` error points at that command's own --help."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        # No prefixes of long options (`--dev` for `--device`): the GUI/subcommand split
+        # below reads options by their full names.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # type: ignore[override]
         raise CliError(f"{message} (see {self.prog} --help)")
 
@@ -563,14 +569,14 @@ def cmd_models(args) -> int:
     store = ModelStore()
     try:
         # bad input first: each of these raises StoreError only for what the user named
-        try:
-            if args.action == "install":
+        if args.action == "install":
+            try:
                 store.entry(args.id)
-            elif args.action == "remove" and args.id not in store.records():
-                raise CliError(f"model {args.id!r} is not installed; see `retouch models "
-                               "list`")
-        except StoreError as exc:
-            raise CliError(str(exc)) from None
+            except StoreError as exc:  # an unknown id
+                raise CliError(str(exc)) from None
+        elif args.action == "remove" and args.id not in store.records():
+            # (an unreadable index raises StoreError here: a failure, exit 1 below)
+            raise CliError(f"model {args.id!r} is not installed; see `retouch models list`")
         if args.action == "import":
             _check_import_file(args.id)
         return _models_action(store, args)
@@ -956,13 +962,17 @@ def _first_positional(argv: list[str]) -> str | None:
 
 
 def _check_gui_files(paths: list[str]) -> None:
-    """``retouch FILE...`` opens files; refuse before Qt starts when one is not a file
-    (a mistyped subcommand would otherwise open an empty editor, or abort with no display)."""
+    """``retouch FILE...`` opens files. A word that is neither a file nor a path-like name
+    (no folder, no extension: a mistyped subcommand) is refused before Qt starts; a
+    missing file with a real file name is left to the window, which says so in a message
+    (a launcher's ``retouch %F`` has no terminal to print to)."""
     for path in paths:
-        if os.path.isfile(path):
+        if os.path.exists(path):
+            if os.path.isdir(path):
+                raise CliError(f"{path}: is a folder, not an image file")
             continue
-        if os.path.isdir(path):
-            raise CliError(f"{path}: is a folder, not an image file")
+        if os.sep in path or "/" in path or os.path.splitext(path)[1]:
+            continue
         close = difflib.get_close_matches(path, SUBCOMMANDS, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else "see retouch --help"
         raise CliError(f"{path!r} is not a file or a command ({hint})")

@@ -291,6 +291,17 @@ def test_models_install_unknown_id_is_exit_2(capsys):
     assert "retouch models list" in _error_line(capsys)
 
 
+def test_models_with_an_unreadable_index_is_a_failure_not_bad_input(capsys):
+    from ml.store import ModelStore
+
+    store = ModelStore()
+    store.root.mkdir(parents=True, exist_ok=True)
+    store.index_path.write_text("{ not json")
+    for command in (["models", "remove", "x"], ["models", "verify"]):
+        assert main(command) == 1, command
+        assert "index" in _error_line(capsys).lower()
+
+
 def test_models_import_verify_remove_round_trip(tmp_path, capsys):
     import torch
     from spandrel.architectures.Compact import Compact
@@ -385,9 +396,29 @@ def test_a_mistyped_subcommand_is_refused_without_starting_the_editor(tmp_path, 
     assert main(["upscal", str(src), str(tmp_path / "b.png")]) == 2
     assert _error_line(capsys) == (
         "error: 'upscal' is not a file or a command (did you mean 'upscale'?)")
-    assert main([str(tmp_path / "missing.png")]) == 2
-    line = _error_line(capsys)
-    assert "missing.png" in line and "not a file or a command" in line
+    assert main(["mdoels", "list"]) == 2
+    assert "did you mean 'models'?" in _error_line(capsys)
+    assert main([str(tmp_path)]) == 2  # a folder
+    assert "is a folder" in _error_line(capsys)
+
+
+def test_a_missing_image_file_is_left_to_the_window_to_report(tmp_path, monkeypatch):
+    # From a launcher (`retouch %F`) there is no terminal: the window says it, not stderr.
+    from editor import cli
+
+    opened = []
+    monkeypatch.setattr(cli, "cmd_gui", lambda paths, debug: opened.append(paths) or 0)
+    src = _png(tmp_path / "a.png")
+    missing = str(tmp_path / "gone.jpg")
+    assert main([str(src), missing]) == 0
+    assert opened == [[str(src), missing]]
+
+
+def test_long_options_are_not_abbreviated(tmp_path, capsys):
+    src = _png(tmp_path / "a.png")
+    assert main(["--dev", "cpu", "upscale", str(src), str(tmp_path / "b.png")]) == 2
+    assert "--dev" in _error_line(capsys)
+    assert main(["upscale", str(src), str(tmp_path / "b.png"), "--sca", "2"]) == 2
 
 
 def test_existing_files_still_open_the_editor(tmp_path, monkeypatch):

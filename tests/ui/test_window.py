@@ -313,3 +313,17 @@ def test_filter_suffix():
     assert _filter_suffix("JPEG (*.jpg *.jpeg)") == ".jpg"
     assert _filter_suffix("OpenRaster project (*.ora)") == ".ora"
     assert _filter_suffix("") == ".ora"
+
+
+def test_a_missing_file_on_the_command_line_is_a_message_and_the_others_open(window, tmp_path,
+                                                                               qtbot):
+    from PIL import Image
+
+    path = tmp_path / "here.png"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(path)
+    views = window.open_paths([str(tmp_path / "gone.jpg"), str(path)])
+    assert [v.path for v in views] == [str(path.resolve())]
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert boxes and "gone.jpg" in boxes[-1].text()
+    for box in boxes:
+        box.close()
