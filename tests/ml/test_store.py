@@ -269,7 +269,7 @@ def test_google_drive_urls_get_a_file_per_entry_not_a_shared_uc(tmp_path, http_s
 
 def test_file_names_from_real_urls_are_kept(tmp_path):
     # installed files and kept partial downloads of earlier versions keep their names
-    e = _entry("https://example.org/releases/download/v1/RealESRGAN_x4plus.pth", None)
+    e = _entry("http://127.0.0.1:9/releases/download/v1/RealESRGAN_x4plus.pth", None)
     assert e.file_name == "RealESRGAN_x4plus.pth"
     assert ModelStore(tmp_path, [e]).partial_path("tiny-x2").name == "RealESRGAN_x4plus.pth.part"
     catalog = {c.id: c for c in load_catalog()}

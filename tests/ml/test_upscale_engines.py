@@ -14,6 +14,7 @@ from ml.engines import get
 from ml.engines.upscale import FileSREngine, SRSmallEngine, register_imported
 from ml.store import ModelStore
 from ml.types import Cancelled, CancelToken, EngineError, RunContext
+from tests.ml.test_tiling import _OomFirst
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sr_checkpoints import realesrgan_rrdbnet, srvgg_compact
@@ -184,22 +185,13 @@ def test_runtime_upscale_keeps_16bit_and_resizes_alpha(sr_folder):
     assert out[:, :8, 3].max() < 2000 and out[:, 12:, 3].min() > 63000
 
 
-class _OomFirst(torch.nn.Module):
-    """Stands in front of the real sr-small net: raises a (simulated) CUDA OOM on the first
-    ``n`` calls and records whether each tile met the weights on its device and dtype."""
+class _SROomFirst(_OomFirst):
+    """The tiling tests' OOM stand-in, in front of the real sr-small net (which the engine
+    asks for its channel count)."""
 
     def __init__(self, net, n: int) -> None:
-        super().__init__()
-        self.net, self.n, self.channels = net, n, net.channels
-        self.calls: list[tuple] = []
-
-    def forward(self, x):
-        w = next(self.net.parameters())
-        self.calls.append((x.device, x.dtype, w.device, w.dtype))
-        if self.n > 0:
-            self.n -= 1
-            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 1 GiB")
-        return self.net(x)
+        super().__init__(net, n)
+        self.channels = net.channels
 
 
 def test_sr_small_hands_the_tiler_its_weights_so_they_follow_the_tiles(sr_folder):
@@ -208,7 +200,7 @@ def test_sr_small_hands_the_tiler_its_weights_so_they_follow_the_tiles(sr_folder
     # weights stayed on the CPU while CUDA tiles went to the GPU
     reference = SRSmallEngine(sr_folder).upscale(_image(40, 40), 2, RunContext())
     engine = SRSmallEngine(sr_folder)
-    wrapped = _OomFirst(engine.model(2).double(), n=1)
+    wrapped = _SROomFirst(engine.model(2).double(), n=1)
     engine._models[2] = wrapped
     notes = []
     out = engine.upscale(_image(40, 40), 2, RunContext(progress=lambda p: notes.append(p.stage)),
