@@ -100,13 +100,6 @@ def _ramp(length: int, starts: list[int], index: int, tile: int, scale: int) -> 
     return w
 
 
-def is_oom(exc: BaseException) -> bool:
-    """True for CUDA/MPS out-of-memory errors (torch raises several flavours)."""
-    from ml.torch_helpers import is_oom as _is_oom
-
-    return _is_oom(exc)
-
-
 def _movable(fn: Any) -> bool:
     return hasattr(fn, "to") and callable(fn)
 
@@ -154,8 +147,8 @@ def tiled_apply(
     w·scale)``; a ``torch.nn.Module`` or spandrel descriptor is moved to the device (and
     to fp16 when ``half`` and on CUDA, fp32 otherwise), and checks the cancel token before
     each of its layers. A plain function must bring its own weights along and accept CPU
-    tensors after a fallback: engines pass modules (see :mod:`ml.torch_helpers`). ``image`` is float32 HWC on the CPU; the result is
-    float32 HWC on the CPU. ``tile`` is the input tile edge (None = from a memory
+    tensors after a fallback: engines pass modules (see :mod:`ml.torch_helpers`).
+    ``image`` is float32 HWC on the CPU; the result is float32 HWC on the CPU. ``tile`` is the input tile edge (None = from a memory
     estimate); ``multiple`` is the model's size multiple. Messages about OOM retries and
     CPU fallback are appended to ``notes`` and reported as progress stages.
     """
@@ -165,6 +158,8 @@ def tiled_apply(
     size = tile or estimate_tile(device, scale, bytes_per_pixel, multiple)
     size = _round_to(max(size, multiple), multiple)
     notes = notes if notes is not None else []
+    from ml.torch_helpers import free_cache, is_oom
+
     while True:
         try:
             return _run_tiles(_place(fn, device, half), image, scale, ctx, size, overlap,
@@ -172,7 +167,7 @@ def tiled_apply(
         except Exception as exc:
             if not is_oom(exc):
                 raise
-            _free_cache(device)
+            free_cache(device)
             if size // 2 >= MIN_TILE:
                 size = _round_to(size // 2, multiple)
                 msg = f"out of memory on {device}: retrying with {size}px tiles"
@@ -187,12 +182,6 @@ def tiled_apply(
                 ) from exc
             notes.append(msg)
             ctx.report(0.0, msg)
-
-
-def _free_cache(device: str) -> None:
-    from ml.torch_helpers import free_cache
-
-    free_cache(device)
 
 
 def _run_tiles(fn, image, scale, ctx, size, overlap, multiple, device, half) -> np.ndarray:
