@@ -13,6 +13,8 @@ import numpy as np
 from editor.document.events import Rect
 
 DIFF_TILE = 64
+#: steps of history kept unless the user sets another limit (Edit ▸ Preferences)
+DEFAULT_UNDO_LIMIT = 200
 
 
 class Command:
@@ -103,7 +105,7 @@ class UndoStack:
 
     def __init__(
         self,
-        limit: int = 200,
+        limit: int = DEFAULT_UNDO_LIMIT,
         max_bytes: int = 1 << 30,
         on_change: Callable[[], None] | None = None,
     ) -> None:

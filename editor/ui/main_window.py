@@ -555,8 +555,7 @@ class MainWindow(QMainWindow):
 
     def add_document(self, doc: Document, path: str | None = None,
                      title: str | None = None) -> DocumentView:
-        if doc.undo.limit != self.preferences.undo_limit:
-            doc.undo.limit = self.preferences.undo_limit
+        doc.undo.limit = self.preferences.undo_limit
         view = DocumentView(doc, self.tool_state, path, title)
         view.canvas.view_changed.connect(self._update_zoom_label)
         view.canvas.cursor_moved.connect(self._update_cursor_label)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from editor.document.undo import DEFAULT_UNDO_LIMIT
 from editor.jobs.engines import DEVICE_ENV_VAR as ENV_VAR
 
 #: (setting value, menu text); "auto" first, as in ``retouch --device``
@@ -43,7 +44,7 @@ class Preferences:
     """What the Preferences dialog sets; :meth:`load` never fails (bad values → defaults)."""
 
     device: str = "auto"
-    undo_limit: int = 200  # Document's own default
+    undo_limit: int = DEFAULT_UNDO_LIMIT
     autosave_minutes: int = 3
 
     @classmethod
