@@ -7,11 +7,12 @@ The shape of one AI filter (see ``ai_inpaint.py`` for a complete one)::
     mask = mask_array(doc, which)                  # (H, W) uint8 copy, or None
     region = context_region(doc, mask_bounds(mask), margin=64)
     snap = take_snapshot(doc, SOURCE_LAYER, region, mask)   # frozen: pixel copies only
-    req = MyRequest(snap, engine_id, params)       # a frozen dataclass of your own
+    req = MyRequest(snap, engine_id, params)       # frozen, in editor/jobs/requests.py
     target = ApplyTarget.capture(doc)              # live refs, stay on the GUI thread
 
     def run(req, ctx):                             # worker thread: never touches doc
-        return run_inpaint_pixels(req.engine_id, req.snap.pixels, req.snap.mask, ctx, **p)
+        return editor.jobs.engines.run_inpaint_pixels(req.engine_id, req.snap.pixels,
+                                                      req.snap.mask, ctx, **p)
 
     window.submit_job(req, run, "Inpaint", lambda result: apply_result(
         target, snap, result, name="Quick (Telea)", mode=MODE_NEW_LAYER, alpha=alpha))
@@ -252,9 +253,6 @@ def take_snapshot(
 
 engines_for = engines.engines_for
 get_engine = engines.get_engine
-run_inpaint_pixels = engines.run_inpaint_pixels
-run_upscale_pixels = engines.run_upscale_pixels
-run_style_pixels = engines.run_style_pixels
 
 
 # --- applying results --------------------------------------------------------------------
