@@ -56,11 +56,15 @@ class Progress:
     """One progress report: ``fraction`` in [0, 1], a short stage text, optional preview.
 
     ``preview`` follows the engine image convention (float32 RGB HWC in [0, 1]).
+    ``payload`` is optional structured data for the caller (training: a dict such as
+    ``{"step": 120, "losses": {"recon": 0.02}, "samples": <float32 RGB grid>}``); it must
+    not be mutated after it is reported (it crosses threads).
     """
 
     fraction: float
     stage: str = ""
     preview: np.ndarray | None = None
+    payload: Any = None
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -82,17 +86,23 @@ class RunContext:
     cancel: CancelToken = field(default_factory=CancelToken)
     device: str = "cpu"
 
-    def report(self, fraction: float, stage: str = "", preview: np.ndarray | None = None) -> None:
+    def report(
+        self,
+        fraction: float,
+        stage: str = "",
+        preview: np.ndarray | None = None,
+        payload: Any = None,
+    ) -> None:
         """Check for cancellation, then report progress (clamped to [0, 1])."""
         self.cancel.check()
-        self.progress(Progress(min(1.0, max(0.0, float(fraction))), stage, preview))
+        self.progress(Progress(min(1.0, max(0.0, float(fraction))), stage, preview, payload))
 
     def sub(self, start: float, end: float) -> RunContext:
         """A context whose fractions 0..1 map onto ``start..end`` of this one (for stages)."""
         parent = self.progress
 
         def scaled(p: Progress) -> None:
-            parent(Progress(start + (end - start) * p.fraction, p.stage, p.preview))
+            parent(Progress(start + (end - start) * p.fraction, p.stage, p.preview, p.payload))
 
         return RunContext(progress=scaled, cancel=self.cancel, device=self.device)
 
