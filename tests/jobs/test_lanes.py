@@ -42,12 +42,17 @@ class Spinner:
         return self.ticks
 
 
-def quick(req: int, ctx: RunContext) -> int:
-    """A short preview/edit: three 10 ms steps with progress."""
-    for i in range(3):
+def quick(req: int, ctx: RunContext, steps: int = 3) -> int:
+    """A short preview/edit: ``steps`` 10 ms steps with progress; returns ``req``."""
+    for i in range(steps):
         time.sleep(0.01)
-        ctx.report((i + 1) / 3, f"step {i + 1}")
+        ctx.report((i + 1) / steps, f"step {i + 1}")
     return req
+
+
+def preview(req: tuple[int, int], ctx: RunContext) -> int:
+    """A preview request ``(index, steps)``; returns the index."""
+    return quick(req[0], ctx, req[1])
 
 
 @pytest.fixture
@@ -70,17 +75,17 @@ def test_newest_preview_is_delivered_while_a_background_job_runs(qtbot, runner):
     delivered: list[tuple[int, str]] = []  # (preview index, background state then)
     progress_seen: list[tuple[int, int]] = []  # (preview index, newest index then)
 
-    def submit(i: int):
+    def submit(i: int, steps: int = 3):
         handle = runner.submit(
-            i, quick, lane=LANE_PREVIEW, key="style-preview", title="preview",
+            (i, steps), preview, lane=LANE_PREVIEW, key="style-preview", title="preview",
             on_done=lambda r: delivered.append((r, bg.state)),
             on_progress=lambda p, i=i: progress_seen.append((i, len(submitted) - 1)),
         )
         submitted.append(handle)
 
-    submit(0)
+    submit(0, steps=3000)  # long enough to be superseded while it runs
     qtbot.waitUntil(lambda: submitted[0].state == "running", timeout=5000)
-    for i in range(1, 20):  # the first is superseded while running, the rest while queued
+    for i in range(1, 20):  # the first is superseded while running, later ones queued or running
         submit(i)
         if i % 5 == 0:
             qtbot.wait(5)
@@ -194,7 +199,7 @@ def _images(n: int = 2, size: int = 48) -> list[Image.Image]:
 def test_training_job_cancelled_then_resumed_from_its_checkpoint(qtbot, runner, tmp_path: Path):
     images = _images()
     ckpt = tmp_path / "sr.ckpt"
-    config = TrainConfig(scale=2, steps=300, batch=2, patch=8, channels=8, blocks=1,
+    config = TrainConfig(scale=2, steps=600, batch=2, patch=8, channels=8, blocks=1,
                          threads=1, report_every=1, checkpoint_every=50, checkpoint=str(ckpt))
 
     def run(cfg: TrainConfig, ctx: RunContext):
@@ -211,7 +216,8 @@ def test_training_job_cancelled_then_resumed_from_its_checkpoint(qtbot, runner, 
 
     handle.append(runner.submit(config, run, lane=LANE_BACKGROUND, title="Train sr-small",
                                 on_progress=cancel_after_a_few))
-    qtbot.waitUntil(lambda: handle[0].state == "cancelled", timeout=20000)
+    # the first step pays for importing torch on the worker
+    qtbot.waitUntil(lambda: handle[0].state == "cancelled", timeout=60000)
     assert all(isinstance(p, Progress) for p, _ in first_reports)
     assert all(thread == gui for _, thread in first_reports)
     losses = [p.payload["loss"] for p, _ in first_reports]
@@ -225,7 +231,7 @@ def test_training_job_cancelled_then_resumed_from_its_checkpoint(qtbot, runner, 
     done: list = []
     second = runner.submit(config, run, lane=LANE_BACKGROUND, title="Train sr-small",
                            on_progress=resumed_reports.append, on_done=done.append)
-    qtbot.waitUntil(lambda: second.state == "done", timeout=60000)
+    qtbot.waitUntil(lambda: second.state == "done", timeout=120000)
     model, result = done[0]
     assert result.resumed_from == stopped_at
     assert resumed_reports[0].payload["step"] == stopped_at + 1
