@@ -29,7 +29,8 @@ sys.exit(pytest.main(["-q", "-p", "no:pytest-qt", "-p", "no:cacheprovider", *tes
 
 def test_editor_ai_and_its_tests_run_with_pyside6_blocked() -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-c", _BLOCKED, str(HERE)], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-c", _BLOCKED, str(HERE)], check=False, cwd=ROOT,
+                          env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert " passed" in proc.stdout  # the other modules really ran
