@@ -3,7 +3,7 @@
 Every function works in document coordinates on a live :class:`~editor.document.Document`
 on the GUI thread and returns copies, so what it hands on (a :class:`Snapshot`) is safe
 for the worker. :func:`mask_bounds` is the one mask bounding box and :func:`layer_region`
-the one way to cut a layer into a document rectangle.
+the one way to cut a layer into a document rectangle (:meth:`Layer.region`).
 """
 
 from __future__ import annotations
@@ -107,13 +107,9 @@ def context_pixels(mask: np.ndarray | None, region: Rect) -> np.ndarray:
 
 def layer_region(doc: Document, layer: Layer, rect: Rect) -> np.ndarray:
     """A copy of ``layer``'s pixels over document ``rect`` (transparent where the layer
-    does not reach), ``(rect.h, rect.w, 4)`` of the document dtype."""
-    out = np.zeros((rect.h, rect.w, 4), doc.dtype)
-    r = layer.bounds.intersect(rect)
-    if not r.empty:
-        src = r.translated(-layer.offset[0], -layer.offset[1]).slices()
-        out[r.translated(-rect.x, -rect.y).slices()] = layer.pixels[src]
-    return out
+    does not reach), ``(rect.h, rect.w, 4)`` of the document dtype (the document's own
+    cut, :meth:`Layer.region`, so there is one)."""
+    return layer.region(tuple(rect)).astype(doc.dtype, copy=False)
 
 
 def layer_alpha(doc: Document, layer: Layer, region: Rect) -> np.ndarray:

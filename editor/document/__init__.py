@@ -21,14 +21,19 @@ Document(width, height, depth=8, layers=None, undo_limit=200, undo_max_bytes=1 G
 
   Layer operations (each exactly one undo step; index None = active layer):
     add_layer(name=None, pixels=None, index=None, offset=(0, 0), text=None, **layer_props) -> Layer
-    add_layer_with_pixels(pixels, name, text=None, x=0, y=0, mask=None) -> Layer  # AI results
+    add_layer_with_pixels(pixels, name, text=None, x=0, y=0, mask=None, metadata=None)
+        -> Layer   # AI results; metadata e.g. {"retouch.latent": {"model": ..., ...}}
     delete_layer(index=None); duplicate_layer(index=None) -> Layer
     rename_layer(index, name); move_layer(index, new_index)
-    set_layer_property(index, prop, value, merge=True)   # consecutive same-prop changes of one
-        layer merge into one step (slider drags); call doc.undo.seal() at drag end
+    set_layer_property(index, prop, value, merge=True, text=None)   # consecutive same-prop
+        changes of one layer merge into one step (slider drags); call doc.undo.seal() at
+        drag end. Mask and metadata changes never merge.
+    set_layer_metadata(index, key, value, text=None)   # one entry, others kept
+    remove_layer_metadata(index, key, text=None) -> bool   # False: no such entry, no step
     add_layer_mask(index=None, from_selection=False); remove_layer_mask(index=None)
-    merge_down(index=None) -> Layer; flatten() -> Layer
-    layer_from_selection(index=None, mask=None, name=None) -> Layer
+    merge_down(index=None) -> Layer; flatten() -> Layer   # results carry no metadata
+    layer_from_selection(index=None, mask=None, name=None) -> Layer   # no metadata either
+    duplicate_layer copies metadata and foreign records (Layer.copy does)
     crop(x, y, w, h); resize_canvas(width, height, anchor="center" | (ax, ay));
     resize_image(width, height, resample="lanczos")  # nearest|bilinear|bicubic|lanczos (PIL, lazy)
     apply_patch(layer_index, x, y, pixels, text, mask=None) -> Rect | None
@@ -47,12 +52,21 @@ Document(width, height, depth=8, layers=None, undo_limit=200, undo_max_bytes=1 G
     Overlapping dabs never exceed the stroke opacity (build-up off).
 
 Layer(pixels, name="Layer", *, opacity=1.0, visible=True, blend_mode="svg:src-over",
-      locked=False, offset=(0, 0), mask=None)
+      locked=False, offset=(0, 0), mask=None, metadata=None, foreign=None)
     .pixels (h, w, 4) straight-alpha uint8|uint16; .mask (h, w) uint8 or None (255 = show)
-    .name .opacity .visible .blend_mode .locked .offset: validated setters; setting them
-    directly emits "layer-changed" through the owning document but is NOT undoable.
+    .name .opacity .visible .blend_mode .locked .offset .metadata: validated setters;
+    setting them directly emits "layer-changed" through the owning document but is NOT
+    undoable. .metadata returns a deep copy (JSON data: str keys; str/int/float/bool/None,
+    lists, dicts; coerce_metadata(value) validates, ValueError naming the bad entry).
+    "retouch.*" keys are Retouch's own ("retouch.latent": model, latent, region).
+    .foreign: read-only {prop: ForeignAttribute(attribute, original, shown)} of file
+    values substituted on reading; .foreign_value(prop) -> original text while the
+    property still equals ``shown``, else None (what writers put back).
+    .region(rect) -> (h, w, 4) copy of the pixels over doc rect (x, y, w, h), offset
+    applied, transparent where the layer does not reach (no opacity/mask applied).
     .set(prop, value) .get(prop) .bounds (Rect in doc coords) .width .height .copy()
-    LAYER_PROPERTIES = ("name", "visible", "opacity", "blend_mode", "locked", "offset", "mask")
+    LAYER_PROPERTIES = ("name", "visible", "opacity", "blend_mode", "locked", "offset",
+                        "mask", "metadata")
 
 Selection (doc.selection): .mask -> (H, W) uint8 read-only or None (nothing selected)
     .active / bool(selection), .to_mask() -> uint8 copy (zeros if none), .bounds() -> Rect|None
@@ -75,6 +89,8 @@ EventHub (doc.events): connect(cb), disconnect(cb); cb(Event) with
 Blend modes (OpenRaster names, W3C Compositing Level 1): BLEND_MODES, BLEND_MODE_NAMES
     (human names), normalize_blend_mode(name) ("multiply" → "svg:multiply"),
     blend(cb, ab, cs, as_, mode) on float32 straight colour/alpha.
+box_blur(a, radius, axis) -> float32 array   # running-sum box mean along one axis,
+    edges replicated, any ndim (editor.document.filters)
 Errors: ValueError with a clear message for bad input; LayerLockedError(ValueError) for
     edits of locked layers; RuntimeError for misuse (ops during a stroke).
 Rect(x, y, w, h) NamedTuple with intersect/union/translated/slices.
@@ -97,7 +113,14 @@ from editor.document.compositor import (
 )
 from editor.document.document import ANCHORS, Document
 from editor.document.events import EVENT_KINDS, Event, EventHub, Rect
-from editor.document.layer import LAYER_PROPERTIES, Layer, LayerLockedError
+from editor.document.filters import box_blur
+from editor.document.layer import (
+    LAYER_PROPERTIES,
+    ForeignAttribute,
+    Layer,
+    LayerLockedError,
+    coerce_metadata,
+)
 from editor.document.selection import COMBINE_MODES, Selection
 from editor.document.undo import Command, TileDiff, UndoStack
 
@@ -116,6 +139,7 @@ __all__ = [
     "Document",
     "Event",
     "EventHub",
+    "ForeignAttribute",
     "Layer",
     "LayerLockedError",
     "LayerOverride",
@@ -124,6 +148,8 @@ __all__ = [
     "TileDiff",
     "UndoStack",
     "blend",
+    "box_blur",
+    "coerce_metadata",
     "composite_layers",
     "normalize_blend_mode",
 ]

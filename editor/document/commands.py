@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ _PROP_TEXT = {
     "locked": "Toggle lock",
     "offset": "Move layer",
     "mask": "Change layer mask",
+    "metadata": "Change layer metadata",
 }
 
 
@@ -56,7 +58,14 @@ class PropertyCommand(Command):
     """One layer property change; consecutive changes of the same one merge."""
 
     def __init__(
-        self, doc: Document, layer: Layer, prop: str, old: Any, new: Any, mergeable: bool
+        self,
+        doc: Document,
+        layer: Layer,
+        prop: str,
+        old: Any,
+        new: Any,
+        mergeable: bool,
+        text: str | None = None,
     ) -> None:
         self.doc = doc
         self.layer = layer
@@ -64,7 +73,7 @@ class PropertyCommand(Command):
         self.old = old
         self.new = new
         self.mergeable = mergeable
-        self.text = _PROP_TEXT.get(prop, f"Change {prop}")
+        self.text = text or _PROP_TEXT.get(prop, f"Change {prop}")
 
     def redo(self) -> None:
         self.layer.set(self.prop, self.new)
@@ -86,6 +95,9 @@ class PropertyCommand(Command):
 
     @property
     def nbytes(self) -> int:
+        if self.prop == "metadata":
+            # JSON text length: close enough to what the two dicts keep alive.
+            return sum(len(json.dumps(v)) for v in (self.old, self.new))
         return sum(v.nbytes for v in (self.old, self.new) if isinstance(v, np.ndarray))
 
 

@@ -202,7 +202,7 @@ class Compositor:
         elif (
             (kind == "pixels-changed" and event.target in ("pixels", "mask", None))
             or kind in ("layer-added", "layer-removed", "layer-moved")
-            or (kind == "layer-changed" and event.prop not in ("name", "locked"))
+            or (kind == "layer-changed" and event.prop not in ("name", "locked", "metadata"))
         ):
             self.invalidate(event.rect)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,14 @@ from editor.document.compositor import (
     quantize,
 )
 from editor.document.events import EventHub, Rect, as_rect
-from editor.document.layer import Layer, LayerLockedError, coerce_mask, coerce_pixels
+from editor.document.layer import (
+    ForeignAttribute,
+    Layer,
+    LayerLockedError,
+    _cut,
+    coerce_mask,
+    coerce_pixels,
+)
 from editor.document.selection import Selection
 from editor.document.undo import TileDiff
 
@@ -34,6 +41,12 @@ ANCHORS: dict[str, tuple[float, float]] = {
     "bottom": (0.5, 1.0),
     "bottom-right": (1.0, 1.0),
 }
+
+
+def _foreign_of(layer: Layer, *props: str) -> dict[str, ForeignAttribute]:
+    """``layer``'s foreign attribute records for ``props`` (a derived layer that copies
+    those properties keeps them)."""
+    return {p: rec for p, rec in layer.foreign.items() if p in props}
 
 
 def _check_size(width: Any, height: Any) -> tuple[int, int]:
@@ -443,22 +456,49 @@ class Document:
         self._push_layers("Move layer", after, active, moved=(i, new_index))
 
     def set_layer_property(
-        self, index: int | None, prop: str, value: Any, merge: bool = True
+        self, index: int | None, prop: str, value: Any, merge: bool = True, text: str | None = None
     ) -> None:
         """Set a layer property as an undo step; with ``merge`` consecutive changes of the
         same property of the same layer become one step (slider drags; ``undo.seal()``
-        ends a drag)."""
+        ends a drag). Mask and metadata changes never merge. ``text`` names the step
+        (default e.g. "Change opacity"); nothing is pushed when the value is unchanged."""
         self._no_stroke()
         _i, layer = self._layer(index)
         new = layer._check(prop, value)
         old = layer.get(prop)
-        if prop == "mask":
-            if (old is None) == (new is None) and (old is None or np.array_equal(old, new)):
-                return
-            old = None if old is None else old.copy()
-        elif old == new:
+        if Layer.same_value(prop, old, new):
             return
-        self.undo.push(PropertyCommand(self, layer, prop, old, new, merge and prop != "mask"))
+        if prop == "mask" and old is not None:
+            old = old.copy()
+        mergeable = merge and prop not in ("mask", "metadata")
+        self.undo.push(PropertyCommand(self, layer, prop, old, new, mergeable, text))
+
+    def set_layer_metadata(
+        self, index: int | None, key: str, value: Any, text: str | None = None
+    ) -> None:
+        """Set one entry of a layer's metadata (the other entries kept) as one undo step.
+
+        ``value`` must be JSON data (see :func:`editor.document.layer.coerce_metadata`);
+        ValueError otherwise, naming the entry. Nothing is pushed when it is unchanged.
+        ``text`` names the history step (default "Change layer metadata").
+        """
+        if not isinstance(key, str):
+            raise ValueError(f"layer metadata keys are str, got {key!r}")  # noqa: TRY004
+        _i, layer = self._layer(index)
+        meta = layer.get("metadata")
+        meta[key] = value
+        self.set_layer_property(index, "metadata", meta, merge=False, text=text)
+
+    def remove_layer_metadata(self, index: int | None, key: str, text: str | None = None) -> bool:
+        """Remove one entry of a layer's metadata as one undo step; False (and no step)
+        when the layer has no such entry."""
+        _i, layer = self._layer(index)
+        meta = layer.get("metadata")
+        if key not in meta:
+            return False
+        del meta[key]
+        self.set_layer_property(index, "metadata", meta, merge=False, text=text)
+        return True
 
     def add_layer_mask(self, index: int | None = None, from_selection: bool = False) -> None:
         """Give a layer a mask: all visible (255), or the selection (in layer coordinates)."""
@@ -489,7 +529,12 @@ class Document:
 
     def merge_down(self, index: int | None = None) -> Layer:
         """Merge a layer into the one below, as an isolated group: the lower layer's opacity
-        and mask are baked in, the result keeps its name, blend mode and visibility."""
+        and mask are baked in, the result keeps its name, blend mode and visibility.
+
+        The merged layer has no metadata: its pixels are new, so what either layer's
+        metadata said about its pixels (e.g. the latent a latent edit decoded) no longer
+        holds. It keeps the lower layer's foreign blend mode record (it keeps its blend
+        mode), not its opacity one (the opacity is baked in)."""
         i, upper = self._layer(index)
         if i == 0:
             raise ValueError("the bottom layer has nothing below it to merge into")
@@ -507,14 +552,22 @@ class Document:
         )
         px = quantize(*composite_float([base, upper], r), self.dtype)
         merged = Layer(
-            px, lower.name, blend_mode=lower.blend_mode, visible=lower.visible, offset=(r.x, r.y)
+            px,
+            lower.name,
+            blend_mode=lower.blend_mode,
+            visible=lower.visible,
+            offset=(r.x, r.y),
+            foreign=_foreign_of(lower, "blend_mode"),
         )
         after = self._layers[: i - 1] + [merged] + self._layers[i + 1 :]
         self._push_layers("Merge down", after, i - 1)
         return merged
 
     def flatten(self) -> Layer:
-        """Replace all layers by one document-sized layer of the visible composite."""
+        """Replace all layers by one document-sized layer of the visible composite.
+
+        The result has no metadata and no foreign attribute records (nothing of any one
+        layer describes the composite); undo brings the layers back with theirs."""
         px = composite_layers(self._layers, self.rect, self.dtype)
         flat = Layer(px, "Background")
         self._push_layers("Flatten image", [flat], 0)
@@ -524,7 +577,10 @@ class Document:
         self, index: int | None = None, mask: np.ndarray | None = None, name: str | None = None
     ) -> Layer:
         """New layer above ``index`` holding that layer's pixels where ``mask`` (default:
-        the selection, ``(H, W)`` in document coordinates) is set. One undo step."""
+        the selection, ``(H, W)`` in document coordinates) is set. One undo step.
+
+        The new layer copies the blend mode (and its foreign record), not the metadata:
+        it holds only part of the source's pixels."""
         i, layer = self._layer(index)
         if mask is None:
             if not self._selection_active:
@@ -532,14 +588,16 @@ class Document:
             m = self._selection
         else:
             m = coerce_mask(mask, (self._height, self._width), "mask")
-        px = np.zeros((self._height, self._width, 4), self.dtype)
-        r = layer.bounds.intersect(self.rect)
-        if not r.empty:
-            px[r.slices()] = layer.pixels[r.translated(-layer.offset[0], -layer.offset[1]).slices()]
+        px = layer.region(self.rect)
         a = px[..., 3].astype(np.float32) * (m.astype(np.float32) / 255.0)
         px[..., 3] = np.rint(a).astype(self.dtype)
         px[px[..., 3] == 0] = 0
-        new = Layer(px, name or f"{layer.name} (selection)", blend_mode=layer.blend_mode)
+        new = Layer(
+            px,
+            name or f"{layer.name} (selection)",
+            blend_mode=layer.blend_mode,
+            foreign=_foreign_of(layer, "blend_mode"),
+        )
         after = list(self._layers)
         after.insert(i + 1, new)
         self._push_layers("Layer from selection", after, i + 1)
@@ -553,15 +611,19 @@ class Document:
         x: int = 0,
         y: int = 0,
         mask: np.ndarray | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> Layer:
         """AI results as a new layer above the active one: ``pixels`` placed at (x, y),
-        optionally restricted by ``mask`` (``(h, w)``, multiplies alpha). One undo step."""
+        optionally restricted by ``mask`` (``(h, w)``, multiplies alpha), carrying
+        ``metadata`` (JSON data, e.g. ``{"retouch.latent": {...}}``). One undo step."""
         px = coerce_pixels(pixels, self.dtype)
         if mask is not None:
             m = coerce_mask(mask, px.shape[:2], "mask").astype(np.float32) / 255.0
             px = px.copy()
             px[..., 3] = np.rint(px[..., 3] * m).astype(self.dtype)
-        return self.add_layer(name, px, offset=(x, y), text=text or f"Add {name}")
+        return self.add_layer(
+            name, px, offset=(x, y), text=text or f"Add {name}", metadata=metadata
+        )
 
     # --- geometry ---------------------------------------------------------------------------
 
@@ -592,15 +654,8 @@ class Document:
         new = Rect(x, y, w, h)
         layers = []
         for layer in self._layers:
-            px = np.zeros((h, w, 4), self.dtype)
-            mask = None if layer.mask is None else np.full((h, w), 255, np.uint8)
-            src = layer.bounds.intersect(new)
-            if not src.empty:
-                ls = src.translated(-layer.offset[0], -layer.offset[1]).slices()
-                ds = src.translated(-x, -y).slices()
-                px[ds] = layer.pixels[ls]
-                if mask is not None:
-                    mask[ds] = layer.mask[ls]
+            px = layer.region(new)
+            mask = None if layer.mask is None else _cut(layer.mask, layer.bounds, new, 255)
             layers.append((px, mask, (0, 0)))
 
         def cut(a: np.ndarray) -> np.ndarray:

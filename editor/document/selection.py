@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from editor.document.events import Rect
+from editor.document.filters import box_blur
 
 if TYPE_CHECKING:
     from editor.document.document import Document
@@ -78,18 +79,8 @@ def polygon_mask(shape: tuple[int, int], points: Sequence[tuple[float, float]]) 
     return m
 
 
-def _box_blur(a: np.ndarray, radius: int, axis: int) -> np.ndarray:
-    """Mean over a window of 2·radius+1 along ``axis``, edges replicated (cumsum: O(n))."""
-    if radius <= 0:
-        return a
-    pad = [(0, 0), (0, 0)]
-    pad[axis] = (radius + 1, radius)
-    p = np.pad(a, pad, mode="edge")
-    c = np.cumsum(p, axis=axis, dtype=np.float64)
-    n = a.shape[axis]
-    hi = np.take(c, np.arange(2 * radius + 1, 2 * radius + 1 + n), axis=axis)
-    lo = np.take(c, np.arange(0, n), axis=axis)
-    return ((hi - lo) / (2 * radius + 1)).astype(np.float32)
+#: The old private name, kept for callers that imported it from here.
+_box_blur = box_blur
 
 
 def feather_mask(mask: np.ndarray, radius: float) -> np.ndarray:
@@ -111,8 +102,8 @@ def feather_mask(mask: np.ndarray, radius: float) -> np.ndarray:
     r = r.intersect(Rect(0, 0, mask.shape[1], mask.shape[0]))
     a = mask[r.slices()].astype(np.float32)
     for _ in range(3):
-        a = _box_blur(a, box, 0)
-        a = _box_blur(a, box, 1)
+        a = box_blur(a, box, 0)
+        a = box_blur(a, box, 1)
     out = mask.copy()
     out[r.slices()] = np.rint(np.clip(a, 0, 255)).astype(np.uint8)
     return out

@@ -3,12 +3,15 @@
 Public API
 ==========
 
-open_document(path) -> Document
+open_document(path, warnings=None) -> Document
     Any readable file: PNG, JPEG, WebP, TIFF, BMP (GIF first frame) or OpenRaster (.ora,
     recognised by content). Images give a one-layer document: 16-bit sources make a
     16-bit (uint16) document, others 8-bit; EXIF orientation applied; ICC profile and
     EXIF bytes in ``doc.metadata["icc_profile"]`` / ``["exif"]`` (EXIF starts with
-    ``b"Exif\\0\\0"``; its orientation tag is reset to 1).
+    ``b"Exif\\0\\0"``; its orientation tag is reset to 1). ``warnings``: a list that
+    gets one human-readable string per thing that opened but not exactly as written
+    (callers show ``warning: <text>``), e.g. ``layer "Glow": blend mode
+    krita:linear_burn is not supported here; shown as Normal, kept when saving``.
 save_document(doc, path, quality=None)     .ora → save_ora, else export_image
 flatten_losses(doc, path) -> list[str]     what a flat image file would lose ("3 layers", …)
 export_image(doc, path, quality=None, *, compression=None)
@@ -17,15 +20,18 @@ export_image(doc, path, quality=None, *, compression=None)
     TIFF, reduced to 8 bits elsewhere; JPEG/BMP composite transparency onto white. ICC and
     EXIF are written back (BMP: neither).
 save_ora(doc, path, *, compression=3)       OpenRaster; see editor.io.ora for the layout
-read_ora(path) -> Document   nested stacks (groups) are flattened into the parent order:
-    names "Group / Child", group opacity multiplied in, hidden groups hide children,
-    group x/y added, unknown composite-ops (krita:*) read as normal. Masks, locked,
-    depth, ICC/EXIF, AI mask and selection live in our XML namespace + data/retouch/.
+read_ora(path, warnings=None) -> Document   nested stacks (groups) are flattened into
+    the parent order: names "Group / Child", group opacity multiplied in, hidden groups
+    hide children, group x/y added. Unknown composite-ops (krita:*) show as normal and
+    opacities that are not numbers in 0..1 as the nearest valid value, each with a
+    warning; the original text is kept in Layer.foreign and saved back unless the user
+    changed that property. Masks, locked, layer metadata (JSON), depth, ICC/EXIF, AI mask
+    and selection live in our XML namespace + data/retouch/.
 load_image(path) -> ImageData                (.pixels (h, w, 4) uint8|uint16 straight RGBA,
     .icc_profile, .exif, .format, .depth, .metadata dict for Document.metadata)
 save_image(pixels, path, *, quality=None, compression=None, icc_profile=None, exif=None)
     Atomic write of an RGBA array, format from the extension.
-convert(in_path, out_path, quality=None)   ORA → image flattens; image → ORA one layer
+convert(in_path, out_path, quality=None, *, warnings=None)   ORA → image flattens; image → ORA one layer
 document_from_image(pixels, metadata=None, name="Background") -> Document
 
 FileError(path, problem)   the only exception for bad files; str() is "<file name>:

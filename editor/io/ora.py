@@ -5,9 +5,20 @@ Layout written: ``mimetype`` (first entry, stored, ``image/openraster``), ``stac
 compositor's result) and ``Thumbnails/thumbnail.png`` (at most 256 px, 8-bit).
 
 Retouch-only data lives where other readers safely ignore it: attributes in our own XML
-namespace (:data:`NS`) — ``retouch:locked``, ``retouch:mask``, ``retouch:depth``,
-``retouch:icc``, ``retouch:exif``, ``retouch:ai-mask``, ``retouch:selection`` — and files
-under ``data/retouch/`` that ``stack.xml`` never names as layers.
+namespace (:data:`NS`) — ``retouch:locked``, ``retouch:mask``, ``retouch:metadata``,
+``retouch:depth``, ``retouch:icc``, ``retouch:exif``, ``retouch:ai-mask``,
+``retouch:selection`` — and files under ``data/retouch/`` that ``stack.xml`` never
+names as layers. A layer's metadata (``Layer.metadata``) is ``data/retouch/metaN.json``
+(ASCII JSON, one object), named by the layer's ``retouch:metadata`` attribute.
+
+Values from other programs that Retouch cannot show are kept, not silently changed: a
+``composite-op`` we do not have (``krita:linear_burn``) reads as normal and an opacity
+that is not a number in 0..1 (``"abc"``, ``"1.7"``) as the nearest valid one. Each
+substitution is reported as one warning string (when the caller passes a ``warnings``
+list) and recorded in ``Layer.foreign``; saving writes the original text back while the
+layer still shows the substituted value (an undo back to it included), the new value
+once the user changed that property. An unreadable ``retouch:metadata`` file is a
+warning too (the layer opens without metadata).
 
 Nested stacks (groups from Krita, GIMP, MyPaint) are flattened into the parent's order:
 each child becomes a top-level layer named ``"Group / Child"``, with the group's opacity
@@ -24,6 +35,7 @@ refused, and each layer's PNG header is checked against the pixel limit before d
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import zipfile
@@ -31,13 +43,21 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from xml.etree import ElementTree as ET
 
 import numpy as np
 from PIL import Image
 
-from editor.document import Document, Layer, normalize_blend_mode
+from editor.document import (
+    BLEND_MODE_NAMES,
+    Document,
+    ForeignAttribute,
+    Layer,
+    coerce_metadata,
+    normalize_blend_mode,
+)
+from editor.document.layer import MAX_METADATA_BYTES
 from editor.io.atomic import atomic_open
 from editor.io.errors import FileError, check_size, max_pixels
 from editor.io.images import (
@@ -93,8 +113,16 @@ def _fmt_float(v: float) -> str:
     return repr(float(v))
 
 
+def _metadata_json(meta: dict[str, Any]) -> bytes:
+    # ASCII-only JSON, so its byte size is the size Layer's validation limited.
+    return json.dumps(meta, separators=(",", ":"), allow_nan=False).encode("ascii")
+
+
 def write_ora(doc: Document, f: BinaryIO, *, compression: int = ORA_COMPRESSION) -> None:
-    """Write ``doc`` as an OpenRaster archive to the open binary file ``f``."""
+    """Write ``doc`` as an OpenRaster archive to the open binary file ``f``.
+
+    Foreign values a layer was read with (``Layer.foreign``) are written back in place
+    of its blend mode / opacity while it still shows the substituted value."""
     level = int(np.clip(compression, 0, 9))
     image = ET.Element(
         "image",
@@ -134,14 +162,16 @@ def write_ora(doc: Document, f: BinaryIO, *, compression: int = ORA_COMPRESSION)
         src = f"data/layer{i}.png"
         pngs.append((src, layer.pixels, level))
         x, y = layer.offset
+        opacity = layer.foreign_value("opacity")
+        mode = layer.foreign_value("blend_mode")
         attrs = {
             "name": layer.name,
             "src": src,
             "x": str(x),
             "y": str(y),
-            "opacity": _fmt_float(layer.opacity),
+            "opacity": _fmt_float(layer.opacity) if opacity is None else opacity,
             "visibility": "visible" if layer.visible else "hidden",
-            "composite-op": layer.blend_mode,
+            "composite-op": layer.blend_mode if mode is None else mode,
         }
         if i == doc.active_index:
             attrs["selected"] = "true"
@@ -153,6 +183,11 @@ def write_ora(doc: Document, f: BinaryIO, *, compression: int = ORA_COMPRESSION)
             mname = f"data/retouch/mask{i}.png"
             pngs.append((mname, layer.mask, level))
             attrs[_q("mask")] = mname
+        meta = layer.metadata
+        if meta:
+            jname = f"data/retouch/meta{i}.json"
+            blobs.append((jname, _metadata_json(meta)))
+            attrs[_q("metadata")] = jname
         ET.SubElement(stack, "layer", attrs)
     blobs.append(("stack.xml", ET.tostring(image, encoding="utf-8", xml_declaration=True)))
     merged = doc.composite()
@@ -206,6 +241,10 @@ class _Spec:
     y: int
     opacity: float
     visible: bool
+    #: the layer's own opacity text when it was not a number in 0..1, else None
+    bad_opacity: str | None = None
+    #: product of the enclosing groups' opacities
+    group_opacity: float = 1.0
 
 
 def _attr_int(el: ET.Element, name: str) -> int:
@@ -216,14 +255,23 @@ def _attr_int(el: ET.Element, name: str) -> int:
         return 0
 
 
-def _attr_opacity(el: ET.Element) -> float:
+def _attr_opacity(el: ET.Element) -> tuple[float, str | None]:
+    """The element's opacity in 0..1 and, when its text was not such a number, the text
+    (the value is then 1.0 for non-numbers, the nearest bound for numbers outside)."""
+    text = el.get("opacity", "1")
     try:
-        v = float(el.get("opacity", "1"))
+        v = float(text)
     except ValueError:
-        return 1.0
+        return 1.0, text
     if math.isnan(v):
-        return 1.0
-    return min(1.0, max(0.0, v))
+        return 1.0, text
+    if not 0.0 <= v <= 1.0:
+        return min(1.0, max(0.0, v)), text
+    return v, None
+
+
+def _percent(v: float) -> str:
+    return f"{round(v * 100, 1):g} %"
 
 
 def _walk(
@@ -234,6 +282,7 @@ def _walk(
     visible: bool,
     prefix: str,
     out: list[_Spec],
+    warnings: list[str],
     depth: int = 0,
 ) -> None:
     if depth > 64:
@@ -244,12 +293,76 @@ def _walk(
             continue  # text, filters and other elements later specs may add
         name = el.get("name", "") or ("Group" if tag == "stack" else "Layer")
         ex, ey = x + _attr_int(el, "x"), y + _attr_int(el, "y")
-        eo = opacity * _attr_opacity(el)
+        own, bad = _attr_opacity(el)
+        eo = opacity * own
         ev = visible and el.get("visibility", "visible") != "hidden"
         if tag == "stack":
-            _walk(el, ex, ey, eo, ev, f"{prefix}{name} / ", out, depth + 1)
+            if bad is not None:
+                # Groups are flattened into their children: nothing is left to keep it on.
+                warnings.append(
+                    f'group "{prefix}{name}": opacity "{bad}" is not a number from 0 to 1; '
+                    f"read as {_percent(own)} (groups are flattened, so it is not kept)"
+                )
+            _walk(el, ex, ey, eo, ev, f"{prefix}{name} / ", out, warnings, depth + 1)
         else:
-            out.append(_Spec(el, prefix + name, ex, ey, eo, ev))
+            out.append(_Spec(el, prefix + name, ex, ey, eo, ev, bad, opacity))
+
+
+def _layer_foreign(spec: _Spec, warnings: list[str]) -> tuple[str, dict[str, ForeignAttribute]]:
+    """The layer's blend mode and the records of substituted values, warning for each."""
+    foreign: dict[str, ForeignAttribute] = {}
+    op = spec.el.get("composite-op", "svg:src-over")
+    try:
+        mode = normalize_blend_mode(op)
+    except ValueError:
+        mode = "svg:src-over"
+        foreign["blend_mode"] = ForeignAttribute("composite-op", op, mode)
+        warnings.append(
+            f'layer "{spec.name}": blend mode {op} is not supported here; shown as '
+            f"{BLEND_MODE_NAMES[mode]}, kept when saving"
+        )
+    if spec.bad_opacity is not None:
+        what = f'layer "{spec.name}": opacity "{spec.bad_opacity}" is not a number from 0 to 1'
+        if spec.group_opacity == 1.0:
+            foreign["opacity"] = ForeignAttribute("opacity", spec.bad_opacity, spec.opacity)
+            warnings.append(f"{what}; shown as {_percent(spec.opacity)}, kept when saving")
+        else:
+            # Its groups' opacity is multiplied into the saved value, so the text cannot
+            # be written back without losing the groups' share.
+            warnings.append(
+                f"{what}; shown as {_percent(spec.opacity)} (with its group's opacity), "
+                "not kept"
+            )
+    return mode, foreign
+
+
+def _read_metadata(arc: _Archive, spec: _Spec, warnings: list[str]) -> dict[str, Any]:
+    """The layer's ``retouch:metadata`` JSON; a warning and {} when it cannot be used."""
+    name = spec.el.get(_q("metadata"))
+    if not name:
+        return {}
+    info = arc.infos.get(name)
+    if info is None:
+        problem = "is not in the file"
+    elif info.file_size > MAX_METADATA_BYTES:
+        problem = f"is over the {MAX_METADATA_BYTES >> 20} MiB limit"
+    else:
+        try:
+            data = json.loads(
+                arc.read(name, f"the metadata of layer '{spec.name}'").decode("utf-8"),
+                parse_constant=_refuse_constant,
+            )
+            return coerce_metadata(data, "it")
+        except FileError as e:
+            problem = f"is damaged ({e.problem})"
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
+            problem = f"is not valid metadata ({e})"
+    warnings.append(f'layer "{spec.name}": its metadata {name} {problem}; opened without it')
+    return {}
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 class _Archive:
@@ -328,13 +441,20 @@ def _decode_gray(arc: _Archive, name: str, shape: tuple[int, int], what: str) ->
     return np.ascontiguousarray(px)
 
 
-def read_ora(path: str | os.PathLike[str]) -> Document:
+def read_ora(path: str | os.PathLike[str], warnings: list[str] | None = None) -> Document:
     """Open an OpenRaster file as a Document (one undo-free starting state).
 
     Raises FileError naming the file for anything that is not a readable .ora: not a
     zip, no/malformed stack.xml, a layer pointing at a missing or damaged file, sizes
     over the pixel limit, or a zip bomb.
+
+    What opens but not exactly as written is appended to ``warnings`` (when given), one
+    human-readable string each, e.g. ``layer "Glow": blend mode krita:linear_burn is not
+    supported here; shown as Normal, kept when saving``: unknown composite-ops,
+    opacities that are not numbers in 0..1, unreadable layer metadata.
     """
+    if warnings is None:
+        warnings = []
     p = Path(path)
     check_readable_file(p)
     try:
@@ -343,14 +463,14 @@ def read_ora(path: str | os.PathLike[str]) -> Document:
         raise FileError(p, f"is not an OpenRaster file (not a valid zip archive: {e})") from None
     try:
         with zf:
-            return _read(p, zf)
+            return _read(p, zf, warnings)
     except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as e:
         raise FileError(p, f"the archive is damaged ({e})") from None
     except MemoryError:
         raise FileError(p, "not enough memory to open this project") from None
 
 
-def _read(p: Path, zf: zipfile.ZipFile) -> Document:
+def _read(p: Path, zf: zipfile.ZipFile, warnings: list[str]) -> Document:
     arc = _Archive(p, zf)
     if "mimetype" in arc.infos:
         mt = arc.read("mimetype", "the archive").strip()
@@ -373,7 +493,7 @@ def _read(p: Path, zf: zipfile.ZipFile) -> Document:
         raise FileError(p, "stack.xml has no <stack> element")
     specs: list[_Spec] = []
     try:
-        _walk(top, 0, 0, 1.0, True, "", specs)
+        _walk(top, 0, 0, 1.0, True, "", specs, warnings)
     except ValueError as e:
         raise FileError(p, f"stack.xml: {e}") from None
 
@@ -408,10 +528,7 @@ def _read(p: Path, zf: zipfile.ZipFile) -> Document:
         if px.dtype != dtype:
             px = px.astype(np.uint16) * 257 if dtype == np.uint16 else to_8bit(px)
         el = spec.el
-        try:
-            mode = normalize_blend_mode(el.get("composite-op", "svg:src-over"))
-        except ValueError:
-            mode = "svg:src-over"  # e.g. krita:* modes we do not have
+        mode, foreign = _layer_foreign(spec, warnings)
         mask = None
         mname = el.get(_q("mask"))
         if mname:
@@ -427,6 +544,8 @@ def _read(p: Path, zf: zipfile.ZipFile) -> Document:
                 locked=locked,
                 offset=(spec.x, spec.y),
                 mask=mask,
+                metadata=_read_metadata(arc, spec, warnings),
+                foreign=foreign,
             )
         )
         if el.get("selected", "").lower() == "true":

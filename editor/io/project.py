@@ -41,17 +41,21 @@ def document_from_image(
     return doc
 
 
-def open_document(path: str | os.PathLike[str]) -> Document:
+def open_document(
+    path: str | os.PathLike[str], warnings: list[str] | None = None
+) -> Document:
     """Open an image (PNG, JPEG, WebP, TIFF, BMP) or an OpenRaster project.
 
     The kind is decided by content, not extension (a zip is read as OpenRaster). An image
     becomes a one-layer document of its depth, with ICC/EXIF in ``doc.metadata``.
-    Raises FileError naming the file and the problem.
+    Raises FileError naming the file and the problem. What opens but not exactly as
+    written (see :func:`editor.io.ora.read_ora`) is appended to ``warnings`` when given,
+    one human-readable string each (the CLI prints ``warning: <text>``).
     """
     p = Path(path)
     check_readable_file(p)
     if _is_zip(p):
-        return read_ora(p)
+        return read_ora(p, warnings=warnings)
     if p.suffix.lower() == ".ora":
         raise FileError(p, "is not an OpenRaster file (not a zip archive)")
     img = load_image(p)
@@ -119,15 +123,20 @@ def save_document(doc: Document, path: str | os.PathLike[str], quality: int | No
 
 
 def convert(
-    in_path: str | os.PathLike[str], out_path: str | os.PathLike[str], quality: int | None = None
+    in_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    quality: int | None = None,
+    *,
+    warnings: list[str] | None = None,
 ) -> None:
     """Convert between any readable file and any writable one (by extension).
 
     ORA → image flattens with the document compositor; image → ORA makes a one-layer
     project; image → image keeps depth (where the target allows), ICC and EXIF.
-    Raises FileError naming the file and the problem.
+    Raises FileError naming the file and the problem; ``warnings`` as for
+    :func:`open_document`.
     """
     out = Path(out_path)
     if out.suffix.lower() != ".ora":
         format_for_path(out)  # refuse a bad target before the possibly slow load
-    save_document(open_document(in_path), out, quality)
+    save_document(open_document(in_path, warnings=warnings), out, quality)

@@ -1,10 +1,15 @@
-"""JobRunner: one worker QThread, a FIFO queue, progress/preview/cancel, supersede by key."""
+"""JobRunner: three lanes of worker QThreads (preview, edit, background), progress,
+preview and payload events, cooperative cancel, supersede by key within a lane.
+
+See :mod:`editor.jobs` for the public API and the rules each lane follows.
+"""
 
 from __future__ import annotations
 
 import itertools
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -17,16 +22,26 @@ log = logging.getLogger(__name__)
 
 RunFunction = Callable[[Any, RunContext], Any]
 
+LANE_PREVIEW = "preview"
+"""Live previews (style dialog, latent sliders): the newest request per key wins."""
+LANE_EDIT = "edit"
+"""The Filter menu: FIFO, one at a time; what the status bar shows."""
+LANE_BACKGROUND = "background"
+"""Downloads and training: long, cancellable, never in the way of a preview or an edit."""
+LANES: tuple[str, ...] = (LANE_PREVIEW, LANE_EDIT, LANE_BACKGROUND)
+
 _ids = itertools.count(1)
 
 
 class JobHandle:
-    """One submitted job. Read ``state``; call :meth:`cancel`. Owned by the GUI thread."""
+    """One submitted job. Read ``state`` and ``lane``; call :meth:`cancel`. Owned by the
+    GUI thread."""
 
     def __init__(
         self,
         request: Any,
         run: RunFunction,
+        lane: str,
         key: str | None,
         title: str,
         device: str,
@@ -35,6 +50,7 @@ class JobHandle:
         self.id = next(_ids)
         self.request = request
         self.run = run
+        self.lane = lane
         self.key = key
         self.title = title or type(request).__name__
         self.device = device
@@ -52,27 +68,20 @@ class JobHandle:
 
     @property
     def finished(self) -> bool:
+        """True once the job is done, failed, cancelled or superseded (as seen by the GUI)."""
         return self.state in ("done", "failed", "cancelled", "superseded")
 
     def __repr__(self) -> str:
-        return f"JobHandle(#{self.id} {self.title!r} key={self.key!r} {self.state})"
+        return f"JobHandle(#{self.id} {self.lane} {self.title!r} key={self.key!r} {self.state})"
 
 
-class _Worker(QThread):
-    """Pops jobs and runs them; talks to the GUI thread only through queued signals."""
-
-    job_started = Signal(object)
-    job_progress = Signal(object, object)
-    job_result = Signal(object, object)
-    job_error = Signal(object, str)
-    job_cancelled = Signal(object)
+class _LaneQueue:
+    """The queue one lane's workers take jobs from (FIFO), shared by all of them."""
 
     def __init__(self) -> None:
-        super().__init__()
         self._cond = threading.Condition()
         self._queue: deque[JobHandle] = deque()
         self._stop = False
-        self.current: JobHandle | None = None
 
     # Called from the GUI thread: only short, non-blocking critical sections.
     def put(self, job: JobHandle) -> None:
@@ -94,20 +103,45 @@ class _Worker(QThread):
     def stop(self) -> None:
         with self._cond:
             self._stop = True
-            self._cond.notify()
+            self._cond.notify_all()
+
+    def rearm(self) -> None:
+        """After every worker of the lane has stopped: let a later submit start them again."""
+        with self._cond:
+            self._stop = False
+
+    # Called from the worker threads.
+    def take(self) -> JobHandle | None:
+        """The next job, blocking until there is one; None once the lane is stopping."""
+        with self._cond:
+            while not self._queue and not self._stop:
+                self._cond.wait()
+            if self._stop:
+                return None
+            return self._queue.popleft()
+
+
+class _Worker(QThread):
+    """Takes jobs from its lane and runs them; talks to the GUI thread only through
+    queued signals."""
+
+    job_started = Signal(object)
+    job_progress = Signal(object, object)
+    job_result = Signal(object, object)
+    job_error = Signal(object, str)
+    job_cancelled = Signal(object)
+
+    def __init__(self, queue: _LaneQueue, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self._lane_queue = queue
 
     def run(self) -> None:
         while True:
-            with self._cond:
-                while not self._queue and not self._stop:
-                    self._cond.wait()
-                if self._stop:
-                    return
-                job = self._queue.popleft()
-                self.current = job
+            job = self._lane_queue.take()
+            if job is None:
+                return
             self._run_one(job)
-            with self._cond:
-                self.current = None
 
     def _run_one(self, job: JobHandle) -> None:
         if job.token.cancelled:
@@ -146,8 +180,32 @@ class _Worker(QThread):
             self.job_result.emit(job, result)
 
 
+class _Lane:
+    """One lane: its queue and its worker threads (started on the first submit)."""
+
+    def __init__(self, name: str, workers: int) -> None:
+        self.name = name
+        self.queue = _LaneQueue()
+        self.workers = [_Worker(self.queue, f"retouch-{name}-{i}") for i in range(workers)]
+        # Long background work gives way to the GUI and the previews where the OS honours
+        # thread priorities (Windows, macOS; a no-op for normal threads on Linux).
+        self.priority = (
+            QThread.Priority.LowPriority if name == LANE_BACKGROUND
+            else QThread.Priority.InheritPriority
+        )
+
+    def ensure_started(self) -> None:
+        for w in self.workers:
+            if not w.isRunning():
+                w.start(self.priority)
+
+
 class JobRunner(QObject):
-    """Runs jobs one at a time on a worker thread; see :mod:`editor.jobs` for the rules."""
+    """Runs jobs on three lanes of worker threads; see :mod:`editor.jobs` for the rules.
+
+    ``background_workers`` is how many background jobs may run at once (a download need
+    not wait for a training run); preview and edit have one worker each.
+    """
 
     started = Signal(object)
     progress = Signal(object, object)
@@ -155,15 +213,20 @@ class JobRunner(QObject):
     failed = Signal(object, str)
     cancelled = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, background_workers: int = 2) -> None:
         super().__init__(parent)
-        self._worker = _Worker()
+        if background_workers < 1:
+            raise ValueError(f"background_workers must be at least 1, not {background_workers}")
+        counts = {LANE_PREVIEW: 1, LANE_EDIT: 1, LANE_BACKGROUND: background_workers}
+        self._lanes = {name: _Lane(name, counts[name]) for name in LANES}
         q = Qt.ConnectionType.QueuedConnection
-        self._worker.job_started.connect(self._on_started, q)
-        self._worker.job_progress.connect(self._on_progress, q)
-        self._worker.job_result.connect(self._on_result, q)
-        self._worker.job_error.connect(self._on_error, q)
-        self._worker.job_cancelled.connect(self._on_cancelled, q)
+        for lane in self._lanes.values():
+            for w in lane.workers:
+                w.job_started.connect(self._on_started, q)
+                w.job_progress.connect(self._on_progress, q)
+                w.job_result.connect(self._on_result, q)
+                w.job_error.connect(self._on_error, q)
+                w.job_cancelled.connect(self._on_cancelled, q)
         self._current: JobHandle | None = None
         self._active: list[JobHandle] = []  # submitted, not yet reported finished
 
@@ -174,6 +237,7 @@ class JobRunner(QObject):
         request: Any,
         run: RunFunction,
         *,
+        lane: str = LANE_EDIT,
         key: str | None = None,
         title: str = "",
         device: str = "cpu",
@@ -182,10 +246,17 @@ class JobRunner(QObject):
         on_progress: Callable[[Progress], None] | None = None,
         on_cancelled: Callable[[], None] | None = None,
     ) -> JobHandle:
-        """Queue ``run(request, ctx)``; callbacks run on the GUI thread. Never blocks."""
+        """Queue ``run(request, ctx)`` on ``lane``; callbacks run on the GUI thread.
+
+        A ``key`` supersedes the unfinished jobs with the same key in the same lane. Never
+        blocks. Raises ValueError for a lane not in :data:`LANES`. Call it from the GUI
+        thread only."""
+        if lane not in self._lanes:
+            raise ValueError(f"unknown job lane {lane!r}; expected one of {', '.join(LANES)}")
         job = JobHandle(
             request,
             run,
+            lane,
             key,
             title,
             device,
@@ -195,51 +266,92 @@ class JobRunner(QObject):
         job._runner = self
         if key is not None:
             for old in list(self._active):
-                if old.key == key and not old.finished:
+                if old.lane == lane and old.key == key and not old.finished:
                     self._supersede(old)
         self._active.append(job)
-        if not self._worker.isRunning():
-            self._worker.start()
-        self._worker.put(job)
+        target = self._lanes[lane]
+        target.ensure_started()
+        target.queue.put(job)
         return job
 
     def cancel(self, job: JobHandle) -> None:
+        """Cancel one job: dropped at once if queued, stops at its next cancel point if
+        running (then reported through ``cancelled``)."""
         if job.finished:
             return
         job.token.cancel()
-        for gone in self._worker.remove_queued(lambda j: j is job):
+        for gone in self._lanes[job.lane].queue.remove_queued(lambda j: j is job):
             self._finish_cancelled(gone)
 
-    def cancel_all(self) -> None:
-        for job in list(self._active):
+    def cancel_all(self, lane: str | None = None) -> None:
+        """Cancel every unfinished job (of ``lane`` only, when given)."""
+        for job in self.jobs(lane):
             self.cancel(job)
+
+    def jobs(self, lane: str | None = None) -> list[JobHandle]:
+        """The unfinished jobs (queued or running) of ``lane``, or of every lane, in
+        submission order."""
+        self._check_lane(lane)
+        return [j for j in self._active if not j.finished and (lane is None or j.lane == lane)]
+
+    def running(self, lane: str | None = None) -> list[JobHandle]:
+        """The jobs running now (as last reported to the GUI thread) of ``lane``, or of
+        every lane."""
+        return [j for j in self.jobs(lane) if j.state == "running"]
+
+    def pending(self, lane: str | None = None) -> int:
+        """How many jobs wait in the queue of ``lane``, or of every lane (not yet started)."""
+        self._check_lane(lane)
+        lanes = self._lanes.values() if lane is None else (self._lanes[lane],)
+        return sum(ln.queue.pending() for ln in lanes)
 
     @property
     def current(self) -> JobHandle | None:
-        """The job running now (as last reported to the GUI thread), or None."""
+        """The edit-lane job running now (as last reported to the GUI thread), or None:
+        what the status bar shows. Previews and background jobs: :meth:`running`."""
         return self._current
 
     @property
     def busy(self) -> bool:
+        """True while any job of any lane is queued or running."""
         return any(not j.finished for j in self._active)
 
     @property
     def pending_count(self) -> int:
-        return self._worker.pending()
+        """How many edit-lane jobs wait behind :attr:`current` (the "+N queued")."""
+        return self.pending(LANE_EDIT)
+
+    @property
+    def alive_threads(self) -> int:
+        """How many worker threads (all lanes) are running now; 0 after :meth:`shutdown`."""
+        return sum(w.isRunning() for ln in self._lanes.values() for w in ln.workers)
 
     def shutdown(self, patience_ms: int = 2000) -> None:
-        """Cancel everything and stop the thread (at exit).
+        """Cancel everything and stop every lane's threads (at exit).
 
-        Waits until the worker has really stopped: destroying a running QThread aborts the
-        process. A step that does not check its cancel token within ``patience_ms`` (a
-        model load, one big tile) is logged and then waited for."""
+        Waits until every worker has really stopped: destroying a running QThread aborts
+        the process. A running job (a background training run included) is cancelled and
+        ends at its next cancel point; one that does not check its token within
+        ``patience_ms`` in all (a model load, one big tile) is logged and then waited for.
+        The runner can be used again afterwards (threads restart on the next submit)."""
         self.cancel_all()
-        self._worker.stop()
-        if self._worker.isRunning() and not self._worker.wait(patience_ms):
-            log.warning("waiting for the running job to reach a cancel point before exit")
-            self._worker.wait()
+        workers = [w for ln in self._lanes.values() for w in ln.workers]
+        for ln in self._lanes.values():
+            ln.queue.stop()
+        deadline = time.monotonic() + patience_ms / 1000
+        for w in workers:
+            left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            if w.isRunning() and not w.wait(left_ms):
+                log.warning("waiting for %s to reach a cancel point before exit", w.objectName())
+                w.wait()
+        for ln in self._lanes.values():
+            ln.queue.rearm()
 
     # --- internals (GUI thread) ---------------------------------------------------
+
+    def _check_lane(self, lane: str | None) -> None:
+        if lane is not None and lane not in self._lanes:
+            raise ValueError(f"unknown job lane {lane!r}; expected one of {', '.join(LANES)}")
 
     def _supersede(self, job: JobHandle) -> None:
         job.superseded = True
@@ -268,7 +380,8 @@ class JobRunner(QObject):
         if job.finished:
             return
         job.state = "running"
-        self._current = job
+        if job.lane == LANE_EDIT:
+            self._current = job
         self.started.emit(job)
 
     @Slot(object, object)

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 
+from editor.jobs.runner import LANE_BACKGROUND, LANE_EDIT, LANE_PREVIEW, LANES
+
 if TYPE_CHECKING:
     from editor.ai.watch import DocumentWatch
     from editor.jobs import JobHandle
@@ -29,10 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LANE_EDIT = "edit"
-LANE_PREVIEW = "preview"
-LANE_BACKGROUND = "background"
-LANES = (LANE_EDIT, LANE_PREVIEW, LANE_BACKGROUND)
+__all__ = ["LANES", "LANE_BACKGROUND", "LANE_EDIT", "LANE_PREVIEW", "JobsController"]
 
 PROGRESS_TEXT_MARGIN = 12  # room the style keeps around the bar's text
 
@@ -126,9 +125,7 @@ class JobsController:
             if on_cancelled is not None:
                 on_cancelled()
 
-        # The runner in this tree has one FIFO; ``lane`` is passed on once JobRunner
-        # takes it (the lanes work), until then it only names the job's kind here.
-        job = self.runner.submit(request, run, key=key, title=title, device=device,
+        job = self.runner.submit(request, run, lane=lane, key=key, title=title, device=device,
                                  on_done=done, on_error=error, on_cancelled=cancelled,
                                  on_progress=on_progress)
         if watch is not None:

@@ -4,4 +4,10 @@
   bundled public-domain/CC0 photos) and the held-out evaluation photos to folders;
 * ``python -m ml.train.sr`` -- train an :class:`ml.archs.sr_small.SRSmall` and evaluate it
   (Y-channel PSNR/SSIM vs PIL bicubic) on held-out photos.
+
+A trainer is also a job run function, ``train(config, ctx: RunContext)``: it checks the
+cancel token between steps, reports progress with a payload (step, loss, learning rate)
+and, given a checkpoint path, saves its whole state through :mod:`ml.train.checkpoint`
+every N steps and when cancelled, and resumes from it -- so the editor runs it in the
+background lane of :mod:`editor.jobs` and a cancelled run continues where it stopped.
 """

@@ -9,6 +9,16 @@ model and of PIL bicubic, borders of ``scale`` pixels shaved.
 
 ``python -m ml.train.sr --scale 2 --data train_data/sr/train --out
 resources/models/sr-small-x2.safetensors --steps 2000 --eval train_data/sr/heldout``
+
+:func:`train` is a job run function (``train(config, ctx)``): it checks ``ctx.cancel``
+before every step and reports progress every ``report_every`` steps with a payload
+``{"step", "steps", "loss", "lr", "seconds"}``. With ``config.checkpoint`` set it saves
+the whole training state (model, optimiser, scheduler, step, losses, the torch RNG and
+the patch sampler's RNG) through :mod:`ml.train.checkpoint` every ``checkpoint_every``
+steps and when it is cancelled, and resumes from that file when it exists: a run
+cancelled and continued ends with the same weights as one never interrupted. From the
+command line: ``--checkpoint FILE [--checkpoint-every N]``, Ctrl+C saves and stops,
+``--resume`` continues.
 """
 
 from __future__ import annotations
@@ -17,14 +27,19 @@ import argparse
 import json
 import math
 import random
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
+
+from ml.train.checkpoint import load_checkpoint, save_checkpoint
+from ml.types import Cancelled, EngineError, Progress, RunContext
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -46,16 +61,29 @@ class TrainConfig:
     threads: int = 2
     min_rescale: float = 0.5
     init: str = ""  # continue from these sr-small weights (same scale/size) instead of random
+    checkpoint: str = ""  # training-state file: saved every checkpoint_every steps and on
+    # cancel, resumed from when it exists ("" = none)
+    checkpoint_every: int = 500  # 0 = save only when cancelled
+    report_every: int = 10  # progress (with the loss payload) every N steps
 
     def lr_patch(self) -> int:
         return self.patch or {2: 48, 3: 40, 4: 32}[self.scale]
 
 
+# What must match for a checkpoint to continue this run (the data folder may move, the
+# thread count and the checkpoint cadence may change).
+RESUME_FIELDS = ("scale", "steps", "batch", "patch", "lr", "channels", "blocks", "seed",
+                 "min_rescale")
+
+
 @dataclass
 class TrainResult:
+    """Per-step losses (from step 1, a resumed run included), training time, metrics."""
+
     losses: list[float] = field(default_factory=list)
     seconds: float = 0.0
     metrics: dict = field(default_factory=dict)
+    resumed_from: int = 0  # the step the checkpoint had reached; 0 = started fresh
 
 
 def load_images(folder: str | Path) -> list[Image.Image]:
@@ -124,23 +152,51 @@ class PatchSampler:
         pairs = [self.sample() for _ in range(n)]
         return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
+    def rng_state(self) -> dict[str, Any]:
+        """The sampler's RNG state as plain numbers (fits a weights-only checkpoint)."""
+        version, internal, gauss = self.rng.getstate()
+        return {"version": version, "internal": list(internal), "gauss": gauss}
+
+    def set_rng_state(self, state: dict[str, Any]) -> None:
+        """Restore a state from :meth:`rng_state`: the next patches are the ones the saved
+        sampler would have drawn."""
+        self.rng.setstate((state["version"], tuple(state["internal"]), state["gauss"]))
+
 
 def train(
     config: TrainConfig,
-    log: Callable[[str], None] | None = None,
+    ctx: RunContext | None = None,
     images: list[Image.Image] | None = None,
+    *,
+    resume: bool = True,
 ):
-    """Train a model; return ``(model, TrainResult)``. ``log`` receives progress lines."""
+    """Train a model on ``ctx.device``; return ``(model, TrainResult)`` (the model on the CPU,
+    in eval mode).
+
+    Cancel is checked before every step; progress goes to ``ctx`` every
+    ``config.report_every`` steps (and after the last) with a payload ``{"step": n,
+    "steps": total, "loss": mean L1 since the last report, "lr": float, "seconds": float}``.
+    With ``config.checkpoint`` set, the training state is saved there every
+    ``config.checkpoint_every`` steps and before :class:`ml.types.Cancelled` propagates,
+    and (``resume``) training continues from it when the file exists. ValueError for
+    unusable data or a checkpoint of a different run; EngineError for an unreadable or
+    unwritable checkpoint."""
     import torch
 
     from ml.archs.sr_small import SRSmall
 
+    ctx = ctx if ctx is not None else RunContext()
+    device = torch.device(ctx.device)
     torch.manual_seed(config.seed)
-    torch.set_num_threads(config.threads)
+    if config.threads > 0:
+        torch.set_num_threads(config.threads)
     images = images if images is not None else load_images(config.data)
     sampler = PatchSampler(images, config.scale, config.lr_patch(), config.seed, config.min_rescale)
     model = SRSmall(config.scale, config.channels, config.blocks)
-    if config.init:
+    state = load_checkpoint(config.checkpoint) if config.checkpoint and resume else None
+    if state is not None:
+        _check_resumable(state, config)
+    elif config.init:
         from ml.archs.sr_small import load_sr_small
 
         start_from = load_sr_small(config.init)
@@ -151,30 +207,94 @@ def train(
         ):
             raise ValueError(f"{config.init}: a different scale/size than --scale/--channels")
         model.load_state_dict(start_from.state_dict())
-        model.train()
+    model.to(device).train()
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, config.steps))
     result = TrainResult()
+    step = 0
+    seconds_before = 0.0
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        sampler.set_rng_state(state["sampler_rng"])
+        step = result.resumed_from = int(state["step"])
+        result.losses = [float(v) for v in state["losses"]]
+        seconds_before = float(state["seconds"])
     start = time.perf_counter()
+    saved_at = step if state is not None else -1
+
+    def save() -> None:
+        nonlocal saved_at
+        if not config.checkpoint or saved_at == step:
+            return
+        save_checkpoint(
+            config.checkpoint,
+            {
+                "kind": "sr-small-training",
+                "config": asdict(config),
+                "step": step,
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "sampler_rng": sampler.rng_state(),
+                "losses": list(result.losses),
+                "seconds": seconds_before + time.perf_counter() - start,
+            },
+        )
+        saved_at = step
+
     window: list[float] = []
-    for step in range(1, config.steps + 1):
-        lo, hi = sampler.batch(config.batch)
-        pred = model(torch.from_numpy(lo))
-        loss = torch.nn.functional.l1_loss(pred, torch.from_numpy(hi))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        result.losses.append(loss.item())
-        window.append(result.losses[-1])
-        if log and (step % 100 == 0 or step == config.steps):
-            log(
-                f"step {step}/{config.steps} loss {np.mean(window):.5f} "
-                f"lr {sched.get_last_lr()[0]:.2e} {time.perf_counter() - start:.0f}s"
+    report_every = max(1, config.report_every)
+    try:
+        while step < config.steps:
+            # Every step boundary is a consistent state: cancel here, save, resume here.
+            ctx.cancel.check()
+            lo, hi = sampler.batch(config.batch)
+            pred = model(torch.from_numpy(lo).to(device))
+            loss = torch.nn.functional.l1_loss(pred, torch.from_numpy(hi).to(device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            result.losses.append(loss.item())
+            window.append(result.losses[-1])
+            if config.checkpoint_every > 0 and step % config.checkpoint_every == 0:
+                save()
+            if step % report_every == 0 or step == config.steps:
+                ctx.report(
+                    step / config.steps,
+                    f"step {step}/{config.steps}",
+                    payload={
+                        "step": step,
+                        "steps": config.steps,
+                        "loss": float(np.mean(window)),
+                        "lr": float(sched.get_last_lr()[0]),
+                        "seconds": seconds_before + time.perf_counter() - start,
+                    },
+                )
+                window = []
+    except Cancelled:
+        save()
+        raise
+    result.seconds = seconds_before + time.perf_counter() - start
+    return model.cpu().eval(), result
+
+
+def _check_resumable(state: dict[str, Any], config: TrainConfig) -> None:
+    where = config.checkpoint
+    if state.get("kind") != "sr-small-training":
+        raise ValueError(f"{where}: not an sr-small training checkpoint")
+    saved = state.get("config", {})
+    for name in RESUME_FIELDS:
+        if saved.get(name) != getattr(config, name):
+            raise ValueError(
+                f"{where}: saved by a run with {name}={saved.get(name)!r}, not "
+                f"{getattr(config, name)!r}; use the same settings or another checkpoint"
             )
-            window = []
-    result.seconds = time.perf_counter() - start
-    return model.eval(), result
 
 
 # --- evaluation -------------------------------------------------------------------------
@@ -263,18 +383,64 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--init", default="", help="continue from these sr-small weights")
+    parser.add_argument("--checkpoint", default="",
+                        help="training-state file, saved every --checkpoint-every steps and "
+                             "on Ctrl+C")
+    parser.add_argument("--checkpoint-every", type=int, default=500,
+                        help="steps between checkpoints (0 = only on Ctrl+C)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from --checkpoint (same settings) instead of refusing "
+                             "to overwrite it")
+    parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda, mps)")
     parser.add_argument("--eval", help="folder of held-out photos to evaluate on")
     parser.add_argument("--metrics-out", help="write training stats and metrics as JSON")
     args = parser.parse_args(argv)
     config = TrainConfig(
         **{k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__}
     )
-    out = lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush())
-    try:
-        model, result = train(config, log=out)
-    except ValueError as exc:
-        sys.stderr.write(f"train: {exc}\n")
+    err = lambda line: sys.stderr.write(f"train: {line}\n")
+    if args.resume and not config.checkpoint:
+        err("--resume needs --checkpoint FILE")
         return 1
+    if config.checkpoint and Path(config.checkpoint).exists() and not args.resume:
+        err(f"{config.checkpoint} exists: pass --resume to continue that run, or delete it")
+        return 1
+    out = lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush())
+    printed = [0]
+
+    def progress(p: Progress) -> None:
+        info = p.payload or {}
+        step, steps = info.get("step", 0), info.get("steps", 0)
+        if step // 100 > printed[0] // 100 or step == steps:
+            printed[0] = step
+            out(f"step {step}/{steps} loss {info['loss']:.5f} lr {info['lr']:.2e} "
+                f"{info['seconds']:.0f}s")
+
+    ctx = RunContext(progress=progress, device=args.device)
+
+    # Ctrl+C asks the trainer to stop at the next step boundary, so the checkpoint it
+    # writes is a consistent one; a second Ctrl+C interrupts at once.
+    def interrupt(_signum: int, _frame: object) -> None:
+        ctx.cancel.cancel()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, interrupt) if in_main else None
+    try:
+        model, result = train(config, ctx, resume=args.resume)
+    except Cancelled:
+        saved = f"; continue with --resume --checkpoint {config.checkpoint}" if (
+            config.checkpoint) else " (no --checkpoint: nothing saved)"
+        err(f"interrupted{saved}")
+        return 130
+    except (ValueError, EngineError) as exc:
+        err(str(exc))
+        return 1
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    if result.resumed_from:
+        out(f"resumed from step {result.resumed_from} of {config.checkpoint}")
     from ml.archs.sr_small import save_sr_small
 
     if args.eval:

@@ -38,6 +38,8 @@ def snapshot(doc: Document) -> dict:
                 layer.offset,
                 layer.pixels.copy(),
                 None if layer.mask is None else layer.mask.copy(),
+                layer.metadata,
+                dict(layer.foreign),
             )
             for layer in doc.layers
         ],
@@ -57,6 +59,7 @@ def assert_same_state(a: dict, b: dict) -> None:
         assert (la[7] is None) == (lb[7] is None)
         if la[7] is not None:
             np.testing.assert_array_equal(la[7], lb[7])
+        assert la[8:] == lb[8:]
     np.testing.assert_array_equal(a["selection"], b["selection"])
     np.testing.assert_array_equal(a["ai_mask"], b["ai_mask"])
     np.testing.assert_array_equal(a["composite"], b["composite"])

@@ -30,6 +30,15 @@ OPS = {
     "add_layer_with_pixels": lambda d: d.add_layer_with_pixels(
         np.full((10, 12, 3), 200, np.uint8), "AI result", x=5, y=7
     ),
+    "add_layer_with_metadata": lambda d: d.add_layer_with_pixels(
+        np.full((4, 4, 4), 9, np.uint8), "Latent edit", metadata={"retouch.latent": {"z": [0.5]}}
+    ),
+    "set_layer_metadata": lambda d: (
+        d.set_layer_metadata(1, "note", {"a": [1, 2.5, None]}),
+        d.set_layer_metadata(1, "flag", True),
+    ),
+    "remove_layer_metadata": lambda d: d.remove_layer_metadata(0, "kept"),
+    "replace_metadata": lambda d: d.set_layer_property(2, "metadata", {}),
     "delete_layer": lambda d: d.delete_layer(1),
     "duplicate_layer": lambda d: d.duplicate_layer(0),
     "rename_layer": lambda d: d.rename_layer(2, "renamed"),
@@ -77,6 +86,8 @@ def test_undo_redo_restores_exact_state(name, depth):
     doc = make_doc(depth)
     doc.set_layer_property(1, "blend_mode", "svg:multiply")
     doc.set_layer_property(2, "opacity", 0.7)
+    doc.set_layer_metadata(0, "kept", {"nested": [1, {"x": "y"}]})
+    doc.set_layer_metadata(2, "n", 1)
     doc.undo.clear()
     before = snapshot(doc)
     start = doc.undo.index

@@ -161,4 +161,4 @@ def test_shutdown_waits_for_a_step_that_ignores_cancel(qtbot):
     r.submit(None, stubborn, title="stubborn")
     qtbot.waitUntil(lambda: bool(started), timeout=2000)
     r.shutdown(patience_ms=50)
-    assert not r._worker.isRunning()
+    assert r.alive_threads == 0

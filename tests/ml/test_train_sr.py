@@ -6,10 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image, ImageDraw
 
 from ml.archs.sr_small import load_sr_small
+from ml.train.checkpoint import load_checkpoint
 from ml.train.sr import PatchSampler, TrainConfig, evaluate, load_images, main, psnr, ssim, train
+from ml.types import Cancelled, CancelToken, Progress, RunContext
 
 
 def _dataset(folder: Path, n: int = 3, size: int = 96) -> Path:
@@ -127,3 +130,88 @@ def test_cli_continues_from_init_weights_and_refuses_a_mismatch(tmp_path, capsys
     assert load_sr_small(second).scale == 2
     assert main(["--scale", "4"] + args + small) == 1
     assert "x2.safetensors" in capsys.readouterr().err
+
+
+def _tiny(**kw) -> TrainConfig:
+    values = {"scale": 2, "steps": 7, "batch": 2, "patch": 8, "lr": 3e-3, "channels": 8,
+              "blocks": 1, "threads": 1, "report_every": 1, "checkpoint_every": 3}
+    return TrainConfig(**{**values, **kw})
+
+
+def _cancelling_at(step: int, seen: list[Progress]) -> RunContext:
+    """A context whose progress callback cancels once ``step`` has been reported."""
+    token = CancelToken()
+
+    def progress(p: Progress) -> None:
+        seen.append(p)
+        if p.payload["step"] >= step:
+            token.cancel()
+
+    return RunContext(progress=progress, cancel=token)
+
+
+def test_progress_carries_step_loss_and_lr_payloads(tmp_path):
+    images = load_images(_dataset(tmp_path / "d"))
+    seen: list[Progress] = []
+    _model, result = train(_tiny(steps=6, report_every=2),
+                           RunContext(progress=seen.append), images)
+    assert [p.payload["step"] for p in seen] == [2, 4, 6]
+    assert all(p.payload["steps"] == 6 for p in seen)
+    assert seen[-1].fraction == pytest.approx(1.0)
+    # the loss is the mean of the steps since the previous report
+    assert seen[0].payload["loss"] == pytest.approx(np.mean(result.losses[:2]))
+    lrs = [p.payload["lr"] for p in seen]
+    assert lrs == sorted(lrs, reverse=True) and lrs[0] < 3e-3  # cosine decay
+
+
+def test_cancelled_run_resumed_from_its_checkpoint_ends_with_the_same_weights(tmp_path):
+    images = load_images(_dataset(tmp_path / "d"))
+    straight, full = train(_tiny(), RunContext(), images)
+
+    ckpt = tmp_path / "run.ckpt"
+    config = _tiny(checkpoint=str(ckpt))
+    seen: list[Progress] = []
+    with pytest.raises(Cancelled):
+        # cancel requested at step 4, between the step-3 checkpoint and the next one:
+        # the checkpoint written on cancel must be the step-4 state, not the step-3 one
+        train(config, _cancelling_at(4, seen), images)
+    state = load_checkpoint(ckpt)
+    assert state is not None and state["step"] == 4 and len(state["losses"]) == 4
+
+    resumed_seen: list[Progress] = []
+    resumed, result = train(config, RunContext(progress=resumed_seen.append), images)
+    assert result.resumed_from == 4
+    assert [p.payload["step"] for p in resumed_seen] == [5, 6, 7]
+    assert result.losses == full.losses
+    for name, tensor in straight.state_dict().items():
+        assert torch.equal(tensor, resumed.state_dict()[name]), name
+
+
+def test_a_checkpoint_of_other_settings_is_refused_and_resume_false_starts_fresh(tmp_path):
+    images = load_images(_dataset(tmp_path / "d"))
+    ckpt = tmp_path / "run.ckpt"
+    with pytest.raises(Cancelled):
+        train(_tiny(checkpoint=str(ckpt)), _cancelling_at(2, []), images)
+    with pytest.raises(ValueError, match="channels=8"):
+        train(_tiny(checkpoint=str(ckpt), channels=16), RunContext(), images)
+    _model, result = train(_tiny(checkpoint=str(ckpt), steps=2), RunContext(),
+                           images, resume=False)
+    assert result.resumed_from == 0 and len(result.losses) == 2
+
+
+def test_cli_refuses_to_overwrite_a_checkpoint_and_resumes_with_resume(tmp_path, capsys):
+    data = _dataset(tmp_path / "d")
+    ckpt = tmp_path / "run.ckpt"
+    images = load_images(data)
+    with pytest.raises(Cancelled):
+        train(_tiny(checkpoint=str(ckpt), steps=4), _cancelling_at(2, []), images)
+    capsys.readouterr()
+    args = ["--scale", "2", "--data", str(data), "--out", str(tmp_path / "m.safetensors"),
+            "--steps", "4", "--batch", "2", "--patch", "8", "--channels", "8", "--blocks", "1",
+            "--threads", "1", "--lr", "3e-3", "--checkpoint", str(ckpt)]
+    assert main(args) == 1
+    assert "--resume" in capsys.readouterr().err
+    assert main(args + ["--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "resumed from step 2" in out and "step 4/4" in out
+    assert load_sr_small(tmp_path / "m.safetensors").channels == 8
