@@ -6,7 +6,7 @@ worker thread of the job's *lane* with an :class:`ml.types.RunContext` (progress
 :class:`ml.types.CancelToken`, device). Workers never touch live layers; the result is
 handed back on the GUI thread, where the caller applies it as one undo command.
 
-The AI filters' requests and their worker side live in :mod:`editor.jobs.requests`; the
+The AI filters' requests and their worker side live in :mod:`editor.ai.requests`; the
 names the widgets need from ``ml/`` (engines, runtime calls, store, devices) come through
 :mod:`editor.jobs.engines`, so ``editor/ui`` never imports ``ml`` (ui → jobs → ml).
 
@@ -55,13 +55,26 @@ thread never waits on a worker (except :meth:`JobRunner.shutdown` at exit).
 
 from __future__ import annotations
 
-from editor.jobs.runner import (
-    LANE_BACKGROUND,
-    LANE_EDIT,
-    LANE_PREVIEW,
-    LANES,
-    JobHandle,
-    JobRunner,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from editor.jobs.runner import (
+        LANE_BACKGROUND,
+        LANE_EDIT,
+        LANE_PREVIEW,
+        LANES,
+        JobHandle,
+        JobRunner,
+    )
 
 __all__ = ["LANES", "LANE_BACKGROUND", "LANE_EDIT", "LANE_PREVIEW", "JobHandle", "JobRunner"]
+
+
+def __getattr__(name: str) -> Any:
+    # The runner is the only Qt module here; loading it on first use keeps
+    # ``editor.jobs.engines`` importable without PySide6 (editor.ai is tested that way).
+    if name in __all__:
+        from editor.jobs import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'editor.jobs' has no attribute {name!r}")

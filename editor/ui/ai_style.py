@@ -3,18 +3,20 @@
 Flow: :class:`StyleDialog` (style image from a file, another open document or a layer of
 this one; engine or installed preset; strength; keep original colours; style scale;
 optionally the AI mask / selection; engine parameters) → :func:`build_style` makes a
-frozen :class:`StyleRequest` (copies of the content and style pixels, the mask as a blend
-alpha) → :func:`start_style` submits it through ``window.submit_job`` (status-bar progress
+frozen :class:`~editor.ai.requests.StyleRequest` (copies of the content and style pixels, the mask as a blend
+alpha) → :func:`start_style` submits it through the host's ``submit_job`` (status-bar progress
 and Cancel) → the result lands as ONE undo step: a new layer above the source, clipped to
 the mask when one is used, in the document's bit depth with the source's alpha.
 
 Fast engines (colour transfer, the fast presets, AdaIN) get a live low-resolution preview
-inside the dialog: a debounced timer submits a small job with a fixed key, so a newer
+inside the dialog: a debounced timer submits a small job with a fixed key to the preview
+lane, so a newer
 preview supersedes the older one and the GUI thread never waits. Slow engines (Gatys)
 show their intermediate results in a small :class:`StyleProgress` window with Cancel.
 
-Everything the worker sees is a copy (``editor.jobs.requests.Snapshot`` and a style
-pixel copy); a cancelled or failed job leaves the document untouched.
+Everything the worker sees is a copy (``editor.ai.requests.Snapshot`` and a style pixel
+copy); a cancelled or failed job leaves the document untouched. The document side is
+:mod:`editor.ai.style`; this module holds the dialogs.
 """
 
 from __future__ import annotations
@@ -42,118 +44,55 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.document import Document
-from editor.jobs.requests import (
+from editor.ai.regions import default_mask_source, mask_array
+from editor.ai.requests import (
+    MASK_TITLES,
     PREVIEW_SIDE,
+    SOURCE_MERGED,
     StyleRequest,
     preview_request,
     run_preview,
     run_style_request,
 )
+from editor.ai.style import (
+    FAST_PREFIX,
+    STYLE_DOCUMENT,
+    STYLE_FILE,
+    STYLE_LAYER,
+    TASK,
+    apply_style,
+    build_style,
+    live_preview,
+    style_pixels,
+)
+from editor.ai.watch import DocumentWatch
+from editor.jobs.engines import engines_for, get_engine
 from editor.ui import ai_common as ac
 from editor.ui.filters import FilterAction, register_filter
+from editor.ui.jobs_controller import LANE_PREVIEW
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
     from editor.jobs.engines import Progress
-    from editor.ui.main_window import MainWindow
+    from editor.ui.host import Host
 
-TASK = "style"
-#: engines quick enough for a live preview while the dialog is open
-FAST_ENGINES = ("color-transfer", "adain")
-FAST_PREFIX = "fast-"
 PREVIEW_KEY = "style-preview"
 PREVIEW_DEBOUNCE_MS = 250
 #: parameters the dialog shows itself (not in the engine's parameter form)
 OWN_PARAMS = ("strength", "keep_colors", "style_scale")
 
-STYLE_FILE = "file"
-STYLE_DOCUMENT = "document"
-STYLE_LAYER = "layer"
 
-
-def is_fast(engine_id: str) -> bool:
-    return engine_id in FAST_ENGINES or engine_id.startswith(FAST_PREFIX)
-
-
-# --- the request -------------------------------------------------------------------------
-
-
-def style_pixels(doc: Document, window: MainWindow | None, kind: str, ref: Any) -> np.ndarray:
-    """A private RGBA copy of the chosen style image: a file path, an open document's
-    merged image (``ref`` = the Document) or a layer of ``doc`` (``ref`` = its index)."""
-    if kind == STYLE_FILE:
-        from editor.io.images import load_image
-
-        return load_image(str(ref)).pixels
-    if kind == STYLE_DOCUMENT:
-        other = ref if isinstance(ref, Document) else None
-        if other is None:
-            raise ValueError("the style document is no longer open")
-        return other.composite()
-    if kind == STYLE_LAYER:
-        index = int(ref)
-        if not 0 <= index < len(doc.layers):
-            raise ValueError("the style layer no longer exists")
-        return np.array(doc.layers[index].pixels, copy=True)
-    raise ValueError(f"unknown style source {kind!r}")
-
-
-def build_style(
-    doc: Document,
-    engine_id: str,
-    style: np.ndarray | None,
-    params: dict | None = None,
-    *,
-    source: str = ac.SOURCE_LAYER,
-    mask_source: str | None = None,
-    step_delay: float = 0.0,
-) -> StyleRequest:
-    """A frozen request for the document's current state; ValueError (a message for the
-    user) when the engine cannot run, the style image is missing or the mask is empty.
-
-    The whole image is processed (the style scale is relative to it); with
-    ``mask_source`` the new layer is clipped to that mask."""
-    engine = ac.get_engine(engine_id, TASK)
-    reason = engine.available()
-    if reason is not None:
-        raise ValueError(f"{engine.name}: {reason}")
-    if engine.needs_style_image and style is None:
-        raise ValueError(f"{engine.name} needs a style image: choose a file, document or layer")
-    alpha = None
-    mask = None
-    if mask_source is not None:
-        mask = ac.mask_array(doc, mask_source)
-        if mask is None:
-            raise ValueError(f"the {ac.MASK_TITLES[mask_source]} is empty")
-    snap = ac.take_snapshot(doc, source, None, mask)
-    if snap.mask is not None:
-        alpha = snap.mask.astype(np.float32) / 255.0
-    resolved = engine.resolve_params(params or {})
-    style_copy = None
-    if engine.needs_style_image and style is not None:
-        style_copy = np.ascontiguousarray(style).copy()
-    return StyleRequest(snap, style_copy, engine.id, engine.name,
-                        tuple(sorted(resolved.items())), alpha, step_delay)
-
-
-def apply_style(target: ac.ApplyTarget, req: StyleRequest, result: np.ndarray):
-    """ONE undo step: the result as a new layer above the source, clipped to the mask."""
-    return ac.apply_result(target, req.snap, result, f"Style: {req.engine_name}",
-                           ac.MODE_NEW_LAYER, req.alpha, req.title)
-
-
-def start_style(window: MainWindow, req: StyleRequest) -> JobHandle:
-    """Submit ``req`` for the window's current document; the result applies itself. Slow
+def start_style(host: Host, req: StyleRequest) -> JobHandle:
+    """Submit ``req`` for the host's current document; the result applies itself. Slow
     engines also open a :class:`StyleProgress` window with intermediate previews."""
-    doc = window.document
+    doc = host.document
     assert doc is not None
-    target = ac.ApplyTarget.capture(doc)
-    job = window.submit_job(req, run_style_request, req.title,
-                            lambda result: apply_style(target, req, result))
-    engine = ac.get_engine(req.engine_id, TASK)
+    watch = DocumentWatch(doc, geometry=req.snap.geometry)
+    job = host.submit_job(req, run_style_request, req.title,
+                          lambda result: apply_style(watch, req, result), watch=watch)
+    engine = get_engine(req.engine_id, TASK)
     if engine.has_preview and not job.finished:
-        StyleProgress(window, job).show()
+        StyleProgress(host, job).show()
     return job
 
 
@@ -176,8 +115,8 @@ class StyleProgress(QDialog):
     """Non-modal window for a slow style job: progress bar, the latest intermediate
     preview, Cancel. Closes itself when the job ends."""
 
-    def __init__(self, window: MainWindow, job: JobHandle) -> None:
-        super().__init__(window)
+    def __init__(self, host: Host, job: JobHandle) -> None:
+        super().__init__(ac.parent_widget(host))
         self.setWindowTitle(job.title or "Style transfer")
         self.setModal(False)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -199,7 +138,7 @@ class StyleProgress(QDialog):
         lay.addWidget(self.stage)
         lay.addWidget(self.bar)
         lay.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignRight)
-        runner = window.jobs
+        runner = host.jobs
         runner.progress.connect(self._progress)
         for sig in (runner.finished, runner.failed, runner.cancelled):
             sig.connect(self._ended)
@@ -247,10 +186,10 @@ class StyleDialog(QDialog):
     """Style image, engine / preset, strength, keep colours, style scale, mask, engine
     parameters; a live low-resolution preview for fast engines."""
 
-    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
-        self.window_ = window
-        self.doc = window.document
+    def __init__(self, host: Host, parent: QWidget | None = None) -> None:
+        super().__init__(parent if parent is not None else ac.parent_widget(host))
+        self.host = host
+        self.doc = host.document
         assert self.doc is not None
         self.setWindowTitle("Style Transfer")
         self._preview_job: JobHandle | None = None
@@ -285,7 +224,7 @@ class StyleDialog(QDialog):
         self.source = ac.source_combo(self.doc, self)
         self.restrict = QCheckBox("Only inside")
         self.mask_source = ac.mask_source_combo(self.doc, self)
-        self.restrict.setChecked(ac.default_mask_source(self.doc) is not None)
+        self.restrict.setChecked(default_mask_source(self.doc) is not None)
         mask_row = QHBoxLayout()
         mask_row.addWidget(self.restrict)
         mask_row.addWidget(self.mask_source, 1)
@@ -342,7 +281,7 @@ class StyleDialog(QDialog):
     def _fill_presets(self) -> None:
         self.preset.addItem("— none —", None)
         installed = 0
-        for e in ac.engines_for(TASK):
+        for e in engines_for(TASK):
             if e.id.startswith(FAST_PREFIX) and e.available() is None:
                 self.preset.addItem(e.name.replace("Fast style: ", ""), e.id)
                 installed += 1
@@ -353,7 +292,7 @@ class StyleDialog(QDialog):
 
     def _fill_style_sources(self) -> None:
         box = self.style_source
-        others = [v for v in self.window_.views() if v.document is not self.doc]
+        others = [v for v in self.host.views() if v.document is not self.doc]
         if not others:
             # nothing but this image's own layers: never default to stylising the image
             # with itself (Apply stays disabled until a style image is chosen)
@@ -371,7 +310,7 @@ class StyleDialog(QDialog):
         choice = self.style_choice()
         if choice is None or choice[0] != STYLE_LAYER:
             return False
-        if self.source.currentData() == ac.SOURCE_MERGED:
+        if self.source.currentData() == SOURCE_MERGED:
             return len(self.doc.layers) == 1
         return int(choice[1]) == self.doc.active_index
 
@@ -387,7 +326,7 @@ class StyleDialog(QDialog):
         self.style_source.setCurrentIndex(0)
 
     def _browse(self) -> None:
-        from editor.ui.main_window import OPEN_FILTER
+        from editor.ui.files import OPEN_FILTER
 
         path, _ = QFileDialog.getOpenFileName(self, "Style image", "", OPEN_FILTER)
         if path:
@@ -406,7 +345,7 @@ class StyleDialog(QDialog):
         key = (kind, id(ref) if kind == STYLE_DOCUMENT else ref)
         if self._style_cache is not None and self._style_cache[0] == key:
             return self._style_cache[1]
-        px = style_pixels(self.doc, self.window_, kind, ref)
+        px = style_pixels(self.doc, kind, ref)
         self._style_cache = (key, px)
         return px
 
@@ -462,7 +401,7 @@ class StyleDialog(QDialog):
         elif engine.needs_style_image and self.style_is_target():
             problem = ("The style image is the image being stylised: choose a file (File…), "
                        "another open document or another layer.")
-        elif self.restrict.isChecked() and ac.mask_array(self.doc, self.mask_choice()) is None:
+        elif self.restrict.isChecked() and mask_array(self.doc, self.mask_choice()) is None:
             problem = "The chosen mask is empty: paint the AI mask or select first."
         ok.setEnabled(problem is None)
         if problem is not None:
@@ -472,13 +411,13 @@ class StyleDialog(QDialog):
             return
         assert engine is not None
         mp = self.doc.width * self.doc.height / 1e6
-        where = (f", only inside the {ac.MASK_TITLES[self.mask_choice()]}"
+        where = (f", only inside the {MASK_TITLES[self.mask_choice()]}"
                  if self.mask_choice() else "")
-        speed = ("live preview on the right" if is_fast(engine.id) else
+        speed = ("live preview on the right" if live_preview(engine.id) else
                  "slow: progress and intermediate results show in a window with Cancel")
         self.info.setText(f"{self.doc.width}×{self.doc.height} ({mp:.1f} MP){where}; the "
                           f"result is a new layer. {engine.name}: {speed}.")
-        if is_fast(engine.id):
+        if live_preview(engine.id):
             self.timer.start()
         else:
             self._stop_preview()
@@ -499,11 +438,11 @@ class StyleDialog(QDialog):
             self.preview.setText(f"No preview: {exc}")
             return None
         self.preview.setText("Working…")
-        job = self.window_.jobs.submit(req, run_preview, key=PREVIEW_KEY,
-                                       title="Style preview", device=self.window_.device or "auto",
-                                       on_done=self._show_preview,
-                                       on_error=lambda msg: self.preview.setText(
-                                           f"No preview: {msg}"))
+        job = self.host.submit_job(req, run_preview, "Style preview", key=PREVIEW_KEY,
+                                   lane=LANE_PREVIEW, document=False,
+                                   on_done=self._show_preview,
+                                   on_error=lambda msg: self.preview.setText(
+                                       f"No preview: {msg}"))
         self._preview_job = job
         return job
 
@@ -515,13 +454,13 @@ class StyleDialog(QDialog):
         self.previews_shown += 1
 
 
-def _callback(window: MainWindow) -> None:
-    if window.document is None:
-        window.show_message("Style Transfer: open an image first")
+def _callback(host: Host) -> None:
+    if host.document is None:
+        host.show_message("Style Transfer: open an image first")
         return
-    req = ac.ask_request(window, StyleDialog(window), "Style Transfer")
+    req = ac.ask_request(host, StyleDialog(host), "Style Transfer")
     if req is not None:
-        start_style(window, req)
+        start_style(host, req)
 
 
 register_filter(FilterAction(

@@ -73,7 +73,7 @@ def create_main_window() -> MainWindow:
     ensure_app()
     from editor.ui.filters import load_filter_modules
 
-    load_filter_modules()  # the demo blur registers on import; AI modules register here
+    load_filter_modules()  # the ai_* modules register their filters (and docks) on import
 
     w = MainWindow()
     w.setWindowIcon(app_icon())

@@ -50,20 +50,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGridLayout, QScrollBar, QWidget
 
+from editor.ai.watch import keeps_display
 from editor.document import Document, Event, LayerOverride, Rect
 from editor.ui.tools import TOOL_CLASSES, Tool, ToolState
 
 TILE = 256
-#: document events that do not change what the canvas shows (a display override survives)
-_KEEPS_OVERRIDE = ("active-changed", "metadata-changed", "history-changed",
-                   "ai-mask-changed", "selection-changed")
-
-
-def keeps_display_override(ev: Event) -> bool:
-    """Whether a document event leaves what the layers show unchanged (the active layer,
-    metadata, the AI mask or the selection changed): a before/after compare survives it."""
-    return ev.kind in _KEEPS_OVERRIDE or (
-        ev.kind == "pixels-changed" and ev.target in ("ai_mask", "selection"))
+#: whether a document event leaves what the layers show unchanged (a display override
+#: survives it): the AI-edit layer's rule, so the canvas and the compare state agree
+keeps_display_override = keeps_display
 
 
 MIN_ZOOM, MAX_ZOOM = 1 / 64, 64.0

@@ -1,41 +1,32 @@
-"""The main window: tabs of documents, menus/toolbars from one action table, panels,
-status bar, jobs, recent files, drag-and-drop, autosave and the unsaved-changes prompt."""
+"""The main window: tabs of documents, panels (docks from :mod:`editor.ui.docks`), the
+status bar, the compute device and preferences, and the unsaved-changes prompt.
+
+Its other parts live next to it: the action table and menus (:mod:`editor.ui.actions`),
+files and recent files (:mod:`editor.ui.files`), autosave and recovery
+(:mod:`editor.ui.autosave_ui`), the command slots (:mod:`editor.ui.window_commands`) and
+the one submit path of every job with the status bar's progress and Cancel
+(:mod:`editor.ui.jobs_controller`)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QPointF, QRect, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QFrame,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QProgressBar,
     QTabBar,
     QTabWidget,
-    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -43,125 +34,24 @@ from PySide6.QtWidgets import (
 
 from editor.document import Document, Event
 from editor.jobs import JobHandle, JobRunner
-from editor.ui import filters as filter_registry
+from editor.ui import compare
+from editor.ui.actions import ACTIONS, MENUS, ActionSpec, build_actions
+from editor.ui.autosave_ui import AutosaveMixin
 from editor.ui.canvas import Canvas, ScrolledCanvas
+from editor.ui.docks import AREAS, docks
+from editor.ui.files import OPEN_FILTER, SAVE_FILTER, FilesMixin, _can_write, _filter_suffix
 from editor.ui.icons import icon
-from editor.ui.panels import HistoryPanel, LayersPanel, ToolOptionsPanel
-from editor.ui.tools import TOOLS, ToolState, sample_color
+from editor.ui.jobs_controller import JobsController
+from editor.ui.tools import ToolState, sample_color
+from editor.ui.window_commands import CommandsMixin
+
+__all__ = ["ACTIONS", "FRAME_ALLOWANCE", "MENUS", "OPEN_FILTER", "PREFERRED_SIZE",
+           "SAVE_FILTER", "ActionSpec", "DocumentView", "MainWindow", "_can_write",
+           "_filter_suffix", "initial_geometry", "on_a_screen"]
 
 log = logging.getLogger(__name__)
 
-MAX_RECENT = 10
 PROGRESS_WIDTH = 320  # the job bar in the status bar: room for a job name and its stage
-PROGRESS_TEXT_MARGIN = 12  # room the style keeps around the bar's text
-OPEN_FILTER = ("Images and projects (*.ora *.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.gif);;"
-               "All files (*)")
-SAVE_FILTER = ("OpenRaster project (*.ora);;PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;"
-               "TIFF (*.tif *.tiff);;BMP (*.bmp)")
-
-
-def _filter_suffix(name_filter: str) -> str:
-    """".png" for "PNG (*.png)"; ".ora" when the filter names no pattern."""
-    start = name_filter.find("*.")
-    if start < 0:
-        return ".ora"
-    end = min((i for i in (name_filter.find(c, start) for c in " )") if i > 0),
-              default=len(name_filter))
-    return name_filter[start + 1:end]
-
-
-def _can_write(path: str) -> bool:
-    """Whether Save can write this file type (else Save goes through Save As)."""
-    from editor.io import FileError
-    from editor.io.images import format_for_path
-
-    if Path(path).suffix.lower() == ".ora":
-        return True
-    try:
-        format_for_path(path)
-    except FileError:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    """One row of the action table: menus, toolbars and shortcuts are built from these.
-
-    ``menu`` is "File", "Edit/Tools" (a submenu), ... or "" (shortcut only);
-    ``toolbar`` is "main", "tools" or "". ``shortcut`` may list several, separated by "|".
-    ``callback`` is a MainWindow method name. ``group`` makes checkable exclusive groups.
-    """
-
-    id: str
-    title: str
-    icon: str
-    shortcut: str
-    callback: str
-    menu: str
-    toolbar: str = ""
-    checkable: bool = False
-    group: str = ""
-    arg: Any = None
-
-
-ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("file.new", "&New…", "new", "Ctrl+N", "new_document", "File", "main"),
-    ActionSpec("file.open", "&Open…", "open", "Ctrl+O", "open_dialog", "File", "main"),
-    ActionSpec("file.save", "&Save", "save", "Ctrl+S", "save", "File", "main"),
-    ActionSpec("file.save_as", "Save &As…", "save-as", "Ctrl+Shift+S", "save_as", "File"),
-    ActionSpec("file.export", "&Export Flattened…", "export", "Ctrl+Shift+E", "export", "File"),
-    ActionSpec("file.close", "&Close", "close", "Ctrl+W", "close_current", "File"),
-    ActionSpec("file.quit", "&Quit", "quit", "Ctrl+Q", "close", "File"),
-    ActionSpec("edit.undo", "&Undo", "undo", "Ctrl+Z", "undo", "Edit", "main"),
-    ActionSpec("edit.redo", "&Redo", "redo", "Ctrl+Shift+Z|Ctrl+Y", "redo", "Edit", "main"),
-    *(ActionSpec(f"tool.{t.id}", t.title, t.icon, t.shortcut, "set_tool", "Edit/Tools", "tools",
-                 checkable=True, group="tools", arg=t.id) for t in TOOLS),
-    ActionSpec("tool.smaller", "Smaller Brush", "", "[", "brush_smaller", "Edit/Tools"),
-    ActionSpec("tool.bigger", "Bigger Brush", "", "]", "brush_bigger", "Edit/Tools"),
-    ActionSpec("edit.models", "&Models…", "models", "", "manage_models", "Edit"),
-    ActionSpec("edit.preferences", "Pr&eferences…", "options", "", "edit_preferences", "Edit"),
-    ActionSpec("image.flatten", "&Flatten Image", "flatten", "", "flatten", "Image"),
-    ActionSpec("image.crop", "&Crop to Selection", "crop", "", "crop_to_selection", "Image"),
-    ActionSpec("image.resize", "&Scale Image…", "", "", "resize_image", "Image"),
-    ActionSpec("image.canvas", "Canvas Si&ze…", "", "", "resize_canvas", "Image"),
-    ActionSpec("layer.new", "&New Layer", "layer-add", "Ctrl+Shift+N", "layer_new", "Layer"),
-    ActionSpec("layer.duplicate", "&Duplicate Layer", "layer-duplicate", "Ctrl+J",
-               "layer_duplicate", "Layer"),
-    ActionSpec("layer.delete", "De&lete Layer", "layer-delete", "", "layer_delete", "Layer"),
-    ActionSpec("layer.merge", "&Merge Down", "layer-merge", "Ctrl+E", "layer_merge", "Layer"),
-    ActionSpec("layer.raise", "&Raise Layer", "layer-up", "Ctrl+]", "layer_raise", "Layer"),
-    ActionSpec("layer.lower", "L&ower Layer", "layer-down", "Ctrl+[", "layer_lower", "Layer"),
-    ActionSpec("layer.from_selection", "Layer from &Selection", "", "", "layer_from_selection",
-               "Layer"),
-    ActionSpec("layer.add_mask", "Add Layer &Mask", "", "", "layer_add_mask", "Layer"),
-    ActionSpec("layer.mask_from_sel", "Add Layer Mask from Selection", "", "",
-               "layer_mask_from_selection", "Layer"),
-    ActionSpec("layer.remove_mask", "Remove Layer Mask", "", "", "layer_remove_mask", "Layer"),
-    ActionSpec("select.all", "Select &All", "select-all", "Ctrl+A", "select_all", "Select"),
-    ActionSpec("select.none", "Select &None", "select-none", "Ctrl+Shift+A|Ctrl+D",
-               "select_none", "Select"),
-    ActionSpec("select.invert", "&Invert Selection", "select-invert", "Ctrl+I",
-               "select_invert", "Select"),
-    ActionSpec("select.feather", "&Feather 4 px", "", "", "select_feather", "Select"),
-    ActionSpec("select.ai_from_sel", "AI Mask from Selection", "mask-from-selection", "",
-               "ai_mask_from_selection", "Select"),
-    ActionSpec("select.sel_from_ai", "Selection from AI Mask", "", "", "selection_from_ai_mask",
-               "Select"),
-    ActionSpec("select.clear_ai", "&Clear AI Mask", "mask-clear", "", "clear_ai_mask", "Select"),
-    ActionSpec("view.zoom_in", "Zoom &In", "zoom-in", "Ctrl++|Ctrl+=|+", "zoom_in", "View",
-               "main"),
-    ActionSpec("view.zoom_out", "Zoom &Out", "zoom-out", "Ctrl+-|-", "zoom_out", "View", "main"),
-    ActionSpec("view.fit", "&Fit to Window", "zoom-fit", "Ctrl+0", "zoom_fit", "View", "main"),
-    ActionSpec("view.actual", "&Actual Pixels (100%)", "zoom-100", "Ctrl+1", "zoom_actual",
-               "View", "main"),
-    ActionSpec("view.ai_mask", "Show AI &Mask", "", "Ctrl+H", "toggle_ai_mask", "View",
-               checkable=True),
-    ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "", "", "show_shortcuts", "Help"),
-    ActionSpec("help.about", "&About Retouch", "about", "", "about", "Help"),
-)
-
-MENUS = ("File", "Edit", "Image", "Layer", "Select", "Filter", "View", "Help")
 
 PREFERRED_SIZE = QSize(1400, 900)
 # Bump when docks or toolbars are added, renamed or removed: restoreState() then ignores a
@@ -216,7 +106,7 @@ class DocumentView(QWidget):
         return not self.document.undo.is_clean
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FilesMixin, AutosaveMixin, CommandsMixin, QMainWindow):
     """The editor window. See :mod:`editor.ui` for the API other modules use."""
 
     def __init__(self) -> None:
@@ -231,8 +121,6 @@ class MainWindow(QMainWindow):
         self.preferences = Preferences.load(self.settings())
         if self.device_choice()[0] == "cpu":
             self.device = "cpu"  # no torch needed to know that
-        self._job_views: dict[int, tuple[JobHandle, DocumentView]] = {}
-        self._job_t0: dict[int, float] = {}
         self._bound: Document | None = None
         self.actions_by_id: dict[str, QAction] = {}
 
@@ -252,15 +140,12 @@ class MainWindow(QMainWindow):
         cl.addWidget(self.empty_hint)
         self.setCentralWidget(central)
 
-        self._build_actions()
+        build_actions(self)
         self._build_panels()
         self._build_status()
+        self.jobs_controller = JobsController(self)
+        compare.bind_compare_key(self)
         self.tool_state.changed.connect(self._tool_changed)
-        self.jobs.started.connect(self._job_started)
-        self.jobs.progress.connect(self._job_progress)
-        self.jobs.finished.connect(lambda job, _r: self._job_ended(job))
-        self.jobs.failed.connect(lambda job, _m: self._job_ended(job))
-        self.jobs.cancelled.connect(lambda job: self._job_ended(job))
 
         self._autosave_timer = QTimer(self)
         self._autosave_timer.timeout.connect(self.autosave)
@@ -318,120 +203,30 @@ class MainWindow(QMainWindow):
             self.restoreState(state, LAYOUT_VERSION)
         return restored
 
-    # --- actions and menus ----------------------------------------------------------
-
-    def _build_actions(self) -> None:
-        menus: dict[str, QMenu] = {}
-        bar = self.menuBar()
-        for name in MENUS:
-            menus[name] = bar.addMenu("&" + name)
-        self.main_toolbar = QToolBar("Main")
-        self.main_toolbar.setObjectName("toolbar-main")
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.main_toolbar)
-        self.tools_toolbar = QToolBar("Tools")
-        self.tools_toolbar.setObjectName("toolbar-tools")
-        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.tools_toolbar)
-        groups: dict[str, QActionGroup] = {}
-        self.recent_menu = QMenu("Open &Recent", self)
-        for spec in ACTIONS:
-            act = QAction(spec.title, self)
-            if spec.icon:
-                act.setIcon(icon(spec.icon))
-            if spec.shortcut:
-                act.setShortcuts([QKeySequence(s) for s in spec.shortcut.split("|")])
-                tip = spec.title.replace("&", "").rstrip("…")
-                act.setToolTip(f"{tip} ({spec.shortcut.split('|')[0]})")
-            act.setCheckable(spec.checkable)
-            if spec.group:
-                groups.setdefault(spec.group, QActionGroup(self)).addAction(act)
-            method = getattr(self, spec.callback)
-            if spec.arg is not None:
-                act.triggered.connect(lambda _=False, m=method, a=spec.arg: m(a))
-            else:
-                act.triggered.connect(lambda _=False, m=method: m())
-            self.addAction(act)  # shortcuts work even with menus hidden
-            self.actions_by_id[spec.id] = act
-            if spec.menu:
-                top, _, sub = spec.menu.partition("/")
-                menu = menus[top]
-                if sub:
-                    key = spec.menu
-                    if key not in menus:
-                        menus[key] = menu.addMenu("&" + sub)
-                    menu = menus[key]
-                menu.addAction(act)
-                if spec.id == "file.open":
-                    menu.addMenu(self.recent_menu)
-                if spec.id in ("file.open", "file.export", "edit.redo", "edit.models",
-                               "layer.delete",
-                               "layer.lower", "select.feather", "view.actual"):
-                    menu.addSeparator()
-            if spec.toolbar == "main":
-                self.main_toolbar.addAction(act)
-                if spec.id in ("file.save", "edit.redo"):
-                    self.main_toolbar.addSeparator()
-            elif spec.toolbar == "tools":
-                self.tools_toolbar.addAction(act)
-        self.filter_menu = menus["Filter"]
-        self.filter_menu.aboutToShow.connect(self._rebuild_filter_menu)
-        self._rebuild_filter_menu()
-        self.view_menu = menus["View"]
-        self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
-        self._rebuild_recent_menu()
-        self.actions_by_id[f"tool.{self.tool_state.tool}"].setChecked(True)
-        prefs = self.actions_by_id["edit.preferences"]
-        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)  # macOS: moved to the app menu
-        prefs.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences))
-
-    def _rebuild_filter_menu(self) -> None:
-        self.filter_menu.clear()
-        doc = self.document
-        group = None
-        for f in filter_registry.filters():
-            if group is not None and f.group != group:
-                self.filter_menu.addSeparator()
-            group = f.group
-            act = self.filter_menu.addAction(icon(f.icon), f.title)
-            act.setObjectName(f"filter.{f.id}")
-            if f.tooltip:
-                act.setToolTip(f.tooltip)
-                act.setStatusTip(f.tooltip)
-            enabled = doc is not None
-            if f.needs_mask and doc is not None and not doc.ai_mask.any():
-                enabled = False
-            if f.needs_selection and doc is not None and not doc.selection.active:
-                enabled = False
-            act.setEnabled(enabled)
-            act.triggered.connect(lambda _=False, cb=f.callback: self._run_filter(cb))
-        self.filter_menu.setToolTipsVisible(True)
-
-    def _run_filter(self, callback: Callable[[MainWindow], None]) -> None:
-        try:
-            callback(self)
-        except Exception as exc:  # a broken filter entry must not take the editor down
-            log.exception("filter failed")
-            self.show_message(f"Filter failed: {exc}")
+    # --- docks -----------------------------------------------------------------------
 
     def _build_panels(self) -> None:
-        self.layers_panel = LayersPanel()
-        self.history_panel = HistoryPanel()
-        self.options_panel = ToolOptionsPanel(self.tool_state)
+        """One dock per registered :class:`editor.ui.docks.DockSpec`, in order."""
         self.docks: dict[str, QDockWidget] = {}
-        for key, title, widget, area in (
-            ("options", "Tool Options", self.options_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("layers", "Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("history", "History", self.history_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"dock-{key}")
-            dock.setWidget(widget)
-            self.addDockWidget(area, dock)
-            self.docks[key] = dock
+        sized: dict[str, tuple[list[QDockWidget], list[int]]] = {}
+        for spec in docks():
+            dock = QDockWidget(spec.title, self)
+            dock.setObjectName(f"dock-{spec.id}")
+            dock.setWidget(spec.factory(self))
+            self.addDockWidget(AREAS[spec.area], dock)
+            self.docks[spec.id] = dock
+            if spec.height:
+                column = sized.setdefault(spec.area, ([], []))
+                column[0].append(dock)
+                column[1].append(spec.height)
+        self.layers_panel = self.docks["layers"].widget()
+        self.history_panel = self.docks["history"].widget()
+        self.options_panel = self.docks["options"].widget()
         self.view_menu.addSeparator()
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
-        self.resizeDocks([self.docks["options"], self.docks["layers"], self.docks["history"]],
-                         [170, 380, 200], Qt.Orientation.Vertical)
+        for column, heights in sized.values():
+            self.resizeDocks(column, heights, Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["layers"]], [300], Qt.Orientation.Horizontal)
 
     def _build_status(self) -> None:
@@ -525,13 +320,6 @@ class MainWindow(QMainWindow):
         if prefs.device != old.device:
             self.device = None
             self.detect_device()
-
-    def _apply_autosave_interval(self) -> None:
-        minutes = self.preferences.autosave_minutes
-        if minutes <= 0:
-            self._autosave_timer.stop()
-        else:
-            self._autosave_timer.start(minutes * 60 * 1000)
 
     # --- documents and tabs ---------------------------------------------------------
 
@@ -670,185 +458,6 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
-    # --- files ----------------------------------------------------------------------
-
-    def open_paths(self, paths: list[str]) -> list[DocumentView]:
-        from editor.io import FileError, open_document
-
-        opened = []
-        for p in paths:
-            path = str(Path(p).expanduser().resolve())
-            for v in self.views():  # already open: just show it
-                if v.path == path:
-                    self.tabs.setCurrentWidget(v)
-                    break
-            else:
-                try:
-                    doc = open_document(path)
-                except FileError as exc:
-                    self.show_error(str(exc))
-                    continue
-                except (OSError, ValueError, MemoryError) as exc:
-                    self.show_error(f"{Path(path).name}: {exc}")
-                    continue
-                opened.append(self.add_document(doc, path))
-                self.add_recent(path)
-        return opened
-
-    def new_document(self) -> None:
-        from editor.ui.dialogs import SizeDialog
-
-        dlg = SizeDialog("New Image", 1920, 1080, depth=8, parent=self)
-        if dlg.exec():
-            w, h, depth = dlg.values()
-            doc = Document(w, h, depth)
-            doc.add_layer("Background", pixels=np.ones((h, w, 4), np.float32))
-            doc.undo.clear()
-            doc.undo.set_clean()
-            self.add_document(doc, None, "Untitled")
-
-    def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open", self._last_dir(), OPEN_FILTER)
-        if paths:
-            self.open_paths(paths)
-
-    def save(self) -> bool:
-        v = self.view
-        if v is None:
-            return False
-        if v.path is None or not _can_write(v.path):  # e.g. opened from a GIF
-            return self.save_as()
-        return self._save_to(v, v.path)
-
-    def save_as(self) -> bool:
-        v = self.view
-        if v is None:
-            return False
-        start = v.path if v.path and _can_write(v.path) else str(
-            Path(self._last_dir()) / (Path(v.title).stem + ".ora"))
-        path, chosen = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER)
-        if not path:
-            return False
-        if not Path(path).suffix:  # "photo" → the chosen type's extension, as GIMP/Krita do
-            path += _filter_suffix(chosen)
-        return self._save_to(v, path)
-
-    def ask_flatten(self, v: DocumentView, path: str, lost: list[str]) -> str:
-        """A file type that cannot hold the document: "ora" (save a project instead),
-        "flatten" (write it anyway) or "cancel"."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Save",
-                          f"{Path(path).name} is a flat image and cannot keep "
-                          f"{', '.join(lost)}.\n\nSave as an OpenRaster project (.ora) to "
-                          "keep everything, or flatten it into this file?",
-                          QMessageBox.StandardButton.NoButton, self)
-        ora = box.addButton("Save as .ora…", QMessageBox.ButtonRole.AcceptRole)
-        flat = box.addButton(f"Flatten into {Path(path).suffix.lstrip('.').upper()}",
-                             QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(ora)
-        box.exec()
-        clicked = box.clickedButton()
-        return "ora" if clicked is ora else "flatten" if clicked is flat else "cancel"
-
-    def _save_to(self, v: DocumentView, path: str) -> bool:
-        from editor.io import FileError, flatten_losses, save_document
-
-        if v.document.stroke_active:
-            v.document.end_stroke()
-        try:
-            lost = flatten_losses(v.document, path)
-        except FileError as exc:
-            self.show_error(str(exc))
-            return False
-        if lost:
-            answer = self.ask_flatten(v, path, lost)
-            if answer == "cancel":
-                return False
-            if answer == "ora":
-                start = str(Path(path).with_suffix(".ora"))
-                new, _ = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER)
-                if not new:
-                    return False
-                return self._save_to(v, new if Path(new).suffix else new + ".ora")
-        try:
-            save_document(v.document, path)
-        except (FileError, OSError, ValueError) as exc:
-            self.show_error(str(exc))
-            return False
-        v.path = path
-        v.title = Path(path).name
-        v.document.undo.set_clean()
-        self._update_tab_title(v)
-        self.add_recent(path)
-        self._autosave().discard_key(v.autosave_key)
-        note = " (flattened)" if lost else ""
-        self.show_message(f"Saved {Path(path).name}{note}")
-        return True
-
-    def export(self) -> None:
-        from editor.io import FileError, export_image
-
-        v = self.view
-        if v is None:
-            return
-        start = str(Path(self._last_dir()) / (Path(v.title).stem + ".png"))
-        path, _ = QFileDialog.getSaveFileName(self, "Export Flattened", start, SAVE_FILTER)
-        if not path:
-            return
-        try:
-            export_image(v.document, path)
-        except (FileError, OSError, ValueError) as exc:
-            self.show_error(str(exc))
-            return
-        self.show_message(f"Exported {Path(path).name}")
-
-    # recent files live in a small JSON next to the other settings
-    def _recent_file(self) -> Path:
-        from editor.paths import config_dir
-
-        return config_dir() / "recent.json"
-
-    def recent_files(self) -> list[str]:
-        try:
-            data = json.loads(self._recent_file().read_text("utf-8"))
-            return [str(p) for p in data if isinstance(p, str)][:MAX_RECENT]
-        except (OSError, ValueError):
-            return []
-
-    def add_recent(self, path: str) -> None:
-        path = str(Path(path).resolve())
-        items = [path] + [p for p in self.recent_files() if p != path]
-        try:
-            from editor.io import atomic_write
-
-            data = json.dumps(items[:MAX_RECENT], indent=1).encode()
-            atomic_write(self._recent_file(), lambda f: f.write(data))
-        except Exception as exc:  # noqa: BLE001 - recent files are a convenience
-            log.warning("could not write recent files: %s", exc)
-
-    def _rebuild_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        items = self.recent_files()
-        for p in items:
-            act = self.recent_menu.addAction(Path(p).name)
-            act.setToolTip(p)
-            act.triggered.connect(lambda _=False, path=p: self.open_paths([path]))
-        self.recent_menu.setEnabled(bool(items))
-
-    def _last_dir(self) -> str:
-        items = self.recent_files()
-        return str(Path(items[0]).parent) if items else str(Path.home())
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.open_paths(paths)
-
     # --- closing, autosave, recovery ------------------------------------------------
 
     def ask_unsaved(self, view: DocumentView) -> str:
@@ -871,9 +480,8 @@ class MainWindow(QMainWindow):
             answer = self.ask_unsaved(view)
             if answer == "cancel" or (answer == "save" and not self.save()):
                 return False
-        for job, v in list(self._job_views.values()):
-            if v is view:  # running or queued work for a closed document is pointless
-                job.cancel()
+        # running or queued work for a closed document is pointless
+        self.jobs_controller.cancel_for(view)
         view.canvas.detach()
         self._autosave().discard_key(view.autosave_key)
         self.tabs.removeTab(self.tabs.indexOf(view))
@@ -898,310 +506,14 @@ class MainWindow(QMainWindow):
         self.jobs.shutdown()
         event.accept()
 
-    def _autosave(self):
-        if self._autosave_store is None:
-            from editor.io import AutosaveStore
-
-            self._autosave_store = AutosaveStore()
-        return self._autosave_store
-
-    def autosave(self) -> int:
-        """Snapshot every document with unsaved changes; returns how many were written."""
-        n = 0
-        for v in self.views():
-            if v.dirty and not v.document.stroke_active:
-                try:
-                    self._autosave().save(v.document, v.autosave_key, original_path=v.path,
-                                          title=v.title)
-                    n += 1
-                except Exception as exc:  # noqa: BLE001 - autosave must never interrupt work
-                    log.warning("autosave of %s failed: %s", v.title, exc)
-        if n:
-            self.show_message(f"Autosaved {n} document{'s' if n > 1 else ''}", 3000)
-        return n
-
-    def offer_recovery(self) -> int:
-        """On start: offer documents left by a crashed session. Returns how many opened."""
-        try:
-            entries = self._autosave().pending()
-        except Exception as exc:  # noqa: BLE001 - a damaged store must not block start-up
-            log.warning("could not read autosaves: %s", exc)
-            return 0
-        if not entries:
-            return 0
-        names = "\n".join(f"• {e.title or e.key}" for e in entries[:10])
-        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
-                          f"Retouch found unsaved work from an earlier session:\n\n{names}\n\n"
-                          "Recover it?", QMessageBox.StandardButton.NoButton, self)
-        recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        clicked = box.clickedButton()
-        n = 0
-        for e in entries:
-            if clicked is recover:
-                try:
-                    doc = self._autosave().load(e)
-                except Exception as exc:  # noqa: BLE001 - report it, recover the rest
-                    self.show_error(f"Could not recover {e.title or e.key}: {exc}")
-                    continue
-                view = self.add_document(doc, None, f"{e.title or 'Untitled'} (recovered)")
-                # Unsaved until the user saves it: closing asks, and the autosave stays
-                # until then (a recovered document closed unasked would be lost again).
-                view.document.undo.set_unsaved()
-                view.autosave_key = e.key
-                n += 1
-            elif clicked is discard:
-                self._autosave().discard(e)
-        return n
-
-    # --- jobs -----------------------------------------------------------------------
+    # --- jobs: one submit path (editor.ui.jobs_controller) ------------------------
 
     def submit_job(self, request: Any, run: Callable[[Any, Any], Any], title: str,
-                   apply: Callable[[Any], None], key: str | None = None, *,
-                   on_progress: Callable[[Any], None] | None = None) -> JobHandle:
-        """Run ``run(request, ctx)`` in the background; ``apply(result)`` on the GUI thread
-        if the tab is still open. Errors and cancels only show a status message.
-
-        ``on_progress(Progress)`` (optional) also gets each report on the GUI thread, e.g.
-        to show ``Progress.preview`` in a dialog; the status bar shows progress anyway."""
-        view = self.view
-        # Until detect_device() has run, the worker resolves "auto" itself: importing
-        # torch takes seconds and must not happen on the GUI thread.
-        device = self.compute_device()
-
-        def done(result: Any) -> None:
-            self._job_views.pop(job.id, None)
-            if view is None or self.tabs.indexOf(view) < 0:
-                self.show_message(f"{title}: result dropped, the document was closed")
-                return
-            try:
-                apply(result)
-            except Exception as exc:  # e.g. the target layer was deleted meanwhile
-                log.exception("applying %s failed", title)
-                self.show_message(f"{title} could not be applied: {exc}")
-                return
-            secs = time.monotonic() - self._job_t0.pop(job.id, time.monotonic())
-            self.show_message(f"{title} done in {secs:.1f} s")
-
-        def error(message: str) -> None:
-            self._job_views.pop(job.id, None)
-            self.show_message(f"{title} failed: {message}", 15000)
-
-        def cancelled() -> None:
-            self._job_views.pop(job.id, None)
-            self.show_message(f"{title} cancelled; the document is unchanged")
-
-        job = self.jobs.submit(request, run, key=key, title=title, device=device,
-                               on_done=done, on_error=error, on_cancelled=cancelled,
-                               on_progress=on_progress)
-        if view is not None and not job.finished:
-            self._job_views[job.id] = (job, view)
-        if self.jobs.current is not None and self.jobs.current is not job:
-            self.show_message(f"{title} queued behind {self.jobs.current.title}")
-        return job
+                   apply: Callable[[Any], None] | None = None, key: str | None = None,
+                   **options: Any) -> JobHandle:
+        """Every job of the program starts here: :meth:`JobsController.submit` (lane,
+        device, the tab it belongs to, the watch it closes)."""
+        return self.jobs_controller.submit(request, run, title, apply, key, **options)
 
     def cancel_job(self) -> None:
-        job = self.jobs.current
-        if job is not None:
-            job.cancel()
-            self.progress.setFormat("Cancelling…")
-
-    def _job_started(self, job: JobHandle) -> None:
-        self._job_t0[job.id] = time.monotonic()
-        self._show_job_progress(job, 0.0)
-        self.progress.show()
-        self.cancel_button.show()
-
-    def _job_progress(self, job: JobHandle, p) -> None:
-        self._show_job_progress(job, p.fraction, p.stage)
-
-    def _show_job_progress(self, job: JobHandle, fraction: float, stage: str = "") -> None:
-        """"<job>: <stage> 50% (+1 queued)" on one line of the bar, the job name shortened
-        with "…" first when it does not fit; the whole text in the tooltip."""
-        self.progress.setValue(round(fraction * 1000))
-        queued = self.jobs.pending_count
-        tail = f"{round(fraction * 100)}%" + (f" (+{queued} queued)" if queued else "")
-        sep, tail = (": ", f"{stage} {tail}") if stage else (" ", tail)
-        full = job.title + sep + tail
-        fm = self.progress.fontMetrics()
-        room = self.progress.width() - PROGRESS_TEXT_MARGIN
-        text = full
-        if fm.horizontalAdvance(full) > room:
-            name_room = room - fm.horizontalAdvance(sep + tail)
-            if name_room >= fm.horizontalAdvance(job.title[:4] + "…"):
-                text = fm.elidedText(job.title, Qt.TextElideMode.ElideRight, name_room) + sep + tail
-            else:  # even the stage does not fit: keep what fits from the start
-                text = fm.elidedText(full, Qt.TextElideMode.ElideRight, room)
-        self.progress.setFormat(text)  # no %p/%v/%m left for Qt to substitute
-        self.progress.setToolTip(full)
-
-    def _job_ended(self, job: JobHandle) -> None:
-        # Superseded jobs get no callback: forget them here.
-        self._job_views.pop(job.id, None)
-        self._job_t0.pop(job.id, None)
-        if not self.jobs.busy:
-            self.progress.setToolTip("")
-            self.progress.hide()
-            self.cancel_button.hide()
-
-    # --- tools ----------------------------------------------------------------------
-
-    def set_tool(self, tool_id: str) -> None:
-        self.tool_state.set("tool", tool_id)
-
-    def _tool_changed(self, name: str) -> None:
-        if name == "tool":
-            act = self.actions_by_id.get(f"tool.{self.tool_state.tool}")
-            if act is not None and not act.isChecked():
-                act.setChecked(True)
-
-    def brush_smaller(self) -> None:
-        self.tool_state.step_size(False)
-
-    def brush_bigger(self) -> None:
-        self.tool_state.step_size(True)
-
-    # --- edit / image / layer / select / view commands ------------------------------
-
-    def _guard(self, fn: Callable[[Document], Any], what: str = "") -> Any:
-        doc = self.document
-        if doc is None:
-            return None
-        if doc.stroke_active:
-            doc.end_stroke()
-        try:
-            return fn(doc)
-        except (ValueError, RuntimeError) as exc:
-            self.show_message(f"{what + ': ' if what else ''}{exc}")
-            return None
-
-    def undo(self) -> None:
-        self._guard(lambda d: d.undo.undo())
-
-    def redo(self) -> None:
-        self._guard(lambda d: d.undo.redo())
-
-    def flatten(self) -> None:
-        self._guard(lambda d: d.flatten(), "Flatten")
-
-    def crop_to_selection(self) -> None:
-        def crop(d: Document) -> None:
-            b = d.selection.bounds()
-            if b is None:
-                raise ValueError("make a selection first")
-            d.crop(*b)
-        self._guard(crop, "Crop")
-
-    def resize_image(self) -> None:
-        from editor.ui.dialogs import SizeDialog
-
-        d = self.document
-        if d is None:
-            return
-        dlg = SizeDialog("Scale Image", d.width, d.height, keep_aspect=True, parent=self)
-        if dlg.exec():
-            w, h, _ = dlg.values()
-            self._guard(lambda doc: doc.resize_image(w, h), "Scale image")
-
-    def resize_canvas(self) -> None:
-        from editor.ui.dialogs import SizeDialog
-
-        d = self.document
-        if d is None:
-            return
-        dlg = SizeDialog("Canvas Size", d.width, d.height, parent=self)
-        if dlg.exec():
-            w, h, _ = dlg.values()
-            self._guard(lambda doc: doc.resize_canvas(w, h), "Canvas size")
-
-    def layer_new(self) -> None:
-        self._guard(lambda d: d.add_layer(), "New layer")
-
-    def layer_duplicate(self) -> None:
-        self._guard(lambda d: d.duplicate_layer(), "Duplicate layer")
-
-    def layer_delete(self) -> None:
-        self._guard(lambda d: d.delete_layer(), "Delete layer")
-
-    def layer_merge(self) -> None:
-        self._guard(lambda d: d.merge_down(), "Merge down")
-
-    def layer_raise(self) -> None:
-        self._guard(lambda d: d.move_layer(d.active_index, d.active_index + 1), "Raise layer")
-
-    def layer_lower(self) -> None:
-        self._guard(lambda d: d.move_layer(d.active_index, d.active_index - 1), "Lower layer")
-
-    def layer_from_selection(self) -> None:
-        self._guard(lambda d: d.layer_from_selection(), "Layer from selection")
-
-    def layer_add_mask(self) -> None:
-        self._guard(lambda d: d.add_layer_mask(), "Add layer mask")
-
-    def layer_mask_from_selection(self) -> None:
-        self._guard(lambda d: d.add_layer_mask(from_selection=True), "Add layer mask")
-
-    def layer_remove_mask(self) -> None:
-        self._guard(lambda d: d.remove_layer_mask(), "Remove layer mask")
-
-    def select_all(self) -> None:
-        self._guard(lambda d: d.selection.select_all())
-
-    def select_none(self) -> None:
-        self._guard(lambda d: d.selection.select_none())
-
-    def select_invert(self) -> None:
-        self._guard(lambda d: d.selection.invert())
-
-    def select_feather(self) -> None:
-        self._guard(lambda d: d.selection.feather(4), "Feather")
-
-    def ai_mask_from_selection(self) -> None:
-        self._guard(lambda d: d.set_ai_mask(d.selection.to_mask(), "AI mask from selection"))
-
-    def selection_from_ai_mask(self) -> None:
-        self._guard(lambda d: d.selection.set_mask(d.ai_mask.copy(), text="Selection from AI mask"))
-
-    def clear_ai_mask(self) -> None:
-        self._guard(lambda d: d.clear_ai_mask())
-
-    def zoom_in(self) -> None:
-        if self.canvas:
-            self.canvas.zoom_in()
-
-    def zoom_out(self) -> None:
-        if self.canvas:
-            self.canvas.zoom_out()
-
-    def zoom_fit(self) -> None:
-        if self.canvas:
-            self.canvas.fit()
-
-    def zoom_actual(self) -> None:
-        if self.canvas:
-            self.canvas.actual_size()
-
-    def manage_models(self) -> None:
-        from editor.ui.models_dialog import open_models_dialog
-
-        open_models_dialog(self)
-
-    def show_shortcuts(self) -> None:
-        rows = [f"{s.title.replace('&', '').rstrip('…'):<28} {s.shortcut.replace('|', ', ')}"
-                for s in ACTIONS if s.shortcut]
-        rows += ["Pan                          Space+drag, middle button",
-                 "Zoom                         Ctrl+wheel",
-                 "Mask brush: subtract         Alt+drag",
-                 "Selection: add / subtract    Shift / Alt while dragging"]
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "\n".join(rows),
-                          QMessageBox.StandardButton.Ok, self)
-        box.setStyleSheet("QLabel { font-family: monospace; }")
-        box.open()
-
-    def about(self) -> None:
-        QMessageBox.about(self, "About Retouch",
-                          "Retouch — an offline, layer-based image editor whose AI tools run "
-                          "on your own machine.\n\nCompute device: " + self.device_label.text()
-                          + f"\nPID {os.getpid()}")
+        self.jobs_controller.cancel_current()

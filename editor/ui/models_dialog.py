@@ -8,9 +8,10 @@ their progress and its Cancel button works too; a cancelled or interrupted downl
 its ``.part`` file and Install resumes it. Nothing is fetched unless the user clicks
 Install, and a non-commercial model asks first, naming its licence.
 
-The jobs go to ``window.jobs`` directly rather than through ``window.submit_job``: that
-one ties a job to the current document tab (its result is dropped when no tab is open,
-and closing the tab cancels it), which is right for a filter and wrong for a download.
+The jobs go through the window's one submit path on the background lane as jobs of no
+document (``document=False``): a download must not be tied to the current tab (dropped
+when no tab is open, cancelled when it closes) the way a filter is. Their rows, requests
+and worker side are :mod:`editor.ai.store`.
 
 Engines check the store each time they are asked (``Engine.available()`` reads the
 index), and the AI dialogs build their engine lists when they open, so an install or a
@@ -20,7 +21,6 @@ an upscale engine per imported model, is redone here after an import or a remova
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,29 +42,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.jobs.engines import (
-    CatalogEntry,
-    ModelStore,
-    StoreError,
-    register_imported_models,
-    unregister_engine,
+from editor.ai.store import (
+    IMPORTED,
+    INSTALLED,
+    NON_COMMERCIAL,
+    PARTIAL,
+    UNVERIFIED,
+    ImportRequest,
+    InstallRequest,
+    ModelRow,
+    VerifyRequest,
+    human_size,
+    model_rows,
+    run_import,
+    run_install,
+    run_verify,
 )
+from editor.jobs.engines import ModelStore, StoreError, register_imported_models, unregister_engine
+from editor.ui.jobs_controller import LANE_BACKGROUND
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
-    from editor.jobs.engines import Progress, RunContext
-    from editor.ui.main_window import MainWindow
+    from editor.jobs.engines import Progress
+    from editor.ui.host import Host
 
 COLUMNS = ("Model", "Task", "Size", "Licence", "Notes", "Status")
 COL_MODEL, COL_TASK, COL_SIZE, COL_LICENCE, COL_NOTES, COL_STATUS = range(len(COLUMNS))
-
-NON_COMMERCIAL = "non-commercial"
-UNVERIFIED = "unverified hash"
-IMPORTED = "imported"
-
-INSTALLED = "installed"
-NOT_INSTALLED = "not installed"
-PARTIAL = "partial"
 
 IMPORT_FILTER = "Checkpoints (*.pth *.safetensors *.ckpt *.pt);;All files (*)"
 
@@ -73,98 +76,17 @@ _ORANGE = QColor(240, 150, 60)
 _GREY = QColor(150, 150, 150)
 
 
-def human_size(n: int) -> str:
-    """``67040989`` -> "67 MB"; "?" when the catalog gives no size."""
-    if n <= 0:
-        return "?"
-    for unit, div in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= div:
-            v = n / div
-            return f"{v:.1f} {unit}" if v < 10 else f"{v:.0f} {unit}"
-    return f"{n} B"
-
-
-@dataclass
-class ModelRow:
-    """What one row of the dialog shows, read from the store (no Qt)."""
-
-    id: str
-    task: str
-    size: int
-    licence: str
-    state: str  # INSTALLED | NOT_INSTALLED | PARTIAL
-    notes: list[str] = field(default_factory=list)
-    partial_bytes: int = 0
-    approximate_size: bool = False
-    entry: CatalogEntry | None = None  # None for imported models
-    record: dict | None = None
-
-    @property
-    def commercial_use(self) -> bool:
-        return NON_COMMERCIAL not in self.notes
-
-    @property
-    def size_text(self) -> str:
-        text = human_size(self.size)
-        return f"~{text}" if self.approximate_size and self.size else text
-
-
-def model_rows(store: ModelStore) -> list[ModelRow]:
-    """Every catalog entry, then every imported model, with its install state."""
-    records = store.records()
-    rows = []
-    for e in store.catalog():
-        rec = records.get(e.id)
-        installed = store.installed(e.id)
-        notes = []
-        if not e.commercial_use:
-            notes.append(NON_COMMERCIAL)
-        if not e.verified:
-            notes.append(UNVERIFIED)
-        partial = 0 if installed else store.partial_size(e.id)
-        state = INSTALLED if installed else PARTIAL if partial else NOT_INSTALLED
-        size = int(rec["size"]) if installed and rec else e.size
-        rows.append(ModelRow(e.id, e.task, size, e.licence, state, notes, partial,
-                             approximate_size=not e.sha256 and not installed, entry=e,
-                             record=rec))
-    known = {e.id for e in store.catalog()}
-    for mid, rec in sorted(records.items()):
-        if mid in known:
-            continue
-        state = INSTALLED if store.installed(mid) else NOT_INSTALLED
-        rows.append(ModelRow(mid, rec.get("task", "?"), int(rec.get("size") or 0),
-                             rec.get("licence", "unknown"), state, [IMPORTED], record=rec))
-    return rows
-
-
-# --- job requests (frozen: what the worker gets) ---------------------------------------
-
-
-@dataclass(frozen=True)
-class InstallRequest:
-    model_id: str
-
-
-@dataclass(frozen=True)
-class ImportRequest:
-    path: str
-
-
-@dataclass(frozen=True)
-class VerifyRequest:
-    model_id: str
-
-
 # --- the dialog ---------------------------------------------------------------------------
 
 
 class ModelsDialog(QDialog):
     """The model manager. ``store`` defaults to the user's store and the bundled catalog."""
 
-    def __init__(self, window: MainWindow, store: ModelStore | None = None,
+    def __init__(self, host: Host, store: ModelStore | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
-        self.main_window = window
+        super().__init__(parent if parent is not None else
+                         (host if isinstance(host, QWidget) else None))
+        self.host = host
         self.store = store if store is not None else ModelStore()
         self.setWindowTitle("Models")
         self.setObjectName("models-dialog")
@@ -235,7 +157,7 @@ class ModelsDialog(QDialog):
         lay.addLayout(row_buttons)
         self.resize(1040, 640)
         # a queued download's row turns into a progress bar when the worker starts it
-        window.jobs.started.connect(self._job_started)
+        host.jobs.started.connect(self._job_started)
         self.refresh()
 
     # --- rows ---------------------------------------------------------------------------
@@ -421,7 +343,7 @@ class ModelsDialog(QDialog):
         self.message.setStyleSheet("")
         self.message.setText(text)
         self.message.show()
-        self.main_window.show_message(text)
+        self.host.show_message(text)
 
     def show_error(self, text: str) -> None:
         """An expected failure (network, hash, disk, bad file): a line here, the status
@@ -429,7 +351,7 @@ class ModelsDialog(QDialog):
         self.message.setStyleSheet("color: #e06c60")
         self.message.setText(text)
         self.message.show()
-        self.main_window.show_message(text, 15000)
+        self.host.show_message(text, 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, "Models", text,
                           QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -462,16 +384,10 @@ class ModelsDialog(QDialog):
                 f"purposes only.\n\nDownload it ({row.size_text}) from {_host(e.url)}?",
                 "Download"):
             return None
-        store = self.store
-
-        def run(req: InstallRequest, ctx: RunContext) -> Any:
-            if store.installed(req.model_id):  # e.g. came with a sibling in the same zip
-                return None
-            return store.install(req.model_id, progress=ctx.progress, cancel=ctx.cancel)
-
         title = f"Download {model_id}"
-        job = self.main_window.jobs.submit(
-            InstallRequest(model_id), run, title=title, device="cpu",
+        job = self.host.submit_job(
+            InstallRequest(self.store, model_id), run_install, title, lane=LANE_BACKGROUND,
+            document=False, uses_device=False,
             on_done=lambda result, m=model_id: self._install_done(m, result),
             on_error=lambda msg, m=model_id: self._install_failed(m, msg),
             on_cancelled=lambda m=model_id: self._install_cancelled(m),
@@ -561,12 +477,6 @@ class ModelsDialog(QDialog):
         row = self.row_info(model_id) if model_id else None
         if row is None or row.state != INSTALLED:
             return None
-        store = self.store
-
-        def run(req: VerifyRequest, ctx: RunContext):
-            ctx.report(0.0, f"verifying {req.model_id}")
-            return store.verify([req.model_id])[0]
-
         def done(result) -> None:
             if result.ok:
                 self.show_info(f"{result.id}: {result.message}")
@@ -574,8 +484,9 @@ class ModelsDialog(QDialog):
                 self.show_error(f"{result.id} failed verification: {result.message}. "
                                 "Remove it and install it again.")
 
-        job = self.main_window.jobs.submit(
-            VerifyRequest(model_id), run, title=f"Verify {model_id}", device="cpu",
+        job = self.host.submit_job(
+            VerifyRequest(self.store, model_id), run_verify, f"Verify {model_id}",
+            lane=LANE_BACKGROUND, document=False, uses_device=False,
             on_done=done, on_error=lambda msg: self.show_error(f"Verify failed: {msg}"))
         self._other_jobs.append(job)
         return job
@@ -590,12 +501,6 @@ class ModelsDialog(QDialog):
 
     def import_path(self, path: str | Path) -> JobHandle:
         """Import a local checkpoint (spandrel detects what it is) in the background."""
-        store = self.store
-
-        def run(req: ImportRequest, ctx: RunContext) -> dict:
-            ctx.report(0.0, f"reading {Path(req.path).name}")
-            return store.import_file(req.path)
-
         def done(record: dict) -> None:
             register_imported_models()
             self.refresh()
@@ -603,8 +508,9 @@ class ModelsDialog(QDialog):
             self.show_info(f"Imported {record['id']}: {record['task']} "
                            f"({record['architecture']}, ×{record['scale']})")
 
-        job = self.main_window.jobs.submit(
-            ImportRequest(str(path)), run, title=f"Import {Path(path).name}", device="cpu",
+        job = self.host.submit_job(
+            ImportRequest(self.store, str(path)), run_import, f"Import {Path(path).name}",
+            lane=LANE_BACKGROUND, document=False, uses_device=False,
             on_done=done, on_error=lambda msg: self.show_error(f"Could not import: {msg}"))
         self._other_jobs.append(job)
         return job
@@ -636,11 +542,11 @@ def _host(url: str) -> str:
     return urlparse(url).netloc or url
 
 
-def open_models_dialog(window: MainWindow) -> ModelsDialog:
+def open_models_dialog(host: Host) -> ModelsDialog:
     """Show the window's models dialog (one per window, kept while downloads run)."""
-    dlg = window.findChild(ModelsDialog)
+    dlg = host.findChild(ModelsDialog) if isinstance(host, QWidget) else None
     if dlg is None:
-        dlg = ModelsDialog(window)
+        dlg = ModelsDialog(host)
     dlg.show()
     dlg.raise_()
     dlg.activateWindow()

@@ -6,7 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from editor.ui import ai_common as ac
+from editor.ai import apply as ap
+from editor.ai import regions
+from editor.ai import requests as rq
+from editor.ai.watch import DocumentWatch
+from editor.document import Layer
 from editor.ui import ai_inpaint, ai_style, ai_upscale
 
 from .test_ai_inpaint import object_mask, open_doc, textured, wait_job
@@ -34,9 +38,9 @@ def _start_slow_inpaint(window, qtbot, mode):
 
 
 @pytest.mark.parametrize(("mode", "change"), [
-    (ac.MODE_NEW_LAYER, lambda d: d.resize_image(60, 45)),  # Image ▸ Scale Image 50 %
-    (ac.MODE_ACTIVE_LAYER, lambda d: d.crop(30, 20, 60, 50)),
-    (ac.MODE_NEW_LAYER, lambda d: d.resize_canvas(140, 90, "right")),  # same height, shifted
+    (rq.MODE_NEW_LAYER, lambda d: d.resize_image(60, 45)),  # Image ▸ Scale Image 50 %
+    (rq.MODE_ACTIVE_LAYER, lambda d: d.crop(30, 20, 60, 50)),
+    (rq.MODE_NEW_LAYER, lambda d: d.resize_canvas(140, 90, "right")),  # same height, shifted
 ])
 def test_inpaint_result_is_dropped_when_the_image_frame_changed_mid_job(
         window, qtbot, mode, change):
@@ -53,7 +57,7 @@ def test_inpaint_result_is_dropped_when_the_image_frame_changed_mid_job(
 def test_inpaint_result_is_dropped_after_a_crop_that_was_undone_mid_job(window, qtbot):
     # crop + undo brings the old frame back, but its undo/redo counts as a frame change
     # too (conservative: the counter never guesses whether two frames are the same).
-    doc, job = _start_slow_inpaint(window, qtbot, ac.MODE_ACTIVE_LAYER)
+    doc, job = _start_slow_inpaint(window, qtbot, rq.MODE_ACTIVE_LAYER)
     doc.crop(10, 10, 50, 50)
     doc.undo.undo()
     state = _state(doc)
@@ -63,7 +67,7 @@ def test_inpaint_result_is_dropped_after_a_crop_that_was_undone_mid_job(window, 
 
 
 def test_inpaint_still_lands_after_edits_that_keep_the_frame(window, qtbot):
-    doc, job = _start_slow_inpaint(window, qtbot, ac.MODE_NEW_LAYER)
+    doc, job = _start_slow_inpaint(window, qtbot, rq.MODE_NEW_LAYER)
     doc.add_layer("meanwhile")
     wait_job(qtbot, window, job)
     assert [x.name for x in doc.layers] == ["Background", "Quick (Telea)", "meanwhile"]
@@ -103,29 +107,29 @@ def test_upscale_selection_result_is_dropped_after_a_scale_mid_job(window, qtbot
 
 def test_apply_functions_check_the_snapshot_and_the_target_directly(window, qtbot):
     doc = open_doc(window, textured(40, 60), qtbot)
-    snap = ac.take_snapshot(doc, ac.SOURCE_LAYER, None)
-    target = ac.ApplyTarget.capture(doc)
+    snap = regions.take_snapshot(doc, rq.SOURCE_LAYER, None)
+    target = DocumentWatch.capture(doc)
     result = snap.pixels.copy()
     doc.resize_image(30, 20)
     doc.undo.undo()  # same size again, still another frame generation
     steps = doc.undo.count, doc.undo.index
     for call in (
-        lambda: ac.apply_result(target, snap, result, "X"),
-        lambda: ac.apply_result(target, snap, result, "X", ac.MODE_ACTIVE_LAYER),
-        lambda: ac.apply_as_layer(target, 0, 0, result, "X"),
-        lambda: ac.apply_into_layer(target, 0, 0, result, "X"),
+        lambda: ap.apply_result(target, snap, result, "X"),
+        lambda: ap.apply_result(target, snap, result, "X", rq.MODE_ACTIVE_LAYER),
+        lambda: ap.apply_as_layer(target, 0, 0, result, "X"),
+        lambda: ap.apply_into_layer(target, 0, 0, result, "X"),
     ):
         with pytest.raises(ValueError, match="resized or cropped while X ran; result dropped"):
             call()
     assert (doc.undo.count, doc.undo.index) == steps and len(doc.layers) == 1
     # a fresh snapshot and target apply fine
-    snap = ac.take_snapshot(doc, ac.SOURCE_LAYER, None)
-    assert isinstance(ac.apply_result(ac.ApplyTarget.capture(doc), snap, result, "X"),
-                      ac.Layer)
+    snap = regions.take_snapshot(doc, rq.SOURCE_LAYER, None)
+    assert isinstance(ap.apply_result(DocumentWatch.capture(doc), snap, result, "X"),
+                      Layer)
 
 
 def test_inpaint_into_a_layer_that_was_moved_mid_job_is_dropped(window, qtbot):
-    doc, job = _start_slow_inpaint(window, qtbot, ac.MODE_ACTIVE_LAYER)
+    doc, job = _start_slow_inpaint(window, qtbot, rq.MODE_ACTIVE_LAYER)
     doc.set_layer_property(0, "offset", (12, 5))  # what the Move tool does
     state = _state(doc)
     wait_job(qtbot, window, job)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from editor.ai import requests as rq
 from editor.document import Document, Layer
 from editor.ui import ai_common as ac
 from editor.ui import ai_inpaint
+from editor.ui import compare as compare_ui
 from editor.ui.filters import filters
 
 
@@ -109,8 +111,8 @@ def test_into_active_layer_16bit_keeps_alpha_and_undoes_exactly(window, qtbot):
     doc.selection.set_mask(sel)
     steps = doc.undo.count
 
-    req = ai_inpaint.build_inpaint(doc, "telea", {"radius": 3}, mask_source=ac.MASK_SELECTION,
-                                   feather=2, mode=ac.MODE_ACTIVE_LAYER)
+    req = ai_inpaint.build_inpaint(doc, "telea", {"radius": 3}, mask_source=rq.MASK_SELECTION,
+                                   feather=2, mode=rq.MODE_ACTIVE_LAYER)
     job = ai_inpaint.start_inpaint(window, req)
     wait_job(qtbot, window, job)
     assert job.state == "done"
@@ -169,13 +171,13 @@ def test_refuses_without_a_mask_or_on_a_locked_layer(window, qtbot):
     doc.set_ai_mask(object_mask(40, 60))
     doc.set_layer_property(0, "locked", True)
     with pytest.raises(ValueError, match="locked"):
-        ai_inpaint.build_inpaint(doc, "telea", mode=ac.MODE_ACTIVE_LAYER)
+        ai_inpaint.build_inpaint(doc, "telea", mode=rq.MODE_ACTIVE_LAYER)
 
 
 def _compare_action(window):
     from PySide6.QtGui import QAction
 
-    return window.findChild(QAction, "ai.compare")
+    return window.findChild(QAction, "view.compare")
 
 
 def _landed(window, qtbot, mode, engine="telea", selection=False):
@@ -209,7 +211,7 @@ def _same_doc(a, b) -> bool:
 def test_compare_held_shows_the_image_without_the_new_layer_on_the_canvas_only(window, qtbot):
     from PySide6.QtCore import Qt
 
-    doc, before, _original = _landed(window, qtbot, ac.MODE_NEW_LAYER, "navier-stokes")
+    doc, before, _original = _landed(window, qtbot, rq.MODE_NEW_LAYER, "navier-stokes")
     after = doc.composite()
     state = _doc_state(doc)
     canvas = window.canvas
@@ -232,7 +234,7 @@ def test_compare_held_shows_the_image_without_the_new_layer_on_the_canvas_only(w
 def test_compare_in_active_layer_mode_shows_the_old_pixels_without_writing_them(window, qtbot):
     from PySide6.QtCore import QPointF
 
-    doc, before, original = _landed(window, qtbot, ac.MODE_ACTIVE_LAYER, selection=True)
+    doc, before, original = _landed(window, qtbot, rq.MODE_ACTIVE_LAYER, selection=True)
     result = doc.layers[0].pixels.copy()
     canvas = window.canvas
     canvas.set_view(1.0, QPointF(10, 10))  # screen = doc + 10
@@ -241,22 +243,22 @@ def test_compare_in_active_layer_mode_shows_the_old_pixels_without_writing_them(
     def shown(x, y):  # what the widget really paints at document pixel (x, y)
         return canvas.grab().toImage().pixelColor(10 + x, 10 + y).getRgb()[:3]
 
-    assert ai_inpaint.show_before(window, True)
+    assert compare_ui.show_before(window, True)
     np.testing.assert_array_equal(canvas.display_composite(), before)
     np.testing.assert_array_equal(doc.layers[0].pixels, result)  # not swapped back
     assert shown(50, 40) == tuple(int(v) for v in original[40, 50, :3])  # the dark object
-    assert ai_inpaint.show_before(window, False)
+    assert compare_ui.show_before(window, False)
     np.testing.assert_array_equal(canvas.display_composite(), doc.composite())
     assert shown(50, 40) == tuple(int(v) for v in result[40, 50, :3])  # filled
     assert shown(50, 40) != tuple(int(v) for v in original[40, 50, :3])
     # after another edit there is nothing left to compare
     doc.add_layer("other")
-    assert not ai_inpaint.show_before(window, True)
+    assert not compare_ui.show_before(window, True)
     assert canvas.display_override is None
     assert isinstance(doc.layers[1], Layer)
 
 
-@pytest.mark.parametrize("mode", [ac.MODE_ACTIVE_LAYER, ac.MODE_NEW_LAYER])
+@pytest.mark.parametrize("mode", [rq.MODE_ACTIVE_LAYER, rq.MODE_NEW_LAYER])
 def test_save_while_comparing_writes_the_result(window, qtbot, tmp_path, mode):
     from editor.io import open_document
 
@@ -276,7 +278,7 @@ def test_save_while_comparing_writes_the_result(window, qtbot, tmp_path, mode):
 def test_painting_while_comparing_ends_the_compare_and_keeps_the_stroke(window, qtbot):
     from editor.document import BrushSettings
 
-    doc, _before, _original = _landed(window, qtbot, ac.MODE_ACTIVE_LAYER)
+    doc, _before, _original = _landed(window, qtbot, rq.MODE_ACTIVE_LAYER)
     act = _compare_action(window)
     act.setChecked(True)
     doc.begin_stroke("pixels", BrushSettings(size=30, hardness=1, opacity=1, color=(1, 0, 0)))
@@ -295,7 +297,7 @@ def test_painting_while_comparing_ends_the_compare_and_keeps_the_stroke(window, 
 
 
 def test_undo_while_comparing_ends_the_compare_and_stays_undone(window, qtbot):
-    doc, before, original = _landed(window, qtbot, ac.MODE_ACTIVE_LAYER)
+    doc, before, original = _landed(window, qtbot, rq.MODE_ACTIVE_LAYER)
     act = _compare_action(window)
     act.setChecked(True)
     window.undo()
@@ -309,7 +311,7 @@ def test_undo_while_comparing_ends_the_compare_and_stays_undone(window, qtbot):
 
 
 def test_switching_tabs_ends_the_compare(window, qtbot):
-    doc, _before, _original = _landed(window, qtbot, ac.MODE_NEW_LAYER)
+    doc, _before, _original = _landed(window, qtbot, rq.MODE_NEW_LAYER)
     first = window.view
     act = _compare_action(window)
     act.setChecked(True)
@@ -431,7 +433,7 @@ def two_objects(h=90, w=120):
 def test_second_removal_samples_the_merged_image_not_the_previous_result_layer(window, qtbot):
     doc = _user_doc(window, qtbot, two_objects())
     _paint_mask(window, qtbot, [(45, 40), (55, 40)])
-    assert _fill_with_defaults(window, qtbot) == ac.SOURCE_LAYER  # one opaque layer
+    assert _fill_with_defaults(window, qtbot) == rq.SOURCE_LAYER  # one opaque layer
     first = doc.active_layer
     assert len(doc.layers) == 2 and first is doc.layers[1]
     window.actions_by_id["select.clear_ai"].trigger()
@@ -440,7 +442,7 @@ def test_second_removal_samples_the_merged_image_not_the_previous_result_layer(w
 
     # the previous result (small, transparent around the new mask) is active now
     _paint_mask(window, qtbot, [(90, 70), (98, 70)])
-    assert _fill_with_defaults(window, qtbot) == ac.SOURCE_MERGED
+    assert _fill_with_defaults(window, qtbot) == rq.SOURCE_MERGED
     assert len(doc.layers) == 3
     after = doc.composite()
     assert after[66:74, 90:98, :3].mean() > 60  # really removed, not an empty layer
@@ -454,9 +456,9 @@ def test_picking_an_empty_active_layer_as_the_source_is_refused(window, qtbot):
     steps = doc.undo.count
 
     def handle(d):
-        assert d.source.currentData() == ac.SOURCE_MERGED  # the default: the layer is empty
+        assert d.source.currentData() == rq.SOURCE_MERGED  # the default: the layer is empty
         assert "repair" in d.info.text() and "merged" in d.info.text()
-        d.source.setCurrentIndex(ac.SOURCES.index(ac.SOURCE_LAYER))
+        d.source.setCurrentIndex(rq.SOURCES.index(rq.SOURCE_LAYER))
         d.source.activated.emit(d.source.currentIndex())  # as a click in the list does
         state = (_ok(d).isEnabled(), d.info.text())
         d.reject()
@@ -465,7 +467,7 @@ def test_picking_an_empty_active_layer_as_the_source_is_refused(window, qtbot):
     enabled, text = _run_filter_dialog(window, qtbot, handle)
     assert not enabled and "empty" in text and "repair" in text
     with pytest.raises(ValueError, match="empty around the mask"):
-        ai_inpaint.build_inpaint(doc, "telea", source=ac.SOURCE_LAYER)
+        ai_inpaint.build_inpaint(doc, "telea", source=rq.SOURCE_LAYER)
     assert doc.undo.count == steps and len(doc.layers) == 2
 
 
@@ -488,8 +490,8 @@ def test_writing_into_a_layer_the_mask_does_not_touch_is_refused_before_running(
     assert not enabled and "outside the layer 'patch'" in text
     assert new_layer_ok  # a new layer is still possible
     with pytest.raises(ValueError, match="outside the layer"):
-        ai_inpaint.build_inpaint(doc, "telea", mode=ac.MODE_ACTIVE_LAYER,
-                                 source=ac.SOURCE_MERGED)
+        ai_inpaint.build_inpaint(doc, "telea", mode=rq.MODE_ACTIVE_LAYER,
+                                 source=rq.SOURCE_MERGED)
     assert doc.undo.count == steps and not window.jobs.busy
 
 
@@ -538,4 +540,4 @@ def test_the_result_shows_without_the_mask_overlay_and_compare_survives_clearing
     compare.trigger()
     # a pixel edit of a layer ends it
     doc.apply_patch(0, 0, 0, np.zeros((4, 4, 4), np.uint8), "Paint")
-    assert not ai_inpaint.show_before(window, True)
+    assert not compare_ui.show_before(window, True)

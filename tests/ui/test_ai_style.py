@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from editor.ai import requests as rq
 from editor.document import Document
-from editor.ui import ai_common as ac
 from editor.ui import ai_style
 from editor.ui.filters import filters
 
@@ -112,7 +112,7 @@ def test_mask_restricts_the_change(window, qtbot):
     mask[10:30, 20:50] = 255
     doc.set_ai_mask(mask)
     req = ai_style.build_style(doc, "color-transfer", style_pixels(),
-                               mask_source=ac.MASK_AI)
+                               mask_source=rq.MASK_AI)
     job = ai_style.start_style(window, req)
     wait_job(qtbot, job)
     assert job.state == "done"
@@ -218,7 +218,7 @@ def test_one_open_image_is_never_stylised_with_itself_by_default(window, qtbot):
     # picking the image's own (only) layer by hand is refused as well
     dialog.style_source.setCurrentIndex(dialog.style_source.findText("Layer: Background"))
     assert not ok.isEnabled() and "being stylised" in dialog.info.text()
-    dialog.source.setCurrentIndex(dialog.source.findData(ac.SOURCE_MERGED))
+    dialog.source.setCurrentIndex(dialog.source.findData(rq.SOURCE_MERGED))
     assert not ok.isEnabled()
     # another layer (not the one stylised) is a real style image
     doc.add_layer("stripes", style_pixels(60, 80))

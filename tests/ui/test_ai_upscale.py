@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from editor.document import Document, Layer
+from editor.jobs import engines
 from editor.ui import ai_upscale
 from editor.ui.filters import filters
 
@@ -144,7 +145,7 @@ def test_tile_size_zero_reads_auto_and_means_auto(qtbot):
 
     form = ac.ParamsForm()
     qtbot.addWidget(form)
-    form.set_engine(ac.get_engine("sr-small", "upscale"))
+    form.set_engine(engines.get_engine("sr-small", "upscale"))
     spin = form.findChild(QSpinBox)
     assert spin is not None and spin.value() == 0 and spin.text() == "Auto"
     assert form.values()["tile"] == 0

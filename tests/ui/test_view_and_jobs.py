@@ -10,14 +10,11 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from editor.ui.filters import (
-    FilterAction,
-    apply_blur,
-    blur_request,
-    register_filter,
-    run_blur,
-    unregister_filter,
-)
+from editor.ai.apply import apply_result
+from editor.ai.regions import take_snapshot
+from editor.ai.requests import MODE_ACTIVE_LAYER, SOURCE_LAYER
+from editor.ai.watch import DocumentWatch
+from editor.ui.filters import FilterAction, register_filter, unregister_filter
 from ml.types import EngineError
 
 OFF = 10  # see conftest: screen = doc + 10 at 100 %
@@ -186,7 +183,7 @@ def test_a_dab_on_a_large_image_reconverts_only_the_tiles_it_touched(window, qtb
 
 
 def checker(doc) -> None:
-    """A 10 px black/white checkerboard: a blur visibly changes it."""
+    """A 10 px black/white checkerboard: inverting it visibly changes it."""
     yy, xx = np.mgrid[0:doc.height, 0:doc.width]
     v = np.where(((yy // 10) + (xx // 10)) % 2 == 0, 255, 0).astype(np.uint8)
     doc.apply_patch(0, 0, 0, np.dstack([v, v, v]), "checker")
@@ -194,26 +191,48 @@ def checker(doc) -> None:
     doc.undo.set_clean()
 
 
-def slow_blur(steps: int, delay: float):
-    """The demo blur preceded by ``steps`` sleeps, reporting (and so checking cancel)."""
-    def run(req, ctx):
+def run_invert(snap, ctx):
+    """The test job's worker side: the snapshot's colours inverted, in bands, reporting
+    (and so checking cancel) between them."""
+    out = snap.pixels.copy()
+    top = np.iinfo(out.dtype).max
+    for i in range(0, out.shape[0], 16):
+        out[i:i + 16, :, :3] = top - out[i:i + 16, :, :3]
+        ctx.report(min(1.0, (i + 16) / out.shape[0]), "Inverting")
+    return out
+
+
+def run_grey(snap, ctx):
+    """Another test job: the snapshot's colours set to mid grey."""
+    out = snap.pixels.copy()
+    out[..., :3] = 128
+    ctx.report(1.0, "Greying")
+    return out
+
+
+def slow_invert(steps: int, delay: float, then=run_invert):
+    """The test job (``then``) preceded by ``steps`` sleeps, reporting (and so checking
+    cancel)."""
+    def run(snap, ctx):
         for i in range(steps):
             time.sleep(delay)
             ctx.report(0.5 * (i + 1) / steps, "Waiting")
-        return run_blur(req, ctx.sub(0.5, 1.0))
+        return then(snap, ctx.sub(0.5, 1.0))
     return run
 
 
-def submit_blur(window, run, applied: list, tag: str = "blur", radius: int = 3):
+def submit_invert(window, run, applied: list, tag: str = "invert", key=None, **options):
+    """Snapshot the active layer, run ``run`` on it, patch the result back as one undo
+    step "Invert" through the AI-edit layer (as a filter does)."""
     doc = window.document
-    req = blur_request(window, radius=radius)
-    layer = doc.active_layer
+    snap = take_snapshot(doc, SOURCE_LAYER)
+    watch = DocumentWatch(doc, geometry=snap.geometry)
 
     def apply(result):
-        apply_blur(doc, req, result, layer)
+        apply_result(watch, snap, result, "Invert", MODE_ACTIVE_LAYER, text="Invert")
         applied.append(tag)
 
-    return window.submit_job(req, run, "Blur", apply)
+    return window.submit_job(snap, run, "Invert", apply, key, watch=watch, **options)
 
 
 def test_ui_stays_responsive_while_a_job_runs_and_its_result_is_one_undo_step(window, view,
@@ -222,7 +241,7 @@ def test_ui_stays_responsive_while_a_job_runs_and_its_result_is_one_undo_step(wi
     checker(doc)
     applied, fractions = [], []
     window.jobs.progress.connect(lambda _job, p: fractions.append(p.fraction))
-    job = submit_blur(window, slow_blur(30, 0.02), applied)
+    job = submit_invert(window, slow_invert(30, 0.02), applied)
     qtbot.waitUntil(lambda: job.state == "running", timeout=3000)
     assert window.progress.isVisible() and window.cancel_button.isVisible()
 
@@ -241,11 +260,11 @@ def test_ui_stays_responsive_while_a_job_runs_and_its_result_is_one_undo_step(wi
     assert job.state == "running" and window.progress.value() > 0
 
     qtbot.waitUntil(lambda: job.state == "done", timeout=5000)
-    assert applied == ["blur"]
-    assert doc.undo.count == 2 and doc.undo.text(1) == "Blur"
+    assert applied == ["invert"]
+    assert doc.undo.count == 2 and doc.undo.text(1) == "Invert"
     px = doc.layers[0].pixels
-    assert 0 < px[5, 10, 0] < 255  # a checker edge is grey now
-    assert window.statusBar().currentMessage().startswith("Blur done")
+    assert tuple(px[5, 5, :3]) == (0, 0, 0) and tuple(px[5, 15, :3]) == (255, 255, 255)
+    assert window.statusBar().currentMessage().startswith("Invert done")
     assert not window.progress.isVisible() and not window.cancel_button.isVisible()
     doc.undo.undo()  # one step takes the whole result back
     assert np.array_equal(doc.layers[0].pixels, after_stroke)
@@ -256,7 +275,7 @@ def test_cancel_button_stops_the_job_quickly_and_leaves_the_document_untouched(w
     doc = view.document
     checker(doc)
     applied = []
-    job = submit_blur(window, slow_blur(300, 0.02), applied)
+    job = submit_invert(window, slow_invert(300, 0.02), applied)
     qtbot.waitUntil(lambda: job.state == "running", timeout=3000)
     before = doc.layers[0].pixels.copy()
     t0 = time.monotonic()
@@ -275,15 +294,16 @@ def test_second_job_queues_behind_the_first(window, view, qtbot):
     doc = view.document
     checker(doc)
     applied = []
-    first = submit_blur(window, slow_blur(10, 0.02), applied, "first")
+    first = submit_invert(window, slow_invert(10, 0.02), applied, "first")
     qtbot.waitUntil(lambda: first.state == "running", timeout=3000)
-    second = submit_blur(window, slow_blur(2, 0.01), applied, "second", radius=6)
+    # the second inverts nothing back: it greys its snapshot (taken before the first ran)
+    second = submit_invert(window, slow_invert(2, 0.01, run_grey), applied, "second")
     assert second.state == "queued"
-    assert window.statusBar().currentMessage() == "Blur queued behind Blur"
+    assert window.statusBar().currentMessage() == "Invert queued behind Invert"
     qtbot.waitUntil(lambda: "+1 queued" in window.progress.format(), timeout=2000)
     qtbot.waitUntil(lambda: second.state == "done", timeout=5000)
     assert first.state == "done" and applied == ["first", "second"]
-    assert [doc.undo.text(i) for i in range(doc.undo.count)] == ["Blur", "Blur"]
+    assert [doc.undo.text(i) for i in range(doc.undo.count)] == ["Invert", "Invert"]
 
 
 def test_failed_job_shows_its_message_and_changes_nothing(window, view, qtbot):
@@ -293,16 +313,16 @@ def test_failed_job_shows_its_message_and_changes_nothing(window, view, qtbot):
     def broken(req, ctx):
         raise EngineError("the model file is damaged")
 
-    job = submit_blur(window, broken, applied)
+    job = submit_invert(window, broken, applied)
     qtbot.waitUntil(lambda: job.state == "failed", timeout=3000)
-    assert window.statusBar().currentMessage() == "Blur failed: the model file is damaged"
+    assert window.statusBar().currentMessage() == "Invert failed: the model file is damaged"
     assert applied == [] and doc.undo.count == 0
 
 
 def test_closing_the_tab_cancels_its_queued_and_running_jobs(window, view, qtbot):
     applied = []
-    running = submit_blur(window, slow_blur(300, 0.02), applied)
-    queued = submit_blur(window, slow_blur(2, 0.01), applied)
+    running = submit_invert(window, slow_invert(300, 0.02), applied)
+    queued = submit_invert(window, slow_invert(2, 0.01), applied)
     qtbot.waitUntil(lambda: running.state == "running", timeout=3000)
     window.close_view(view, ask=False)
     assert queued.state == "cancelled"
@@ -314,23 +334,27 @@ def test_filter_menu_is_built_from_the_registry(window, view, qtbot):
     ran = []
     register_filter(FilterAction("test-needs-mask", "Needs a Mask", lambda w: ran.append(w),
                                  needs_mask=True))
+    register_filter(FilterAction("test-invert", "Invert (test)",
+                                 lambda w: submit_invert(w, run_invert, ran)))
     try:
         window.filter_menu.aboutToShow.emit()
         acts = {a.objectName(): a for a in window.filter_menu.actions()}
-        assert acts["filter.blur-demo"].isEnabled()
+        assert "filter.blur-demo" not in acts  # the demo blur no longer ships
+        assert acts["filter.test-invert"].isEnabled()
         assert not acts["filter.test-needs-mask"].isEnabled()  # no AI mask painted yet
         view.document.set_ai_mask(np.full((90, 120), 255, np.uint8))
         window.filter_menu.aboutToShow.emit()
         acts = {a.objectName(): a for a in window.filter_menu.actions()}
         acts["filter.test-needs-mask"].trigger()
         assert ran == [window]
-        # The demo entry runs the whole path: request, worker, one undo step.
+        # A registered entry runs the whole path: request, worker, one undo step.
         checker(view.document)
-        acts["filter.blur-demo"].trigger()
+        acts["filter.test-invert"].trigger()
         qtbot.waitUntil(lambda: view.document.undo.count == 1, timeout=5000)
-        assert view.document.undo.text(0) == "Blur"
+        assert view.document.undo.text(0) == "Invert"
     finally:
         unregister_filter("test-needs-mask")
+        unregister_filter("test-invert")
 
 
 def test_on_progress_gets_previews_and_a_keyed_job_supersedes_the_last(window, view, qtbot):
@@ -342,16 +366,16 @@ def test_on_progress_gets_previews_and_a_keyed_job_supersedes_the_last(window, v
         for i in range(20):
             time.sleep(0.01)
             ctx.report((i + 1) / 40, "Preview", preview=np.full((4, 4, 3), i / 20, np.float32))
-        return run_blur(req, ctx.sub(0.5, 1.0))
+        return run_invert(req, ctx.sub(0.5, 1.0))
 
-    req = blur_request(window, radius=3)
+    req = take_snapshot(doc, SOURCE_LAYER)
     first = window.submit_job(req, with_preview, "Live", lambda r: applied.append("first"),
                               key="live", on_progress=lambda p: previews.append(p.preview))
     qtbot.waitUntil(lambda: len(previews) >= 2, timeout=3000)
     assert previews[0].shape == (4, 4, 3)
-    second = window.submit_job(req, slow_blur(2, 0.01), "Live",
+    second = window.submit_job(req, slow_invert(2, 0.01), "Live",
                                lambda r: applied.append("second"), key="live")
     qtbot.waitUntil(lambda: second.state == "done", timeout=5000)
     assert first.state == "superseded" and applied == ["second"]
     assert "cancelled" not in window.statusBar().currentMessage()
-    assert window._job_views == {} and not window.progress.isVisible()
+    assert window.jobs_controller.job_views == {} and not window.progress.isVisible()

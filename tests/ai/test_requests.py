@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from editor.jobs.requests import (
+from editor.ai.requests import (
     SCOPE_IMAGE,
     SCOPE_SELECTION,
     SOURCE_MERGED,

@@ -1,10 +1,14 @@
-"""Frozen requests of the AI filters and their worker side (DESIGN.md: editor/jobs holds
-the request dataclasses; the widgets in editor/ui build them and apply the results).
+"""Frozen requests of the AI filters and their worker side.
 
 A request is a copy of everything the worker needs (pixels cropped to the region, the
 mask, engine id, parameters), safe to hand to the worker thread; ``run_*_request(req,
 ctx)`` runs on the worker through :mod:`editor.jobs.engines` and returns the result the
-GUI thread applies as one undo step. No Qt here.
+GUI thread applies as one undo step (:mod:`editor.ai.apply`).
+
+This module is worker side: it never imports :mod:`editor.document.document` or
+:mod:`editor.document.layer` (an import-linter contract in pyproject.toml), so a run
+function cannot reach a live layer even by accident. ``Rect`` comes from
+``editor.document.events``, which holds no document state. No Qt here.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from editor.document import Rect
+from editor.document.events import Rect
 from editor.jobs import engines
 from editor.jobs.engines import RunContext
 

@@ -1,0 +1,77 @@
+"""The dock registry: the main window builds its docks from :func:`docks`, so a panel
+(the built-in ones below, or an AI dock from an ``editor/ui/ai_*.py`` module) is one
+:func:`register_dock` call and never window code.
+
+A dock's ``factory(host)`` makes its widget; ``host`` is the main window (see
+:class:`editor.ui.host.Host` for what an AI dock may use of it). ``height`` is the
+dock's share of the right-hand column when the window first opens (0: Qt decides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+AREAS = {
+    "right": Qt.DockWidgetArea.RightDockWidgetArea,
+    "left": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "bottom": Qt.DockWidgetArea.BottomDockWidgetArea,
+}
+
+
+@dataclass(frozen=True)
+class DockSpec:
+    id: str
+    title: str
+    factory: Callable[[Any], QWidget]
+    area: str = "right"
+    height: int = 0
+
+
+_REGISTRY: dict[str, DockSpec] = {}
+
+
+def register_dock(spec: DockSpec) -> DockSpec:
+    """Add (or replace, by id) a dock; windows built afterwards get it."""
+    if not spec.id or not spec.title:
+        raise ValueError("a dock needs an id and a title")
+    if spec.area not in AREAS:
+        raise ValueError(f"unknown dock area {spec.area!r}; expected one of {tuple(AREAS)}")
+    _REGISTRY[spec.id] = spec
+    return spec
+
+
+def unregister_dock(dock_id: str) -> None:
+    _REGISTRY.pop(dock_id, None)
+
+
+def docks() -> list[DockSpec]:
+    """Registered docks in registration order."""
+    return list(_REGISTRY.values())
+
+
+def _options(host: Any) -> QWidget:
+    from editor.ui.panels import ToolOptionsPanel
+
+    return ToolOptionsPanel(host.tool_state)
+
+
+def _layers(_host: Any) -> QWidget:
+    from editor.ui.panels import LayersPanel
+
+    return LayersPanel()
+
+
+def _history(_host: Any) -> QWidget:
+    from editor.ui.panels import HistoryPanel
+
+    return HistoryPanel()
+
+
+register_dock(DockSpec("options", "Tool Options", _options, height=170))
+register_dock(DockSpec("layers", "Layers", _layers, height=380))
+register_dock(DockSpec("history", "History", _history, height=200))
