@@ -1,0 +1,1 @@
+"""Faces: detection with 5 landmarks, FFHQ-style alignment, the face-shape latent."""
