@@ -37,6 +37,12 @@ def _flatten_whc(x: torch.Tensor) -> torch.Tensor:
     return x.permute(0, 3, 2, 1).reshape(x.shape[0], -1)
 
 
+def _face_probability(logits: torch.Tensor) -> torch.Tensor:
+    """``softmax(logits, dim=1)[:, 1]`` for two classes, as the cheaper
+    ``sigmoid(face − not_face)`` (the same number)."""
+    return torch.sigmoid(logits[:, 1] - logits[:, 0])
+
+
 class PNet(nn.Module):
     """Proposal net: fully convolutional, one 12×12 window per output cell (stride 2).
 
@@ -60,8 +66,7 @@ class PNet(nn.Module):
         x = self.pool1(x)
         x = self.prelu2(self.conv2(x))
         x = self.prelu3(self.conv3(x))
-        prob = torch.softmax(self.conv4_1(x), dim=1)[:, 1]
-        return self.conv4_2(x), prob
+        return self.conv4_2(x), _face_probability(self.conv4_1(x))
 
 
 class RNet(nn.Module):
@@ -87,8 +92,7 @@ class RNet(nn.Module):
         x = self.pool2(self.prelu2(self.conv2(x)))
         x = self.prelu3(self.conv3(x))
         x = self.prelu4(self.dense4(_flatten_whc(x)))
-        prob = torch.softmax(self.dense5_1(x), dim=1)[:, 1]
-        return self.dense5_2(x), prob
+        return self.dense5_2(x), _face_probability(self.dense5_1(x))
 
 
 class ONet(nn.Module):
@@ -122,8 +126,7 @@ class ONet(nn.Module):
         x = self.pool3(self.prelu3(self.conv3(x)))
         x = self.prelu4(self.conv4(x))
         x = self.prelu5(self.dense5(_flatten_whc(x)))
-        prob = torch.softmax(self.dense6_1(x), dim=1)[:, 1]
-        return self.dense6_2(x), self.dense6_3(x), prob
+        return self.dense6_2(x), self.dense6_3(x), _face_probability(self.dense6_1(x))
 
 
 _CLASSES: dict[str, type[nn.Module]] = {"pnet": PNet, "rnet": RNet, "onet": ONet}

@@ -255,11 +255,13 @@ def blend_into(dst: np.ndarray, src: np.ndarray, weight: np.ndarray) -> None:
     touched = weight > 0
     if not touched.any():
         return
-    wv = weight[touched][:, None].astype(np.float32)
-    old = dst[touched].astype(np.float32)
-    new = src[touched].astype(np.float32)
-    mixed = old + (new - old) * wv
+    ys, xs = np.nonzero(touched.any(axis=1))[0], np.nonzero(touched.any(axis=0))[0]
+    box = np.s_[ys[0]:ys[-1] + 1, xs[0]:xs[-1] + 1]
+    d, w = dst[box], weight[box][:, :, None]
+    mixed = d.astype(np.float32)
+    mixed += (src[box].astype(np.float32) - mixed) * w
     if np.issubdtype(dst.dtype, np.integer):
         info = np.iinfo(dst.dtype)
-        mixed = np.clip(np.rint(mixed), info.min, info.max)
-    dst[touched] = mixed.astype(dst.dtype)
+        np.rint(mixed, out=mixed)
+        np.clip(mixed, info.min, info.max, out=mixed)
+    np.copyto(d, mixed.astype(dst.dtype), where=touched[box][:, :, None])

@@ -42,6 +42,10 @@ LANDMARK_NAMES = ("eye_left", "eye_right", "nose", "mouth_left", "mouth_right")
 DEFAULT_THRESHOLDS = (0.6, 0.7, 0.7)
 DEFAULT_FACTOR = 0.709
 DEFAULT_MIN_FACE = 20
+# With min_face=None the smallest face searched for is this fraction of the detection
+# copy's shorter side (at least DEFAULT_MIN_FACE): PNet's cost falls with min_face², and
+# smaller faces are found by detecting inside a region around them.
+AUTO_MIN_FACE_FRACTION = 0.04
 DEFAULT_MAX_SIDE = 1280
 # Boxes whose centre lies in a user's region count as "in" it; the region is searched
 # with this much context around it (a fraction of its size) so a tight selection works.
@@ -270,7 +274,7 @@ def _batch(crops: list[np.ndarray], device: str):
 def detect_faces(
     image: np.ndarray,
     *,
-    min_face: float = DEFAULT_MIN_FACE,
+    min_face: float | None = None,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     factor: float = DEFAULT_FACTOR,
     max_side: int = DEFAULT_MAX_SIDE,
@@ -280,10 +284,11 @@ def detect_faces(
     """Every face in ``image``, largest box first (an empty list when there is none).
 
     ``min_face`` is the smallest face (box side, pixels) searched for, measured on the
-    detection copy whose long side is at most ``max_side``: on a photo larger than that,
+    detection copy whose long side is at most ``max_side``; None (the default) means
+    ``max(20, 4 % of that copy's shorter side)``. On a photo larger than ``max_side``,
     faces smaller than ``min_face · long_side / max_side`` full-resolution pixels are not
-    found (detect inside a region to find them). ``ctx`` gets progress and can cancel
-    between stages.
+    found: detect inside a region around them (:func:`detect_face`). ``ctx`` gets
+    progress and can cancel between stages.
     """
     import torch
 
@@ -301,6 +306,8 @@ def detect_faces(
     else:
         work = to_rgb255(full)
     h, w = work.shape[:2]
+    if min_face is None:
+        min_face = max(DEFAULT_MIN_FACE, AUTO_MIN_FACE_FRACTION * min(h, w))
     pnet, rnet, onet = load_nets(device)
     ctx.report(0.0, "finding faces")
 
