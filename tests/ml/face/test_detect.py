@@ -205,10 +205,26 @@ def test_pick_face_in_region_without_detection():
         pick_face([])
 
 
-@pytest.mark.slow
 def test_skimage_camera_man_is_found():
     data = pytest.importorskip("skimage.data")
     camera = data.camera()
     face = detect_face(camera)
     # the cameraman's head is in the upper middle of the photo
     assert 150 < face.center[0] < 300 and 80 < face.center[1] < 220
+
+
+def test_a_tilted_portrait_keeps_its_landmarks(astronaut, astronaut_face):
+    rot = cv2.getRotationMatrix2D((224, 120), -15, 1.0)  # 15° clockwise on screen
+    tilted = cv2.warpAffine(astronaut, rot, (512, 512), borderMode=cv2.BORDER_REFLECT)
+    face = detect_face(tilted)
+    expected = astronaut_face.points @ rot[:, :2].T + rot[:, 2]
+    assert np.abs(face.points - expected).max() < 3
+
+
+def test_cancel_stops_detection(astronaut):
+    from ml.types import Cancelled, RunContext
+
+    ctx = RunContext()
+    ctx.cancel.cancel()
+    with pytest.raises(Cancelled):
+        detect_faces(astronaut, ctx=ctx)

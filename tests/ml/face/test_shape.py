@@ -200,3 +200,17 @@ def test_face_at_the_image_edge_is_clamped(astronaut, astronaut_face):
     out = MODEL.apply(crop, shape, EXTREMES)
     outside = shape.mask() == 0
     assert np.array_equal(out[outside], crop[outside])
+
+
+def test_directions_follow_the_head_roll(astronaut, astronaut_face, astronaut_shape):
+    rot = cv2.getRotationMatrix2D((224, 120), -15, 1.0)  # 15° clockwise on screen
+    tilted = cv2.warpAffine(astronaut, rot, (512, 512), borderMode=cv2.BORDER_REFLECT)
+    shape = MODEL.analyse(tilted)
+    roll = shape.measurements["roll_degrees"] - astronaut_shape.measurements["roll_degrees"]
+    assert roll == pytest.approx(15, abs=3)
+    # the smile still lifts the corners "up the face", which is now tilted
+    d = MODEL.displacement(shape, {"smile": 3}, shape.face.points[3:])
+    up = -shape.frame.ey
+    assert (d @ up > 3).all()
+    assert abs(np.degrees(np.arctan2(up[0], -up[1]))) == pytest.approx(
+        abs(shape.measurements["roll_degrees"]), abs=1e-6)
