@@ -218,13 +218,11 @@ def dct_basis(patch_size: int, components: int) -> list[tuple[int, np.ndarray, n
     cos[0] = np.sqrt(1.0 / p)
     freqs = sorted(((u, v) for u in range(p) for v in range(p)),
                    key=lambda f: (f[0] + f[1], max(f), f[0]))
-    chroma = max(1, components // 5) if components >= 3 else 0
-    luma = components - 2 * chroma
-    out = [(0, cos[u].astype(np.float32), cos[v].astype(np.float32)) for u, v in freqs[:luma]]
-    for axis in (1, 2):
-        out += [(axis, cos[u].astype(np.float32), cos[v].astype(np.float32))
-                for u, v in freqs[:chroma]]
-    return out
+    luma = min(p * p, components - 2 * (components // 5))
+    chroma1 = min(p * p, (components - luma + 1) // 2)
+    counts = (luma, chroma1, components - luma - chroma1)
+    return [(axis, cos[u].astype(np.float32), cos[v].astype(np.float32))
+            for axis, count in enumerate(counts) for u, v in freqs[:count]]
 
 
 def patch_descriptors(image: np.ndarray,
