@@ -11,8 +11,15 @@ How it works
 * A pyramid halves the crop until the hole is at most about one patch thick (or the crop
   would fall under :attr:`PatchMatchSettings.min_side`). Coarse pixels touched by any fine
   hole pixel are holes, so no masked content leaks into the known pixels of any level.
-* The coarsest hole starts from OpenCV's Telea fill (or FSR, ``init="fsr"``) and a random
-  nearest-neighbour field (NNF) over the *valid sources*: pixels whose whole
+* Two texture features ride along as extra channels (Newson et al. 2014): the mean
+  absolute horizontal and vertical luma gradient over a window as large as the coarsest
+  level's pixel, from known pixels only. They are voted into the hole like colours and
+  weigh in the patch distance, so a blurred coarse level still knows where the texture
+  was busy; without them the fill washes out into flat patches (gravel, fur, foliage).
+* The coarsest hole starts from an onion peel (:func:`onion_peel_fill`: ring by ring from
+  the rim, each pixel from the source patch that best matches its known neighbours --
+  this is what carries edges into the hole), or from OpenCV's Telea / FSR fill, and a
+  random nearest-neighbour field (NNF) over the *valid sources*: pixels whose whole
   ``patch_size``² patch lies inside the crop and outside the hole.
 * Each level runs a few EM passes. E-step: PatchMatch (Barnes et al. 2009) for every
   target patch (every patch that overlaps the hole) at once -- propagation from the
@@ -88,9 +95,15 @@ class PatchMatchSettings:
     per patch descriptor (see :func:`dct_basis`). ``em_iterations`` / ``finest_em_iterations``: EM passes on each
     coarse level / on the full-resolution level. ``pm_iterations``: PatchMatch passes per
     EM pass (the very first one on the coarsest level gets twice as many, from a random
-    field). ``min_side``: smallest crop side of a pyramid level. ``init``: "telea" or
-    "fsr", the guess the coarsest hole starts from. ``seed``: random search seed (the fill
-    is deterministic for a given seed).
+    field). ``min_side``: smallest crop side of a pyramid level; ``max_levels``: at most
+    this many levels (8× reduction for 4: deeper, fine textures vanish at the top).
+    ``init``: the guess the coarsest hole starts from -- "onion" (patch-based onion peel,
+    continues edges), "telea" or "fsr" (diffusion / frequency-selective fills).
+    ``vote_percentile``: percentile of the patch distances used as the voting σ²;
+    ``final_vote``: "mean" (weighted mean, Wexler) or "best" (each pixel from its most
+    similar patch: sharper textures, grainier smooth areas) for the last pass.
+    ``texture_weight``: weight λ of the texture features in the patch distance (0 = plain
+    colour patches). ``seed``: random search seed (the fill is deterministic per seed).
     """
 
     patch_size: int = 7
@@ -101,6 +114,9 @@ class PatchMatchSettings:
     min_side: int = 32
     max_levels: int = 4
     init: str = "onion"
+    vote_percentile: float = 75.0
+    final_vote: str = "mean"
+    texture_weight: float = 64.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -112,6 +128,10 @@ class PatchMatchSettings:
             raise ValueError(f"init must be 'onion', 'telea' or 'fsr', got {self.init!r}")
         if self.max_levels < 1:
             raise ValueError("max_levels must be >= 1")
+        if self.final_vote not in ("mean", "best"):
+            raise ValueError(f"final_vote must be 'mean' or 'best', got {self.final_vote!r}")
+        if self.texture_weight < 0 or not 0 < self.vote_percentile <= 100:
+            raise ValueError("texture_weight must be >= 0 and vote_percentile in (0, 100]")
         if min(self.em_iterations, self.finest_em_iterations, self.pm_iterations) < 1:
             raise ValueError("iteration counts must be >= 1")
 
@@ -123,12 +143,13 @@ DEFAULT_SETTINGS = PatchMatchSettings()
 
 
 def telea_fill(image: np.ndarray, hole: np.ndarray, radius: int = 3) -> np.ndarray:
-    """OpenCV Telea fill in float (one channel at a time, so 16-bit precision survives)."""
+    """OpenCV Telea fill in float, any number of channels (one at a time, so 16-bit
+    precision survives)."""
     import cv2
 
     m8 = hole.astype(np.uint8) * 255
     out = np.empty_like(image, dtype=np.float32)
-    for c in range(3):
+    for c in range(image.shape[2]):
         # Telea's float path assumes the 0..255 range
         plane = np.ascontiguousarray(image[:, :, c] * np.float32(255.0))
         out[:, :, c] = cv2.inpaint(plane, m8, radius, cv2.INPAINT_TELEA) / np.float32(255.0)
@@ -138,12 +159,12 @@ def telea_fill(image: np.ndarray, hole: np.ndarray, radius: int = 3) -> np.ndarr
 def _fsr_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     import cv2
 
-    src = (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    src = (np.clip(image[:, :, :3], 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     known = np.where(hole, 0, 255).astype(np.uint8)  # xphoto: non-zero = known
     dst = np.zeros_like(src)
     cv2.xphoto.inpaint(src, known, dst, cv2.xphoto.INPAINT_FSR_FAST)
-    out = image.astype(np.float32, copy=True)
-    out[hole] = dst[hole].astype(np.float32) / 255.0
+    out = telea_fill(image, hole) if image.shape[2] > 3 else image.astype(np.float32)
+    out[:, :, :3][hole] = dst[hole].astype(np.float32) / 255.0
     return out
 
 
@@ -170,8 +191,9 @@ def onion_peel_fill(image: np.ndarray, hole: np.ndarray, valid: np.ndarray, patc
         sel = rng.choice(vy.size, max_sources, replace=False)
         vy, vx = vy[sel], vx[sel]
     offs = np.arange(-r, r + 1)
+    # match on the colours only; further channels (texture features) follow the colours
     src = out[vy[:, None, None] + offs[None, :, None], vx[:, None, None] + offs[None, None, :]]
-    src = src.reshape(vy.size, -1)  # (Ns, P*P*3)
+    src = src[..., :3].reshape(vy.size, -1)  # (Ns, P*P*3)
     src_sq = src * src
     centre = out[vy, vx]
     filled = ~hole
@@ -188,7 +210,7 @@ def onion_peel_fill(image: np.ndarray, hole: np.ndarray, valid: np.ndarray, patc
         yc, xc = np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)
         known = (filled[yc, xc] & inside).astype(np.float32)
         known = np.repeat(known[..., None], 3, axis=3).reshape(ly.size, -1)
-        tgt = out[yc, xc].reshape(ly.size, -1) * known
+        tgt = out[yc, xc][..., :3].reshape(ly.size, -1) * known
         # sum over known pixels of (s - t)^2, dropping the t^2 term (constant per target)
         cost = known @ src_sq.T - 2.0 * (tgt @ src.T)
         best = np.argmin(cost, axis=1)
@@ -228,17 +250,54 @@ def dct_basis(patch_size: int, components: int) -> list[tuple[int, np.ndarray, n
 def patch_descriptors(image: np.ndarray,
                       basis: list[tuple[int, np.ndarray, np.ndarray]]) -> np.ndarray:
     """(H*W, len(basis)) descriptors of the patch centred on every pixel of ``image``
-    (borders reflected), by one separable correlation per basis function."""
+    (borders reflected), by one separable correlation per basis function. Axes 0-2 are
+    the opponent colour axes of channels 0-2; axis 3 and up are ``image``'s further
+    channels as they are (the texture features)."""
     import cv2
 
     h, w = image.shape[:2]
-    opp = cv2.transform(np.ascontiguousarray(image, dtype=np.float32), _OPPONENT)
+    opp = cv2.transform(np.ascontiguousarray(image[:, :, :3], dtype=np.float32), _OPPONENT)
     planes = [np.ascontiguousarray(opp[:, :, c]) for c in range(3)]
+    planes += [np.ascontiguousarray(image[:, :, c]) for c in range(3, image.shape[2])]
     out = np.empty((h, w, len(basis)), np.float32)
     for i, (axis, ky, kx) in enumerate(basis):
         out[:, :, i] = cv2.sepFilter2D(planes[axis], cv2.CV_32F, kx, ky,
                                        borderType=cv2.BORDER_REFLECT)
     return out.reshape(h * w, len(basis))
+
+
+#: Rec. 601 luma weights, for the texture features
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def texture_features(image: np.ndarray, hole: np.ndarray, window: int) -> np.ndarray:
+    """(H, W, 2) mean absolute horizontal / vertical luma gradient over a ``window``²
+    neighbourhood, from known pixel pairs only (Newson et al. 2014's texture features).
+
+    They ride along as extra channels through the pyramid and are voted into the hole
+    like colours. Blurred coarse levels thus still know where the texture was busy, and
+    the patch distance stops preferring flat patches for a hole in gravel or foliage
+    (the classic wash-out of plain Wexler completion).
+    """
+    import cv2
+
+    lum = image[:, :, :3] @ _LUMA
+    known = ~hole
+    out = np.zeros(hole.shape + (2,), np.float32)
+    for c, axis in enumerate((1, 0)):
+        grad = np.zeros_like(lum)
+        ok = np.zeros(hole.shape, np.float32)
+        if axis == 1:
+            grad[:, :-1] = np.abs(lum[:, 1:] - lum[:, :-1])
+            ok[:, :-1] = known[:, 1:] & known[:, :-1]
+        else:
+            grad[:-1] = np.abs(lum[1:] - lum[:-1])
+            ok[:-1] = known[1:] & known[:-1]
+        size = (max(1, window), max(1, window))
+        num = cv2.boxFilter(grad * ok, -1, size, normalize=False, borderType=cv2.BORDER_REFLECT)
+        den = cv2.boxFilter(ok, -1, size, normalize=False, borderType=cv2.BORDER_REFLECT)
+        out[:, :, c] = np.where(den > 0.5, num / np.maximum(den, 1.0), 0.0)
+    return out
 
 
 def _hole_radius(hole: np.ndarray) -> float:
@@ -257,7 +316,11 @@ def _downsample(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.nda
 
     h, w = hole.shape
     size = ((w + 1) // 2, (h + 1) // 2)
-    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    # cv2.resize takes at most 4 channels: colour and texture features go separately
+    small = np.concatenate([
+        cv2.resize(np.ascontiguousarray(image[:, :, c : c + 3]), size,
+                   interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+        for c in range(0, image.shape[2], 3)], axis=2)
     # any trace of a fine hole pixel makes a coarse hole: masked content never leaks
     small_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 1e-6
     return small, small_hole
@@ -291,6 +354,9 @@ class _Level:
                     min(self.h, int(self.ty.max()) + self.r + 1),
                     min(self.w, int(self.tx.max()) + self.r + 1)) if self.n else (0, 0, 0, 0)
         self.basis = dct_basis(self.p, settings.components)
+        dc = np.full(self.p, 1.0 / np.sqrt(self.p), np.float32)
+        # texture feature channels: their patch mean (DC term) joins the descriptor
+        self.basis += [(c, dc, dc) for c in range(3, image.shape[2])]
         self.src_desc: np.ndarray | None = None
         if self.vy.size:
             self.src_desc = self._descriptors(image)
@@ -362,7 +428,7 @@ class _Level:
             radius //= 2
 
     def vote(self, image: np.ndarray, nny: np.ndarray, nnx: np.ndarray,
-             dist: np.ndarray) -> np.ndarray:
+             dist: np.ndarray, percentile: float = 75.0, best: bool = False) -> np.ndarray:
         """Wexler's M-step: each hole pixel = similarity-weighted mean of its votes.
 
         Dense over the targets' bounding box: for each of the patch's offsets one
@@ -371,7 +437,7 @@ class _Level:
         """
         import cv2
 
-        sigma2 = float(np.percentile(dist, 75)) if dist.size else 1.0
+        sigma2 = float(np.percentile(dist, percentile)) if dist.size else 1.0
         weight = np.exp(-dist / (2.0 * sigma2 + 1e-12)).astype(np.float32)
         weight = np.maximum(weight, np.float32(1e-8))  # never 0/0 on a lone bad match
         y0, x0 = int(self.ty.min()), int(self.tx.min())
@@ -385,18 +451,24 @@ class _Level:
         wd[iy, ix] = weight
         wd3 = wd[:, :, None]
         r = self.r
-        acc = np.zeros((bh + 2 * r, bw + 2 * r, 3), np.float32)
+        acc = np.zeros((bh + 2 * r, bw + 2 * r, image.shape[2]), np.float32)
         wsum = np.zeros((bh + 2 * r, bw + 2 * r), np.float32)
         for dy in range(-r, r + 1):
             for dx in range(-r, r + 1):
                 vals = cv2.remap(image, map_x + np.float32(dx), map_y + np.float32(dy),
                                  cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
-                acc[r + dy : r + dy + bh, r + dx : r + dx + bw] += vals * wd3
-                wsum[r + dy : r + dy + bh, r + dx : r + dx + bw] += wd
+                win = (slice(r + dy, r + dy + bh), slice(r + dx, r + dx + bw))
+                if best:
+                    take = wd > wsum[win]
+                    acc[win][take] = vals[take]
+                    wsum[win][take] = wd[take]
+                else:
+                    acc[win] += vals * wd3
+                    wsum[win] += wd
         out = image.copy()
         hy, hx = self.hole_yx
         ay, ax = hy - y0 + r, hx - x0 + r
-        out[hy, hx] = acc[ay, ax] / wsum[ay, ax][:, None]
+        out[hy, hx] = acc[ay, ax] if best else acc[ay, ax] / wsum[ay, ax][:, None]
         return out
 
     def upsample_field(self, coarse: _Level, cny: np.ndarray, cnx: np.ndarray,
@@ -461,7 +533,13 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
         return np.full_like(image, 0.5)
     rng = np.random.default_rng(settings.seed)
     ctx.report(0.0, "PatchMatch: building the pyramid")
-    pyramid = _build_pyramid(image, hole, settings)
+    work_image = image
+    if settings.texture_weight > 0:
+        depth = len(_build_pyramid(image[:, :, :1], hole, settings))
+        features = texture_features(image, hole, 2 ** (depth - 1))
+        features *= np.float32(np.sqrt(settings.texture_weight))
+        work_image = np.concatenate([image, features], axis=2)
+    pyramid = _build_pyramid(work_image, hole, settings)
     levels: list[_Level] = []
     for img, h in pyramid:
         level = _Level(img, h, settings)
@@ -498,7 +576,10 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
             import cv2
 
             nny, nnx = level.upsample_field(previous, nny, nnx, rng)
-            up = cv2.resize(current, (level.w, level.h), interpolation=cv2.INTER_LINEAR)
+            up = np.concatenate([
+                cv2.resize(np.ascontiguousarray(current[:, :, c : c + 3]), (level.w, level.h),
+                           interpolation=cv2.INTER_LINEAR).reshape(level.h, level.w, -1)
+                for c in range(0, current.shape[2], 3)], axis=2)
             current = level.image.copy()
             current[level.hole] = up[level.hole]
         first = previous is None
@@ -508,12 +589,14 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
             for _ in range(settings.pm_iterations * (2 if first and em == 0 else 1)):
                 ctx.cancel.check()
                 level.patchmatch_pass(nny, nnx, dist, tgt, rng, coarsest=first)
-            current = level.vote(current, nny, nnx, dist)
+            last = depth == 0 and em == passes[depth] - 1
+            current = level.vote(current, nny, nnx, dist, settings.vote_percentile,
+                                 best=last and settings.final_vote == "best")
             done += level.n
             ctx.report(done / total, f"PatchMatch: scale {count - depth}/{count}, "
                                      f"pass {em + 1}/{passes[depth]}")
         previous = level
-    out = current
+    out = np.ascontiguousarray(current[:, :, :3])
     out[~hole] = image[~hole]
     return out
 
