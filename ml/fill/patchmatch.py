@@ -28,7 +28,9 @@ How it works
   search around the current match with halving radii. M-step (voting): every hole pixel
   becomes the weighted mean of the ``patch_size``² source pixels that the patches covering
   it propose, weight ``exp(-d / (2 σ²))`` with σ² the 75th percentile of the patch
-  distances ``d`` (Wexler's similarity weight), which keeps the fill sharp.
+  distances ``d`` (Wexler's similarity weight). Averaging overlapping patches softens
+  fine grain, so the very last pass keeps the mean's low frequencies and takes the fine
+  detail (σ = 1 high-pass) from each pixel's single most similar patch.
 * The NNF is upsampled to the next level (offsets doubled) and the upsampled fill seeds the
   finer hole.
 
@@ -100,8 +102,10 @@ class PatchMatchSettings:
     ``init``: the guess the coarsest hole starts from -- "onion" (patch-based onion peel,
     continues edges), "telea" or "fsr" (diffusion / frequency-selective fills).
     ``vote_percentile``: percentile of the patch distances used as the voting σ²;
-    ``final_vote``: "mean" (weighted mean, Wexler) or "best" (each pixel from its most
-    similar patch: sharper textures, grainier smooth areas) for the last pass.
+    ``final_vote``: how the last pass rebuilds the hole -- "mean" (Wexler's weighted
+    mean: clean but it averages away about half of a fine texture's grain), "best" (each
+    pixel from its most similar patch: sharp, grainy) or "detail" (the mean's low
+    frequencies plus the best vote's fine detail, see :func:`_detail_vote`).
     ``texture_weight``: weight λ of the texture features in the patch distance (0 = plain
     colour patches). ``seed``: random search seed (the fill is deterministic per seed).
     """
@@ -115,7 +119,7 @@ class PatchMatchSettings:
     max_levels: int = 4
     init: str = "onion"
     vote_percentile: float = 75.0
-    final_vote: str = "mean"
+    final_vote: str = "detail"
     texture_weight: float = 64.0
     seed: int = 0
 
@@ -128,7 +132,7 @@ class PatchMatchSettings:
             raise ValueError(f"init must be 'onion', 'telea' or 'fsr', got {self.init!r}")
         if self.max_levels < 1:
             raise ValueError("max_levels must be >= 1")
-        if self.final_vote not in ("mean", "best"):
+        if self.final_vote not in ("mean", "best", "detail"):
             raise ValueError(f"final_vote must be 'mean' or 'best', got {self.final_vote!r}")
         if self.texture_weight < 0 or not 0 < self.vote_percentile <= 100:
             raise ValueError("texture_weight must be >= 0 and vote_percentile in (0, 100]")
@@ -489,6 +493,24 @@ class _Level:
         return ny, nx
 
 
+def _detail_vote(level: _Level, image: np.ndarray, nny: np.ndarray, nnx: np.ndarray,
+                 dist: np.ndarray, settings: PatchMatchSettings) -> np.ndarray:
+    """The weighted-mean vote's low frequencies plus the best-patch vote's fine detail:
+    the mean keeps smooth areas clean, the detail restores the grain averaging removes."""
+    import cv2
+
+    mean = level.vote(image, nny, nnx, dist, settings.vote_percentile)
+    best = level.vote(image, nny, nnx, dist, settings.vote_percentile, best=True)
+    out = mean.copy()
+    for c in range(3):
+        low_mean = cv2.GaussianBlur(mean[:, :, c], (0, 0), 1.0)
+        low_best = cv2.GaussianBlur(best[:, :, c], (0, 0), 1.0)
+        out[:, :, c] = low_mean + (best[:, :, c] - low_best)
+    out[:, :, :3] = np.clip(out[:, :, :3], 0.0, 1.0)
+    out[~level.hole] = image[~level.hole]
+    return out
+
+
 def _build_pyramid(image: np.ndarray, hole: np.ndarray,
                    settings: PatchMatchSettings) -> list[tuple[np.ndarray, np.ndarray]]:
     """Finest first; stops when the hole is about one patch thick or the crop too small."""
@@ -590,8 +612,11 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
                 ctx.cancel.check()
                 level.patchmatch_pass(nny, nnx, dist, tgt, rng, coarsest=first)
             last = depth == 0 and em == passes[depth] - 1
-            current = level.vote(current, nny, nnx, dist, settings.vote_percentile,
-                                 best=last and settings.final_vote == "best")
+            if last and settings.final_vote == "detail":
+                current = _detail_vote(level, current, nny, nnx, dist, settings)
+            else:
+                current = level.vote(current, nny, nnx, dist, settings.vote_percentile,
+                                     best=last and settings.final_vote == "best")
             done += level.n
             ctx.report(done / total, f"PatchMatch: scale {count - depth}/{count}, "
                                      f"pass {em + 1}/{passes[depth]}")
