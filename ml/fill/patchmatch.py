@@ -107,7 +107,9 @@ class PatchMatchSettings:
     pixel from its most similar patch: sharp, grainy) or "detail" (the mean's low
     frequencies plus the best vote's fine detail, see :func:`_detail_vote`).
     ``texture_weight``: weight λ of the texture features in the patch distance (0 = plain
-    colour patches). ``seed``: random search seed (the fill is deterministic per seed).
+    colour patches). ``seamless``: correct the fill's brightness / colour drift against
+    the rim after the last pass (:func:`_seamless`). ``seed``: random search seed (the fill
+    is deterministic per seed).
     """
 
     patch_size: int = 7
@@ -121,6 +123,7 @@ class PatchMatchSettings:
     vote_percentile: float = 75.0
     final_vote: str = "detail"
     texture_weight: float = 64.0
+    seamless: bool = True
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -473,7 +476,23 @@ class _Level:
         hy, hx = self.hole_yx
         ay, ax = hy - y0 + r, hx - x0 + r
         out[hy, hx] = acc[ay, ax] if best else acc[ay, ax] / wsum[ay, ax][:, None]
+        self.last_proposal = (acc, wsum, y0 - r, x0 - r)
         return out
+
+    def seam_residual(self, image: np.ndarray) -> np.ndarray:
+        """(H, W, 3): on the known rim of the hole, the known colour minus what the last
+        mean vote's patches proposed there; 0 elsewhere."""
+        acc, wsum, oy, ox = self.last_proposal
+        res = np.zeros((self.h, self.w, 3), np.float32)
+        ys, xs = np.nonzero(wsum > 0)
+        gy, gx = ys + oy, xs + ox
+        keep = (gy >= 0) & (gy < self.h) & (gx >= 0) & (gx < self.w)
+        ys, xs, gy, gx = ys[keep], xs[keep], gy[keep], gx[keep]
+        rim = ~self.hole[gy, gx]
+        ys, xs, gy, gx = ys[rim], xs[rim], gy[rim], gx[rim]
+        proposal = acc[ys, xs, :3] / wsum[ys, xs, None]
+        res[gy, gx] = image[gy, gx, :3] - proposal
+        return res
 
     def upsample_field(self, coarse: _Level, cny: np.ndarray, cnx: np.ndarray,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -493,14 +512,27 @@ class _Level:
         return ny, nx
 
 
+def _seamless(level: _Level, image: np.ndarray, filled: np.ndarray) -> np.ndarray:
+    """Shift the fill by a smooth correction so it meets the rim exactly: the mismatch
+    between the known rim and what the copied patches proposed there, spread into the hole
+    by Telea (a cheap membrane / Poisson-style blend). Patches keep their texture; only
+    their brightness and colour drift across the seam goes."""
+    res = level.seam_residual(image)
+    corr = telea_fill(res + np.float32(1.0), level.hole) - np.float32(1.0)
+    out = filled.copy()
+    hole = level.hole
+    out[:, :, :3][hole] = np.clip(filled[:, :, :3][hole] + corr[hole], 0.0, 1.0)
+    return out
+
+
 def _detail_vote(level: _Level, image: np.ndarray, nny: np.ndarray, nnx: np.ndarray,
                  dist: np.ndarray, settings: PatchMatchSettings) -> np.ndarray:
     """The weighted-mean vote's low frequencies plus the best-patch vote's fine detail:
     the mean keeps smooth areas clean, the detail restores the grain averaging removes."""
     import cv2
 
-    mean = level.vote(image, nny, nnx, dist, settings.vote_percentile)
     best = level.vote(image, nny, nnx, dist, settings.vote_percentile, best=True)
+    mean = level.vote(image, nny, nnx, dist, settings.vote_percentile)  # the last: seams
     out = mean.copy()
     for c in range(3):
         low_mean = cv2.GaussianBlur(mean[:, :, c], (0, 0), 1.0)
@@ -613,10 +645,15 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
                 level.patchmatch_pass(nny, nnx, dist, tgt, rng, coarsest=first)
             last = depth == 0 and em == passes[depth] - 1
             if last and settings.final_vote == "detail":
-                current = _detail_vote(level, current, nny, nnx, dist, settings)
+                result = _detail_vote(level, current, nny, nnx, dist, settings)
             else:
-                current = level.vote(current, nny, nnx, dist, settings.vote_percentile,
-                                     best=last and settings.final_vote == "best")
+                result = level.vote(current, nny, nnx, dist, settings.vote_percentile,
+                                    best=last and settings.final_vote == "best")
+            if last and settings.seamless:
+                if settings.final_vote == "best":  # the rim proposal comes from a mean vote
+                    level.vote(current, nny, nnx, dist, settings.vote_percentile)
+                result = _seamless(level, current, result)
+            current = result
             done += level.n
             ctx.report(done / total, f"PatchMatch: scale {count - depth}/{count}, "
                                      f"pass {em + 1}/{passes[depth]}")

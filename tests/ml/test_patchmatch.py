@@ -243,3 +243,18 @@ def test_texture_features_see_only_known_pixels():
     fa, fb = texture_features(a, hole, 4), texture_features(b, hole, 4)
     np.testing.assert_array_equal(fa, fb)
     assert fa.shape == (48, 48, 2) and fa[~hole].mean() > 0.01
+
+
+def test_seamless_correction_pulls_the_fill_towards_the_rim_brightness():
+    # a bright spot under the hole: every patch outside is darker than what belongs there
+    h, w = 64, 64
+    yy, xx = np.mgrid[0:h, 0:w]
+    glow = 0.3 + 0.5 * np.exp(-2 * ((yy - 32) ** 2 + (xx - 32) ** 2) / 32**2)
+    image = glow[..., None] * np.float32([1.0, 0.8, 0.6]) + _noise(h, w)
+    image = np.clip(image, 0, 1).astype(np.float32)
+    hole = _box(h, w, 22, 22, 42, 42)
+    seamless = patchmatch_fill(image, hole, RunContext())
+    plain = make_patchmatch_fill(seamless=False)(image, hole, RunContext())
+    err = np.abs(seamless - image)[hole].mean()
+    assert err < 0.9 * np.abs(plain - image)[hole].mean()
+    np.testing.assert_array_equal(seamless[~hole], image[~hole])
