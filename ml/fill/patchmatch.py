@@ -85,6 +85,11 @@ ENGINE_DESCRIPTION = (
 #: grows with the hole's area, about 2-3 s for a 256² hole at this size on 2 CPU cores
 MAX_SIDE = 768
 
+#: largest rim mismatch the seamless correction spreads (per channel): a drift in
+#: brightness or colour is corrected, a structural mismatch (other content) is not
+#: smeared into the hole as streaks
+SEAM_LIMIT = np.float32(0.1)
+
 #: propagation distances of one PatchMatch pass (jump-flooding style, largest first)
 _STEPS = (4, 2, 1)
 
@@ -517,7 +522,7 @@ def _seamless(level: _Level, image: np.ndarray, filled: np.ndarray) -> np.ndarra
     between the known rim and what the copied patches proposed there, spread into the hole
     by Telea (a cheap membrane / Poisson-style blend). Patches keep their texture; only
     their brightness and colour drift across the seam goes."""
-    res = level.seam_residual(image)
+    res = np.clip(level.seam_residual(image), -SEAM_LIMIT, SEAM_LIMIT)
     corr = telea_fill(res + np.float32(1.0), level.hole) - np.float32(1.0)
     out = filled.copy()
     hole = level.hole
