@@ -86,6 +86,35 @@ EventHub (doc.events): connect(cb), disconnect(cb); cb(Event) with
     "selection-changed", "ai-mask-changed", "active-changed" (index), "history-changed",
     "size-changed", "metadata-changed" (prop)
 
+  Clone / heal / spot heal (editor.document.heal; one stroke = one undo step):
+    source = CloneSource(x, y)   # Ctrl/Alt-click, doc coords; .set(x, y); .offset (aligned)
+    stroke = begin_clone_stroke(doc, source, CloneSettings(size=30, hardness=0.6,
+        opacity=1.0, spacing=0.15, mode="clone"|"heal", aligned=True,
+        sample="layer"|"merged", pressure_size=False), layer_index=None, respect_selection=True)
+    stroke.to(x, y, pressure) / stroke.dab_at(x, y) -> Rect | None   (= doc.stroke_to / doc.dab)
+    stroke.commit(text=None) -> bool ("Clone stamp" / "Healing brush"); stroke.abort()
+    SpotHealStroke(size, hardness, spacing).stroke_to(x, y) collects the painted area;
+    spot_heal(doc, stroke_or_mask, fill=None) -> Rect | None   # fill default diffusion_fill
+    spot_heal_request(doc, stroke_or_mask) -> SpotHealRequest | None   (async: .image(), .hole)
+    apply_spot_heal(doc, request, filled) -> Rect | None   # ValueError when stale
+    fills: fill(image float32 (h, w, 3) 0..1, hole bool (h, w)) -> image; diffusion_fill,
+    opencv_fill("telea"|"ns")
+
+  Geometry (editor.document.transform; each one undo step; angles in degrees, clockwise):
+    rotate_90(doc, clockwise=True); rotate_180(doc); flip_horizontal(doc); flip_vertical(doc)
+    straighten(doc, angle, mode="crop"|"grow"); straighten_angle(x0, y0, x1, y1) -> angle
+    crop_rotated(doc, x, y, w, h, angle=0.0); inscribed_size(w, h, angle)
+
+  Adjustments (editor.document.adjust; pure functions on (h, w, 3|4) uint8/uint16, alpha kept):
+    levels(px, master=Levels(in_black, in_white, gamma, out_black, out_white), red=, green=,
+    blue=); curves(px, master=[(x, y), ...], red=, green=, blue=); curve(points, x);
+    brightness_contrast(px, brightness, contrast); exposure(px, stops, offset, gamma);
+    hue_saturation(px, hue, saturation, lightness); white_balance(px, picked);
+    gaussian_blur(px, radius); unsharp_mask(px, amount, radius, threshold);
+    denoise(px, strength, radius); histogram(px, bins=256, mask=None) -> (4, bins)
+    apply_adjustment(doc, func, layer_index=None, text="Adjust", feather=0,
+        respect_selection=True, margin=0) -> Rect | None   # margin: filter_margin(radius)
+
 Blend modes (OpenRaster names, W3C Compositing Level 1): BLEND_MODES, BLEND_MODE_NAMES
     (human names), normalize_blend_mode(name) ("multiply" → "svg:multiply"),
     blend(cb, ab, cs, as_, mode) on float32 straight colour/alpha.
@@ -98,6 +127,21 @@ Rect(x, y, w, h) NamedTuple with intersect/union/translated/slices.
 
 from __future__ import annotations
 
+from editor.document.adjust import (
+    Levels,
+    apply_adjustment,
+    brightness_contrast,
+    curves,
+    denoise,
+    exposure,
+    filter_margin,
+    gaussian_blur,
+    histogram,
+    hue_saturation,
+    levels,
+    unsharp_mask,
+    white_balance,
+)
 from editor.document.blend import (
     BLEND_MODE_NAMES,
     BLEND_MODES,
@@ -114,6 +158,19 @@ from editor.document.compositor import (
 from editor.document.document import ANCHORS, Document
 from editor.document.events import EVENT_KINDS, Event, EventHub, Rect
 from editor.document.filters import box_blur
+from editor.document.heal import (
+    CloneSettings,
+    CloneSource,
+    CloneStroke,
+    SpotHealRequest,
+    SpotHealStroke,
+    apply_spot_heal,
+    begin_clone_stroke,
+    diffusion_fill,
+    opencv_fill,
+    spot_heal,
+    spot_heal_request,
+)
 from editor.document.layer import (
     LAYER_PROPERTIES,
     ForeignAttribute,
@@ -122,6 +179,15 @@ from editor.document.layer import (
     coerce_metadata,
 )
 from editor.document.selection import COMBINE_MODES, Selection
+from editor.document.transform import (
+    crop_rotated,
+    flip_horizontal,
+    flip_vertical,
+    rotate_90,
+    rotate_180,
+    straighten,
+    straighten_angle,
+)
 from editor.document.undo import Command, TileDiff, UndoStack
 
 __all__ = [
@@ -134,6 +200,9 @@ __all__ = [
     "LAYER_PROPERTIES",
     "STROKE_TARGETS",
     "BrushSettings",
+    "CloneSettings",
+    "CloneSource",
+    "CloneStroke",
     "Command",
     "Compositor",
     "Document",
@@ -143,13 +212,41 @@ __all__ = [
     "Layer",
     "LayerLockedError",
     "LayerOverride",
+    "Levels",
     "Rect",
     "Selection",
+    "SpotHealRequest",
+    "SpotHealStroke",
     "TileDiff",
     "UndoStack",
+    "apply_adjustment",
+    "apply_spot_heal",
+    "begin_clone_stroke",
     "blend",
     "box_blur",
+    "brightness_contrast",
     "coerce_metadata",
     "composite_layers",
+    "crop_rotated",
+    "curves",
+    "denoise",
+    "diffusion_fill",
+    "exposure",
+    "filter_margin",
+    "flip_horizontal",
+    "flip_vertical",
+    "gaussian_blur",
+    "histogram",
+    "hue_saturation",
+    "levels",
     "normalize_blend_mode",
+    "opencv_fill",
+    "rotate_90",
+    "rotate_180",
+    "spot_heal",
+    "spot_heal_request",
+    "straighten",
+    "straighten_angle",
+    "unsharp_mask",
+    "white_balance",
 ]

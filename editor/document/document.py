@@ -801,7 +801,8 @@ class Document:
         if diff.empty:
             return False
         if text is None:
-            text = {
+            # Strokes other than the brush's (clone/heal, editor.document.heal) name themselves.
+            text = getattr(stroke, "history_text", None) or {
                 "pixels": "Eraser" if stroke.settings.erase else "Brush stroke",
                 "mask": "Paint layer mask",
                 "ai_mask": "Paint AI mask",
