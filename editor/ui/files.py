@@ -64,8 +64,9 @@ class FilesMixin:
                     self.tabs.setCurrentWidget(v)
                     break
             else:
+                warnings: list[str] = []
                 try:
-                    doc = open_document(path)
+                    doc = open_document(path, warnings=warnings)
                 except FileError as exc:
                     self.show_error(str(exc))
                     continue
@@ -74,6 +75,9 @@ class FilesMixin:
                     continue
                 opened.append(self.add_document(doc, path))
                 self.add_recent(path)
+                if warnings:
+                    self.show_error(f"{Path(path).name} opened with changes to what is shown:\n"
+                                    + "\n".join(warnings))
         return opened
 
     def new_document(self) -> None:

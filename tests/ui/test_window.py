@@ -327,3 +327,29 @@ def test_a_missing_file_on_the_command_line_is_a_message_and_the_others_open(win
     assert boxes and "gone.jpg" in boxes[-1].text()
     for box in boxes:
         box.close()
+
+
+def test_opening_a_krita_file_with_an_unknown_blend_mode_shows_a_warning(window, tmp_path):
+    import re
+    import zipfile
+
+    from editor.document import Document, Layer
+    from editor.io.ora import save_ora
+
+    px = np.full((8, 8, 4), 255, np.uint8)
+    save_ora(Document(8, 8, 8, layers=[Layer(px, "Base"), Layer(px.copy(), "Glow")]),
+             tmp_path / "plain.ora")
+    path = tmp_path / "krita.ora"
+    with zipfile.ZipFile(tmp_path / "plain.ora") as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "stack.xml":
+                data = re.sub(rb'(name="Glow"[^>]*?)composite-op="[^"]*"',
+                              rb'\1composite-op="krita:linear_burn"', data)
+            zout.writestr(item, data)
+    views = window.open_paths([str(path)])
+    assert len(views) == 1 and len(views[0].document.layers) == 2
+    texts = [box.text() for box in window.findChildren(QMessageBox)]
+    assert any('layer "Glow"' in t and "krita:linear_burn" in t for t in texts), texts
+    for box in window.findChildren(QMessageBox):
+        box.close()
