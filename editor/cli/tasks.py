@@ -259,8 +259,9 @@ def cmd_engines(args) -> int:
 
 def test_inputs(spec, engine, image: np.ndarray) -> dict[str, Any]:
     """Small inputs for one run of ``engine`` (``retouch self-test``), from the input
-    kinds: ``image`` for the first image, a mirrored 32×32 copy for other images the
-    engine needs, a rectangle for a required mask, the smallest supported number."""
+    kinds: ``image`` for the first image, a mirrored copy for other required images
+    (a 32×32 one for optional images the engine needs, e.g. a style), a rectangle for a
+    required mask, the smallest supported number."""
     inputs: dict[str, Any] = {}
     first = True
     for item in spec.inputs:
@@ -268,7 +269,9 @@ def test_inputs(spec, engine, image: np.ndarray) -> dict[str, Any]:
             if first:
                 inputs[item.name] = image
                 first = False
-            elif item.required or engine.needs_input(item.name):
+            elif item.required:
+                inputs[item.name] = image[:, ::-1].copy()
+            elif engine.needs_input(item.name):
                 inputs[item.name] = image[:32, :32][:, ::-1].copy()
         elif item.kind == "mask" and item.required:
             mask = np.zeros(image.shape[:2], bool)
