@@ -40,6 +40,7 @@ __all__ = [
     "check_result",
     "finish",
     "resize_alpha",
+    "restrict_to_mask",
     "run_image",
     "run_inpaint",
     "run_style",
@@ -166,6 +167,32 @@ def as_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
         return colour
     alpha = arr[:, :, -1:] if arr.shape[2] in (2, 4) else np.full_like(arr[:, :, :1], top)
     return np.concatenate([colour, alpha], axis=2)
+
+
+def restrict_to_mask(result: np.ndarray, original: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The result where the mask is set (blended where it is soft), ``original`` exactly
+    where it is 0; a mask and original of another size are resized to the result's."""
+    from ml.imageconv import mask_to_engine
+
+    m = mask_to_engine(mask)
+    original = as_channels(original, result.shape[2])
+    if result.shape[:2] != m.shape:
+        from PIL import Image
+
+        size = (result.shape[1], result.shape[0])
+        m = np.asarray(Image.fromarray(m).resize(size, Image.Resampling.NEAREST))
+        original = np.stack([
+            np.asarray(Image.fromarray(np.ascontiguousarray(original[..., c]))
+                       .resize(size, Image.Resampling.BILINEAR))
+            for c in range(original.shape[2])], axis=2)
+    out = result.copy()
+    soft = (m > 0.0) & (m < 1.0)
+    if soft.any():
+        a = m[soft][:, None]
+        out[soft] = np.round(original[soft] * (1.0 - a) + result[soft] * a).astype(out.dtype)
+    keep = m <= 0.0
+    out[keep] = original[keep]
+    return out
 
 
 def run_image(

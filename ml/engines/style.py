@@ -534,33 +534,6 @@ def _pad8(t):
 # ============================================================================ the task
 
 
-def _restrict(result: np.ndarray, original: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The result where the mask is set (blended where it is soft), ``original`` exactly
-    where it is 0; a mask and original of another size are resized to the result's."""
-    from ml.imageconv import mask_to_engine
-    from ml.runtime import as_channels
-
-    m = mask_to_engine(mask)
-    original = as_channels(original, result.shape[2])
-    if result.shape[:2] != m.shape:
-        from PIL import Image
-
-        size = (result.shape[1], result.shape[0])
-        m = np.asarray(Image.fromarray(m).resize(size, Image.Resampling.NEAREST))
-        original = np.stack([
-            np.asarray(Image.fromarray(np.ascontiguousarray(original[..., c]))
-                       .resize(size, Image.Resampling.BILINEAR))
-            for c in range(original.shape[2])], axis=2)
-    out = result.copy()
-    soft = (m > 0.0) & (m < 1.0)
-    if soft.any():
-        a = m[soft][:, None]
-        out[soft] = np.round(original[soft] * (1.0 - a) + result[soft] * a).astype(out.dtype)
-    keep = m <= 0.0
-    out[keep] = original[keep]
-    return out
-
-
 def run_style_pixels(engine: StyleEngine, ctx: RunContext, image: np.ndarray,
                      style: np.ndarray | None = None, mask: np.ndarray | None = None,
                      **params) -> np.ndarray:
@@ -569,7 +542,7 @@ def run_style_pixels(engine: StyleEngine, ctx: RunContext, image: np.ndarray,
     gets it, and the pixels where it is 0 come back exactly. The result has the engine's
     output size; alpha follows, resized where needed."""
     from ml.imageconv import mask_to_engine, to_engine
-    from ml.runtime import check_engine, run_image
+    from ml.runtime import check_engine, restrict_to_mask, run_image
 
     check_engine(engine, SPEC)
     style_rgb = None
@@ -585,7 +558,7 @@ def run_style_pixels(engine: StyleEngine, ctx: RunContext, image: np.ndarray,
             resolved["mask"] = mask_to_engine(mask)
     out = run_image(engine, image, ctx,
                     lambda rgb, c: engine.stylize(rgb, style_rgb, c, **resolved))
-    return out if mask is None else _restrict(out, image, mask)
+    return out if mask is None else restrict_to_mask(out, image, mask)
 
 
 SPEC = add_task(TaskSpec(
