@@ -107,3 +107,21 @@ def resize_plane(plane: np.ndarray, width: int, height: int) -> np.ndarray:
     img = Image.fromarray(np.ascontiguousarray(plane, dtype=np.float32))
     out = np.asarray(img.resize((width, height), Image.Resampling.LANCZOS), dtype=np.float32)
     return np.clip(out, 0.0, 1.0)
+
+
+def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """``(x0, y0, x1, y1)`` of the mask pixels > 0 (exclusive end), or None when empty.
+
+    Works on any HW array (bool, uint8, float). One reduction pass over the full mask and
+    no full-size temporary: on a 24 MP mask this is most of what a small fill costs
+    beyond the crop itself.
+    """
+    m = np.asarray(mask)
+    if m.ndim != 2 or m.size == 0:
+        return None
+    rows = np.flatnonzero(m.max(axis=1) > 0)
+    if rows.size == 0:
+        return None
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(m[y0:y1].max(axis=0) > 0)
+    return int(cols[0]), y0, int(cols[-1]) + 1, y1

@@ -1,27 +1,53 @@
 """Run engines on document pixels: int RGB(A) in, int RGB(A) of the same dtype out.
 
-This is the one place that turns 8/16-bit straight-alpha pixels into the engine
-convention and back (see :mod:`ml.imageconv`): engines never see ints or alpha. Alpha is
-carried through unchanged (inpaint) or resized separately with Lanczos (upscale, and any
-engine that returns a different size). 16-bit input stays 16-bit.
+:func:`run_task` is the one entry for every task, for the editor and the CLI alike: it
+looks up the task's :class:`~ml.taskspec.TaskSpec`, checks the named inputs and calls
+the spec's int-pixels runner (declared in the task module). The runners are built from
+the helpers here, the one place that turns 8/16-bit straight-alpha pixels into the
+engine convention and back (see :mod:`ml.imageconv`): engines never see ints or alpha.
+Alpha is carried through unchanged (inpaint) or resized separately with Lanczos
+(upscale, and any engine that returns a different size). 16-bit input stays 16-bit.
 
-It is also where every engine is run, for the editor and the CLI alike, so device
-out-of-memory is handled here once: on CUDA/MPS out-of-memory the device cache is freed,
-the stage "out of GPU memory — running on the CPU" is reported, and the engine runs again
-on the CPU (tiled engines first retry smaller tiles themselves). Out of memory on the CPU
-is an :class:`EngineError` with a message, never a crash.
+Every engine call goes through :func:`run_with_fallback`, so device out-of-memory is
+handled once: on CUDA/MPS out-of-memory the engine's cached weights and the device cache
+are freed, the stage "out of GPU memory — running on the CPU" is reported, and the
+engine runs again on the CPU (tiled engines first retry smaller tiles themselves). Out
+of memory on the CPU is an :class:`EngineError` with a message, never a crash.
+
+``run_upscale``, ``run_inpaint`` and ``run_style`` are the per-task shorthands of
+:func:`run_task` that existing callers use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
-from ml.engines import Engine, InpaintEngine, StyleEngine, UpscaleEngine
-from ml.imageconv import from_engine, mask_to_engine, resize_plane, to_engine
+from ml.engines import REGISTRY, Engine, InpaintEngine, StyleEngine, UpscaleEngine
+from ml.imageconv import from_engine, resize_plane, to_engine
+from ml.taskspec import TaskSpec
 from ml.types import EngineError, EngineUnavailable, RunContext
 
 #: the progress stage reported when a run moves from the GPU to the CPU
 CPU_FALLBACK_STAGE = "out of GPU memory — running on the CPU"
+
+__all__ = [
+    "CPU_FALLBACK_STAGE",
+    "as_channels",
+    "check_engine",
+    "check_result",
+    "finish",
+    "resize_alpha",
+    "restrict_to_mask",
+    "run_image",
+    "run_inpaint",
+    "run_style",
+    "run_task",
+    "run_upscale",
+    "run_with_fallback",
+]
 
 
 def _out_of_memory(exc: BaseException) -> bool:
@@ -41,8 +67,9 @@ def _cpu_oom_error(engine: Engine) -> EngineError:
     )
 
 
-def _run_with_fallback(engine: Engine, ctx: RunContext, call):
-    """``call(ctx)``; on GPU out-of-memory free the cache and ``call`` again on the CPU."""
+def run_with_fallback(engine: Engine, ctx: RunContext, call: Callable[[RunContext], Any]):
+    """``call(ctx)``; on GPU out-of-memory release the engine's weights on that device,
+    free its cache and ``call`` again with a CPU context."""
     try:
         return call(ctx)
     except Exception as exc:
@@ -70,20 +97,25 @@ def _run_with_fallback(engine: Engine, ctx: RunContext, call):
         free_cache(failed_device)
 
 
-def _check_engine(engine: Engine, kind: type, task: str) -> None:
-    if not isinstance(engine, kind):
-        raise EngineError(f"engine {engine.id!r} is a {engine.task} engine, not {task}")
+def check_engine(engine: Engine, spec: TaskSpec | str) -> TaskSpec:
+    """The task's spec, after checking that ``engine`` is one of its engines and can run
+    (EngineError / EngineUnavailable with the reason otherwise)."""
+    spec = REGISTRY.spec(spec)
+    if not isinstance(engine, spec.engine_class):
+        raise EngineError(f"engine {engine.id!r} is a {engine.task} engine, not {spec.name}")
     reason = engine.available()
     if reason is not None:
         raise EngineUnavailable(f"engine {engine.id!r} is not available: {reason}")
+    return spec
 
 
-def _channels(pixels: np.ndarray) -> int:
-    # keep RGB as RGB and everything with alpha (or gray+alpha) as RGBA
+def channels_of(pixels: np.ndarray) -> int:
+    """3 for RGB (or gray) pixels, 4 for everything with alpha (gray+alpha included)."""
     return 4 if pixels.ndim == 3 and pixels.shape[2] in (2, 4) else 3
 
 
-def _check_result(engine: Engine, out: np.ndarray) -> np.ndarray:
+def check_result(engine: Engine, out: Any) -> np.ndarray:
+    """The engine's result as float32 HxWx3; EngineError when it is anything else."""
     out = np.asarray(out)
     if out.ndim != 3 or out.shape[2] != 3 or not np.issubdtype(out.dtype, np.floating):
         raise EngineError(
@@ -97,7 +129,7 @@ def _check_result(engine: Engine, out: np.ndarray) -> np.ndarray:
 _BAND_PIXELS = 1 << 22
 
 
-def _resize_alpha(alpha: np.ndarray | None, width: int, height: int) -> np.ndarray | None:
+def resize_alpha(alpha: np.ndarray | None, width: int, height: int) -> np.ndarray | None:
     """Alpha at the output size; None for "fully opaque" (exact, and no full-size plane)."""
     if alpha is None or alpha.shape == (height, width):
         return alpha
@@ -106,13 +138,15 @@ def _resize_alpha(alpha: np.ndarray | None, width: int, height: int) -> np.ndarr
     return resize_plane(alpha, width, height)
 
 
-def _finish(rgb: np.ndarray, alpha: np.ndarray | None, pixels: np.ndarray) -> np.ndarray:
+def finish(rgb: np.ndarray, alpha: np.ndarray | None, pixels: np.ndarray) -> np.ndarray:
+    """Engine float RGB (+ alpha, resized to it if needed) back to ints shaped like
+    ``pixels`` (its dtype; 3 or 4 channels), converted in bands."""
     h, w = rgb.shape[:2]
-    channels = _channels(pixels)
+    channels = channels_of(pixels)
     if channels == 3:
         alpha = None
     elif alpha is not None and alpha.shape != (h, w):
-        alpha = _resize_alpha(alpha, w, h)
+        alpha = resize_alpha(alpha, w, h)
     out = np.empty((h, w, channels), dtype=pixels.dtype)
     band = max(1, _BAND_PIXELS // max(1, w))
     for y in range(0, h, band):
@@ -121,58 +155,8 @@ def _finish(rgb: np.ndarray, alpha: np.ndarray | None, pixels: np.ndarray) -> np
     return out
 
 
-def run_upscale(
-    engine: UpscaleEngine, pixels: np.ndarray, scale: int, ctx: RunContext, **params
-) -> np.ndarray:
-    """Upscale int pixels by ``scale``; alpha is Lanczos-resized on its own."""
-    _check_engine(engine, UpscaleEngine, "upscale")
-    if scale not in engine.scales:
-        supported = ", ".join(str(s) for s in engine.scales)
-        raise EngineError(f"engine {engine.id!r} supports scale {supported}, not {scale}")
-    rgb, alpha = to_engine(pixels)
-    resolved = engine.resolve_params(params)
-    h, w = rgb.shape[:2]
-    # resize alpha before the engine's result exists: the two never peak together
-    alpha = _resize_alpha(alpha, w * scale, h * scale)
-    out = _check_result(engine, _run_with_fallback(
-        engine, ctx, lambda c, rgb=rgb: engine.upscale(rgb, scale, c, **resolved)))
-    if out.shape[:2] != (h * scale, w * scale):
-        raise EngineError(
-            f"engine {engine.id!r} returned {out.shape[1]}x{out.shape[0]}, "
-            f"expected {w * scale}x{h * scale}"
-        )
-    del rgb
-    return _finish(out, alpha, pixels)
-
-
-def run_inpaint(
-    engine: InpaintEngine, pixels: np.ndarray, mask: np.ndarray, ctx: RunContext, **params
-) -> np.ndarray:
-    """Fill the masked region (mask: bool or 0..255, non-zero = fill); alpha carried through.
-
-    Pixels outside the mask are returned exactly as given, whatever the engine did there.
-    """
-    _check_engine(engine, InpaintEngine, "inpaint")
-    rgb, alpha = to_engine(pixels)
-    m = mask_to_engine(mask)
-    if m.shape != rgb.shape[:2]:
-        raise EngineError(
-            f"mask is {m.shape[1]}x{m.shape[0]} but the image is {rgb.shape[1]}x{rgb.shape[0]}"
-        )
-    resolved = engine.resolve_params(params)
-    out = _check_result(engine, _run_with_fallback(
-        engine, ctx, lambda c: engine.inpaint(rgb, m, c, **resolved)))
-    if out.shape != rgb.shape:
-        raise EngineError(f"engine {engine.id!r} changed the image size during inpainting")
-    # soft mask edges blend; fully kept pixels stay bit-exact after conversion back
-    blended = rgb + (out - rgb) * m[:, :, None]
-    result = _finish(blended, alpha, pixels)
-    keep = m <= 0.0
-    result[keep] = _as_channels(pixels, result.shape[2])[keep]
-    return result
-
-
-def _as_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
+def as_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
+    """Int ``pixels`` (gray, gray+alpha, RGB or RGBA) as 3 or 4 channels, same dtype."""
     arr = pixels if pixels.ndim == 3 else pixels[:, :, None]
     if arr.shape[2] == channels:
         return arr
@@ -185,26 +169,96 @@ def _as_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
     return np.concatenate([colour, alpha], axis=2)
 
 
+def restrict_to_mask(result: np.ndarray, original: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The result where the mask is set (blended where it is soft), ``original`` exactly
+    where it is 0; a mask and original of another size are resized to the result's."""
+    from ml.imageconv import mask_to_engine
+
+    m = mask_to_engine(mask)
+    original = as_channels(original, result.shape[2])
+    if result.shape[:2] != m.shape:
+        from PIL import Image
+
+        size = (result.shape[1], result.shape[0])
+        m = np.asarray(Image.fromarray(m).resize(size, Image.Resampling.NEAREST))
+        original = np.stack([
+            np.asarray(Image.fromarray(np.ascontiguousarray(original[..., c]))
+                       .resize(size, Image.Resampling.BILINEAR))
+            for c in range(original.shape[2])], axis=2)
+    out = result.copy()
+    soft = (m > 0.0) & (m < 1.0)
+    if soft.any():
+        a = m[soft][:, None]
+        out[soft] = np.round(original[soft] * (1.0 - a) + result[soft] * a).astype(out.dtype)
+    keep = m <= 0.0
+    out[keep] = original[keep]
+    return out
+
+
+def run_image(
+    engine: Engine,
+    pixels: np.ndarray,
+    ctx: RunContext,
+    call: Callable[[np.ndarray, RunContext], np.ndarray],
+) -> np.ndarray:
+    """The common image-to-image runner: ``pixels`` to engine floats, ``call(rgb, ctx)``
+    through :func:`run_with_fallback`, the result checked and back to ints of ``pixels``'
+    dtype (alpha carried, Lanczos-resized when the result has another size)."""
+    rgb, alpha = to_engine(pixels)
+    out = check_result(engine, run_with_fallback(engine, ctx, lambda c: call(rgb, c)))
+    return finish(out, alpha, pixels)
+
+
+def run_task(task: str | TaskSpec, engine: Engine | str, ctx: RunContext,
+             **inputs_and_params: Any) -> np.ndarray:
+    """Run one engine of ``task`` on int pixels: the task's inputs by name (see its
+    :class:`~ml.taskspec.TaskSpec`, e.g. ``image=``, ``mask=``, ``scale=``, ``style=``),
+    everything else is an engine parameter. ``engine`` is an Engine or a registered id.
+
+    Returns int pixels of the first image input's dtype. EngineError for a missing
+    required input or an engine of another task; EngineUnavailable when it cannot run.
+    """
+    spec = REGISTRY.spec(task)
+    if isinstance(engine, str):
+        engine = REGISTRY.get(engine, spec.name)
+    inputs = {}
+    for item in spec.inputs:
+        value = inputs_and_params.pop(item.name, None)
+        if value is None and item.required:
+            raise EngineError(f"{spec.name}: the input {item.name!r} is missing")
+        inputs[item.name] = value
+    return spec.run(engine, ctx, **inputs, **inputs_and_params)
+
+
+def run_upscale(
+    engine: UpscaleEngine, pixels: np.ndarray, scale: int, ctx: RunContext, **params
+) -> np.ndarray:
+    """Upscale int pixels by ``scale``; alpha is Lanczos-resized on its own."""
+    return run_task("upscale", engine, ctx, image=pixels, scale=scale, **params)
+
+
+def run_inpaint(
+    engine: InpaintEngine, pixels: np.ndarray, mask: np.ndarray, ctx: RunContext, **params
+) -> np.ndarray:
+    """Fill the masked region (mask: bool or 0..255, non-zero = fill); alpha carried through.
+
+    Pixels outside the mask are returned exactly as given, whatever the engine did there.
+    """
+    return run_task("inpaint", engine, ctx, image=pixels, mask=mask, **params)
+
+
 def run_style(
     engine: StyleEngine,
     content: np.ndarray,
     style: np.ndarray | None,
     ctx: RunContext,
+    mask: np.ndarray | None = None,
     **params,
 ) -> np.ndarray:
-    """Stylise ``content`` (with ``style`` ints, or None for preset engines).
+    """Stylise ``content`` (with ``style`` ints, or None for preset engines); with a
+    ``mask`` (HW, non-zero = stylise) the pixels outside it come back exactly.
 
     The result has the engine's output size (an engine may work at a smaller size and
     say so via a ``max_size`` parameter); alpha follows, resized where needed.
     """
-    _check_engine(engine, StyleEngine, "style")
-    rgb, alpha = to_engine(content)
-    style_rgb = None
-    if style is not None:
-        style_rgb, _ = to_engine(style)
-    elif engine.needs_style_image:
-        raise EngineError(f"engine {engine.id!r} needs a style image")
-    resolved = engine.resolve_params(params)
-    out = _check_result(engine, _run_with_fallback(
-        engine, ctx, lambda c: engine.stylize(rgb, style_rgb, c, **resolved)))
-    return _finish(out, alpha, content)
+    return run_task("style", engine, ctx, image=content, style=style, mask=mask, **params)

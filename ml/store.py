@@ -644,3 +644,31 @@ def _mb_stage(model_id: str, done: int, total: int) -> str:
     if total:
         return f"downloading {model_id}: {done / 1e6:.1f}/{total / 1e6:.1f} MB"
     return f"downloading {model_id}: {done / 1e6:.1f} MB"
+
+
+# ------------------------------------------------------------------ "not installed"
+
+
+def install_command(model_id: str) -> str:
+    """The command that installs ``model_id`` (as the messages quote it)."""
+    return f"`retouch models install {model_id}`"
+
+
+def missing_models(model_ids: Iterable[str], store: ModelStore | None = None) -> str | None:
+    """None when every model is installed, else the reason an engine cannot run: the
+    missing ids and the command that installs each (the one wording every engine and the
+    CLI use). An unreadable index gives its own message."""
+    ids = tuple(model_ids)
+    if not ids:
+        return None
+    try:
+        store = store or ModelStore()
+        missing = [m for m in ids if not store.installed(m)]
+    except EngineError as exc:
+        return str(exc)
+    if not missing:
+        return None
+    commands = " and ".join(install_command(m) for m in missing)
+    if len(ids) == 1:
+        return f"not installed: run {commands}"
+    return f"needs {', '.join(missing)} (not installed): run {commands}"

@@ -23,21 +23,17 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _engine_registry_restored():
-    """Engines a test registers (imported models, fakes) don't leak into later tests. Only
-    when the registry is already loaded, so document-only runs never import ml."""
+    """Engines and task specs a test registers (imported models, fakes) don't leak into
+    later tests. Only when the registry is already loaded, so document-only runs never
+    import ml. The snapshot loads the built-in task modules first; engines found in the
+    model store are looked up again after a restore, in the next test's own store."""
     import sys
 
     registry = sys.modules.get("ml.engines")
-    before = None
-    if registry is not None:
-        # Every built-in task module first: they register at import, once, so a snapshot
-        # taken before one of them loads would drop its engines for good.
-        registry.load_all()
-        before = dict(registry._REGISTRY)
+    snap = registry.REGISTRY.snapshot() if registry is not None else None
     yield
-    if registry is not None and before is not None:
-        registry._REGISTRY.clear()
-        registry._REGISTRY.update(before)
+    if registry is not None and snap is not None:
+        registry.REGISTRY.restore(snap)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -12,11 +12,13 @@ Registered engines (ids):
 * ``migan`` -- MI-GAN 512 from the model store (the traced TorchScript module IOPaint
   publishes; not in spandrel): a small, fast GAN fill at 512²;
 * imported inpainting checkpoints (a LaMa state dict the user imported, or any inpainting
-  architecture spandrel detects): one engine each, id = the store id, run like ``lama``
-  (:func:`register_imported`).
+  architecture spandrel detects): one engine each, id = the store id, run like ``lama``;
+  found by :data:`SPEC`'s ``discover`` hook when the registry is first asked for inpaint
+  engines (importing this module reads no file).
 
 Every engine goes through :func:`fill_patch` (:class:`RegionInpaintEngine`), which crops the mask's bounding box plus a
-context margin, downsizes that crop when it is large (classic methods ≤ 1024 px on the
+context margin (:meth:`~ml.engines.InpaintEngine.context_margin` is the same rule for
+callers that crop first), downsizes that crop when it is large (classic methods ≤ 1024 px on the
 long side, LaMa and MI-GAN 512), fills it, upsamples the fill and pastes it back only where the mask
 is set. A small blemish on a 24 MP photo therefore costs about what it costs on a 1 MP one,
 and pixels outside the mask never change. ``engine.inpaint_patch(image, mask, ctx)``
@@ -25,31 +27,18 @@ returns only the changed region ``(x, y, patch)`` for callers that paste patches
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from ml.engines import InpaintEngine, register
+from ml.engines import CliSpec, InpaintEngine, TaskInput, TaskSpec, add_task, register
+from ml.imageconv import mask_bbox
+from ml.modelcache import MODELS, file_version
 from ml.types import EngineError, EngineUnavailable, Param, RunContext
 
 #: a fill function: (image crop float32 HWC, hole mask bool HW, ctx) -> filled crop
 FillFn = Callable[[np.ndarray, np.ndarray, RunContext], np.ndarray]
-
-
-def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) of the mask pixels > 0 (exclusive end), or None when empty.
-
-    One reduction pass over the full mask, no full-size temporary: on a 24 MP mask this is
-    most of what a small fill costs beyond the crop itself.
-    """
-    rows = np.flatnonzero(mask.max(axis=1) > 0)
-    if rows.size == 0:
-        return None
-    y0, y1 = int(rows[0]), int(rows[-1]) + 1
-    cols = np.flatnonzero(mask[y0:y1].max(axis=0) > 0)
-    return int(cols[0]), y0, int(cols[-1]) + 1, y1
 
 
 def context_box(
@@ -170,11 +159,13 @@ class RegionInpaintEngine(InpaintEngine):
     ) -> tuple[int, int, np.ndarray] | None:
         """``(x, y, patch)`` of the filled region, or None when the mask is empty."""
         params = self.resolve_params(params)
-        return fill_patch(image, mask, self.make_fill(params), ctx, self.max_side(params))
+        return fill_patch(image, mask, self.make_fill(params), ctx, self.max_side(params),
+                          self.context_fraction, self.min_context)
 
     def inpaint(self, image: np.ndarray, mask: np.ndarray, ctx: RunContext, **params):
         params = self.resolve_params(params)
-        return fill_region(image, mask, self.make_fill(params), ctx, self.max_side(params))
+        return fill_region(image, mask, self.make_fill(params), ctx, self.max_side(params),
+                           self.context_fraction, self.min_context)
 
 
 # --- classic OpenCV fills ------------------------------------------------------------------
@@ -295,29 +286,27 @@ class FSREngine(RegionInpaintEngine):
 
 # --- LaMa -------------------------------------------------------------------------------------
 
-_LAMA: dict[str, object] = {}
-_LAMA_LOCK = threading.Lock()
 
-
-def load_lama(path: Path):
-    """spandrel's LaMa descriptor for a big-lama file (TorchScript or plain weights), cached."""
+def load_lama(path: Path, device: str = "cpu", model_id: str | None = None):
+    """spandrel's LaMa descriptor for a big-lama file (TorchScript or plain weights),
+    cached for runs on ``device`` (:data:`ml.modelcache.MODELS`)."""
     from ml.loading import ModelFileError, load_spandrel
 
-    key = f"{path}:{path.stat().st_mtime}"
-    with _LAMA_LOCK:
-        if key not in _LAMA:
-            _LAMA.clear()
-            torchscript = path.suffix.lower() == ".pt"
-            try:
-                descriptor = load_spandrel(path, allow_torchscript=torchscript)
-            except ModelFileError:
-                if not torchscript:
-                    raise
-                descriptor = load_spandrel(path)  # a .pt that is a plain state dict
-            if str(descriptor.purpose) != "Inpainting":
-                raise EngineError(f"{path}: a {descriptor.purpose} model, not inpainting")
-            _LAMA[key] = descriptor
-        return _LAMA[key]
+    path = Path(path)
+
+    def build():
+        torchscript = path.suffix.lower() == ".pt"
+        try:
+            descriptor = load_spandrel(path, allow_torchscript=torchscript)
+        except ModelFileError:
+            if not torchscript:
+                raise
+            descriptor = load_spandrel(path)  # a .pt that is a plain state dict
+        if str(descriptor.purpose) != "Inpainting":
+            raise EngineError(f"{path}: a {descriptor.purpose} model, not inpainting")
+        return descriptor
+
+    return MODELS.get(model_id or f"file:{path}", device, build, version=file_version(path))
 
 
 def run_lama(descriptor, img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> np.ndarray:
@@ -349,7 +338,8 @@ def run_lama(descriptor, img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> 
 
 
 class StoreInpaintEngine(RegionInpaintEngine):
-    """An inpaint engine whose weights come from the model store (``model_id``)."""
+    """An inpaint engine whose weights come from the model store (``model_id``; the
+    base :meth:`~ml.engines.Engine.available` says how to install it)."""
 
     model_id = ""
     device_policy = "gpu-preferred"
@@ -358,15 +348,6 @@ class StoreInpaintEngine(RegionInpaintEngine):
         from ml.store import ModelStore
 
         return ModelStore()
-
-    def available(self) -> str | None:
-        try:
-            installed = self._store().installed(self.model_id)
-        except EngineError as exc:
-            return str(exc)
-        if not installed:
-            return f"not installed: run `retouch models install {self.model_id}`"
-        return None
 
 
 class LamaEngine(StoreInpaintEngine):
@@ -390,12 +371,12 @@ class LamaEngine(StoreInpaintEngine):
 
     def make_fill(self, params: dict) -> FillFn:
         path = self._store().path(self.model_id)
-        try:
-            descriptor = load_lama(path)
-        except EngineError as exc:
-            raise EngineUnavailable(str(exc)) from None
 
         def fill(img: np.ndarray, hole: np.ndarray, sub: RunContext) -> np.ndarray:
+            try:
+                descriptor = load_lama(path, sub.device, self.model_id)
+            except EngineError as exc:
+                raise EngineUnavailable(str(exc)) from None
             return run_lama(descriptor, img, hole, sub)
 
         return fill
@@ -413,39 +394,39 @@ class ImportedInpaintEngine(LamaEngine):
             f" ({licence})" if licence else "")
 
 
-def register_imported() -> list[InpaintEngine]:
-    """Register an engine for every inpainting model the user imported into the store.
-
-    Call again after ``ModelStore.import_file`` so a new import shows up without a restart
-    (:func:`ml.engines.register_imported` does it for every task).
-    """
+def imported_engines() -> list[InpaintEngine]:
+    """One engine per inpainting model the user imported into the store (not registered);
+    the ``discover`` hook of :data:`SPEC`."""
     from ml.engines import imported_records
 
-    out = []
-    for model_id, rec in imported_records("inpaint").items():
-        engine = ImportedInpaintEngine(model_id, str(rec.get("architecture", "?")),
-                                       str(rec.get("licence", "")))
-        out.append(register(engine))
-    return out
+    return [ImportedInpaintEngine(model_id, str(rec.get("architecture", "?")),
+                                  str(rec.get("licence", "")))
+            for model_id, rec in imported_records("inpaint").items()]
+
+
+def register_imported() -> list[InpaintEngine]:
+    """Look in the store again for inpainting models (call after ``ModelStore.import_file``
+    so a new import shows up without a restart); returns the engines found."""
+    from ml.engines import REGISTRY
+
+    return REGISTRY.rediscover("inpaint")  # type: ignore[return-value]
 
 
 # --- MI-GAN ---------------------------------------------------------------------------------
 
 #: MI-GAN's traced module works on exactly this square size
 MIGAN_SIZE = 512
-_MIGAN: dict[str, object] = {}
 
 
-def load_migan(path: Path):
-    """The traced MI-GAN module (TorchScript, as the catalog entry says), cached per file."""
+def load_migan(path: Path, device: str = "cpu", model_id: str | None = None):
+    """The traced MI-GAN module (TorchScript, as the catalog entry says), cached for
+    runs on ``device`` (:data:`ml.modelcache.MODELS`)."""
     from ml.loading import load_torchscript
 
-    key = f"{path}:{path.stat().st_mtime}"
-    with _LAMA_LOCK:
-        if key not in _MIGAN:
-            _MIGAN.clear()
-            _MIGAN[key] = load_torchscript(path, "cpu", allow_torchscript=True)
-        return _MIGAN[key]
+    path = Path(path)
+    return MODELS.get(model_id or f"file:{path}", device,
+                      lambda: load_torchscript(path, "cpu", allow_torchscript=True),
+                      version=file_version(path))
 
 
 def run_migan(module, img: np.ndarray, hole: np.ndarray, ctx: RunContext) -> np.ndarray:
@@ -487,20 +468,70 @@ class MiganEngine(StoreInpaintEngine):
         return MIGAN_SIZE
 
     def make_fill(self, params: dict) -> FillFn:
-        try:
-            module = load_migan(self._store().path(self.model_id))
-        except EngineError as exc:  # includes ModelFileError
-            raise EngineUnavailable(str(exc)) from None
+        path = self._store().path(self.model_id)
 
         def fill(img: np.ndarray, hole: np.ndarray, sub: RunContext) -> np.ndarray:
+            try:
+                module = load_migan(path, sub.device, self.model_id)
+            except EngineError as exc:  # includes ModelFileError
+                raise EngineUnavailable(str(exc)) from None
             return run_migan(module, img, hole, sub)
 
         return fill
 
+
+# --- the task -------------------------------------------------------------------------------
+
+
+def run_inpaint_pixels(engine: InpaintEngine, ctx: RunContext, image: np.ndarray,
+                       mask: np.ndarray, **params) -> np.ndarray:
+    """The task runner: fill int ``image`` where ``mask`` is set (bool or 0..255,
+    non-zero = fill; soft values blend); alpha carried through. Pixels outside the mask
+    come back exactly as given, whatever the engine did there."""
+    from ml.imageconv import mask_to_engine, to_engine
+    from ml.runtime import as_channels, check_engine, check_result, finish, run_with_fallback
+
+    check_engine(engine, SPEC)
+    rgb, alpha = to_engine(image)
+    m = mask_to_engine(mask)
+    if m.shape != rgb.shape[:2]:
+        raise EngineError(
+            f"mask is {m.shape[1]}x{m.shape[0]} but the image is {rgb.shape[1]}x{rgb.shape[0]}"
+        )
+    resolved = engine.resolve_params(params)
+    out = check_result(engine, run_with_fallback(
+        engine, ctx, lambda c: engine.inpaint(rgb, m, c, **resolved)))
+    if out.shape != rgb.shape:
+        raise EngineError(f"engine {engine.id!r} changed the image size during inpainting")
+    # soft mask edges blend; fully kept pixels stay bit-exact after conversion back
+    blended = rgb + (out - rgb) * m[:, :, None]
+    result = finish(blended, alpha, image)
+    keep = m <= 0.0
+    result[keep] = as_channels(image, result.shape[2])[keep]
+    return result
+
+
+SPEC = add_task(TaskSpec(
+    name="inpaint",
+    title="Remove / Inpaint",
+    engine_class=InpaintEngine,
+    method="inpaint",
+    description="fill the masked area",
+    inputs=(
+        TaskInput("image", "image", "IN", "the image to fill"),
+        TaskInput("mask", "mask", "MASK", "white/non-zero = fill", purpose="fill"),
+    ),
+    run=run_inpaint_pixels,
+    cli=CliSpec(
+        command="inpaint",
+        help="fill the masked area (MASK: white/non-zero = fill)",
+        summary="{out}: filled {mask_pixels} pixels ({engine})",
+    ),
+    discover=imported_engines,
+))
 
 register(TeleaEngine())
 register(NavierStokesEngine())
 register(FSREngine())
 register(LamaEngine())
 register(MiganEngine())
-register_imported()

@@ -26,11 +26,15 @@ Engines:
 * ``fast-candy``, ``fast-mosaic``, ``fast-udnie``, ``fast-rain-princess`` -- Johnson et
   al.'s feed-forward presets from the store, run tiled at full resolution.
 * ``adain`` -- arbitrary-style feed-forward AdaIN (store: ``adain-vgg`` + ``adain-decoder``).
+
+``color-transfer``, the fast presets and ``adain`` are quick enough for the style
+dialog's live preview (``live_preview``). Loaded networks live in
+:data:`ml.modelcache.MODELS`. :data:`SPEC` declares the task (inputs ``image``, the
+optional ``style`` image and ``mask``; the ``retouch stylize`` subcommand).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,7 +42,8 @@ from typing import Any
 import numpy as np
 
 from ml import style_ops
-from ml.engines import StyleEngine, register
+from ml.engines import CliOption, CliSpec, StyleEngine, TaskInput, TaskSpec, add_task, register
+from ml.modelcache import MODELS, file_version
 from ml.types import EngineError, Param, RunContext
 
 COMMON_PARAMS: tuple[Param, ...] = (
@@ -54,8 +59,7 @@ COMMON_PARAMS: tuple[Param, ...] = (
 class _Style(StyleEngine):
     """Shared plumbing: parameter checks, strength/keep-colours/mask, the no-op shortcut."""
 
-    def release(self, device: str) -> None:
-        release_device(device)
+    takes_mask = True
 
     def resolve_params(self, values: dict | None = None) -> dict:
         # ``mask`` is an array, not a user parameter: let it pass through the runtime's
@@ -99,6 +103,7 @@ class ColorTransferEngine(_Style):
     description = ("Give the image the colours and tones of the style image (instant; "
                    "no brush strokes).")
     device_policy = "cpu"
+    live_preview = True
     params = COMMON_PARAMS + (
         Param("method", "Method", "choice", "mean-std", choices=("mean-std", "histogram"),
               help="mean-std: match Lab mean and spread (gentle); histogram: match the "
@@ -123,48 +128,20 @@ def _store():
 
 def _missing(model_ids: tuple[str, ...]) -> str | None:
     """A reason naming every missing model and the command that installs each, or None."""
-    try:
-        store = _store()
-        missing = [m for m in model_ids if not store.installed(m)]
-    except EngineError as exc:
-        return str(exc)
-    if not missing:
-        return None
-    commands = " and ".join(f"`retouch models install {m}`" for m in missing)
-    if len(missing) == 1 and len(model_ids) == 1:
-        return f"not installed: run {commands}"
-    return f"needs {', '.join(missing)} (not installed): run {commands}"
+    from ml.store import missing_models
+
+    return missing_models(model_ids)
 
 
-_CACHE: dict[tuple, Any] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def _cached(key: tuple, build: Callable[[], Any]) -> Any:
-    """One loaded model per (files, mtimes, device); the newest few are kept."""
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-    value = build()
-    with _CACHE_LOCK:
-        while len(_CACHE) >= 3:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = value
-    return value
+def _cached(model_id: str, device: str, build: Callable[[], Any], version: Any = None) -> Any:
+    """A loaded network from :data:`ml.modelcache.MODELS` (one per model, file version
+    and device)."""
+    return MODELS.get(model_id, device, build, version=version)
 
 
 def release_device(device: str) -> None:
-    """Forget every cached model that lives on ``device`` (cache keys end with it)."""
-    with _CACHE_LOCK:
-        for key in [k for k in _CACHE if k and k[-1] == device]:
-            del _CACHE[key]
-
-
-def _file_key(path: Path) -> tuple:
-    try:
-        return (str(path), path.stat().st_mtime_ns)
-    except OSError:
-        return (str(path), 0)
+    """Forget every cached model that lives on ``device``."""
+    MODELS.release(device)
 
 
 def _read_weights(path: Path) -> dict:
@@ -291,8 +268,9 @@ class GatysEngine(_Style):
         from ml.archs.vgg import load_vgg19, random_vgg19
 
         if kind == "random":
-            return _cached(("gatys-random", seed, RANDOM_WIDTH, device),
-                           lambda: random_vgg19(seed, width=RANDOM_WIDTH).to(device))
+            return _cached("gatys-random", device,
+                           lambda: random_vgg19(seed, width=RANDOM_WIDTH).to(device),
+                           version=(seed, RANDOM_WIDTH))
         path = _store().path(VGG_MODEL_ID)
 
         def build():
@@ -301,7 +279,7 @@ class GatysEngine(_Style):
             except ValueError as exc:
                 raise EngineError(str(exc)) from None
 
-        return _cached(("gatys-vgg19", *_file_key(path), device), build)
+        return _cached(VGG_MODEL_ID, device, build, version=file_version(path))
 
     def _run(self, content, style, ctx, p):
         from ml.torch_helpers import cancellable
@@ -422,6 +400,7 @@ class FastStyleEngine(_Style):
 
     needs_style_image = False
     device_policy = "any"
+    live_preview = True
     params = COMMON_PARAMS
 
     def __init__(self, preset: str, title: str) -> None:
@@ -432,12 +411,10 @@ class FastStyleEngine(_Style):
         self.description = (f"One-click '{title}' style (Johnson et al. feed-forward net), "
                             "full resolution.")
 
-    def available(self) -> str | None:
-        return _missing((self.model_id,))
-
     def model(self, device: str):
         path = _store().path(self.model_id)
-        return _cached(("fast", *_file_key(path), device), lambda: load_fast_model(path, device))
+        return _cached(self.model_id, device, lambda: load_fast_model(path, device),
+                       version=file_version(path))
 
     def _run(self, content, style, ctx, p):
         net = self.model(ctx.device)
@@ -498,6 +475,8 @@ class AdaINEngine(_Style):
     description = "Any style image in a second: a VGG encoder and a trained decoder."
     model_id = "adain-decoder"
     has_preview = False
+    live_preview = True
+    requires = ADAIN_MODELS
     params = COMMON_PARAMS + (
         Param("alpha", "Style amount", "float", 1.0, 0.0, 1.0,
               help="blend of content (0) and style (1) features inside the network"),
@@ -505,14 +484,11 @@ class AdaINEngine(_Style):
               help="long side the network runs at; larger images get the detail back"),
     )
 
-    def available(self) -> str | None:
-        return _missing(ADAIN_MODELS)
-
     def model(self, device: str):
         store = _store()
         vgg, dec = store.path(ADAIN_MODELS[0]), store.path(ADAIN_MODELS[1])
-        return _cached(("adain", *_file_key(vgg), *_file_key(dec), device),
-                       lambda: load_adain_model(vgg, dec, device))
+        return _cached("adain", device, lambda: load_adain_model(vgg, dec, device),
+                       version=(*file_version(vgg), *file_version(dec)))
 
     def _run(self, content, style, ctx, p):
         return run_adain(self.model(ctx.device), content, style, ctx, p["alpha"],
@@ -555,7 +531,71 @@ def _pad8(t):
     return t, ph, pw
 
 
-# ============================================================================ registry
+# ============================================================================ the task
+
+
+def run_style_pixels(engine: StyleEngine, ctx: RunContext, image: np.ndarray,
+                     style: np.ndarray | None = None, mask: np.ndarray | None = None,
+                     **params) -> np.ndarray:
+    """The task runner: stylise int ``image`` (with ``style`` ints, or None for preset
+    engines). With a ``mask`` (HW, non-zero = stylise) an engine that ``takes_mask``
+    gets it, and the pixels where it is 0 come back exactly. The result has the engine's
+    output size; alpha follows, resized where needed."""
+    from ml.imageconv import mask_to_engine, to_engine
+    from ml.runtime import check_engine, restrict_to_mask, run_image
+
+    check_engine(engine, SPEC)
+    style_rgb = None
+    if style is not None:
+        style_rgb, _ = to_engine(style)
+    elif engine.needs_style_image:
+        raise EngineError(f"engine {engine.id!r} needs a style image")
+    resolved = engine.resolve_params(params)
+    if mask is not None:
+        if np.asarray(mask).shape[:2] != np.asarray(image).shape[:2]:
+            raise EngineError("the mask and the image differ in size")
+        if engine.takes_mask:
+            resolved["mask"] = mask_to_engine(mask)
+    out = run_image(engine, image, ctx,
+                    lambda rgb, c: engine.stylize(rgb, style_rgb, c, **resolved))
+    return out if mask is None else restrict_to_mask(out, image, mask)
+
+
+SPEC = add_task(TaskSpec(
+    name="style",
+    title="Style transfer",
+    engine_class=StyleEngine,
+    method="stylize",
+    description="apply a painting style",
+    inputs=(
+        TaskInput("image", "image", "IN", "the image to stylise"),
+        TaskInput("style", "image", "STYLE", "the style image (not for presets)",
+                  required=False),
+        TaskInput("mask", "mask", "FILE",
+                  "change only where FILE is white/non-zero (same size as IN)",
+                  required=False, flag="--mask", purpose="stylise"),
+    ),
+    run=run_style_pixels,
+    cli=CliSpec(
+        command="stylize",
+        help="apply a painting style",
+        presets="fast-",
+        usage_note="STYLE may be left out with --preset",
+        # the same engine parameters as the editor's style dialog shows itself
+        options=(
+            CliOption("--strength", "strength", "float", "0..1",
+                      "blend with the original: 0 = unchanged, 1 = full effect",
+                      minimum=0.0, maximum=1.0),
+            CliOption("--keep-colors", "keep_colors", "flag", "",
+                      "keep the image's own colours (luminance-only transfer)"),
+            CliOption("--style-scale", "style_scale", "float", "F",
+                      "size of the style's strokes relative to the image (2 = twice as "
+                      "big; 0.25..4)", above=0.0),
+            CliOption("--max-size", "max_size", "int", "N",
+                      "long side the engine works at"),
+        ),
+    ),
+))
 
 register(ColorTransferEngine())
 register(GatysEngine())

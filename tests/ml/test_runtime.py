@@ -247,13 +247,18 @@ def test_other_errors_and_cancel_are_not_retried_on_the_cpu():
         assert engine.devices == ["cuda"]
 
 
-def test_style_engines_drop_their_cached_weights_for_the_failed_device():
+def test_every_engine_drops_the_cached_weights_of_the_failed_device():
     from ml.engines import get
-    from ml.engines import style as style_mod
+    from ml.modelcache import MODELS
 
-    style_mod._cached(("test-net", "cuda"), lambda: "weights on cuda")
-    style_mod._cached(("test-net", "cpu"), lambda: "weights on cpu")
-    get("gatys").release("cuda")
-    assert ("test-net", "cuda") not in style_mod._CACHE
-    assert ("test-net", "cpu") in style_mod._CACHE
-    style_mod.release_device("cpu")
+    MODELS.get("test-net", "cuda", lambda: "weights on cuda")
+    MODELS.get("test-net", "cpu", lambda: "weights on cpu")
+    try:
+        for engine_id in ("gatys", "sr-small", "lama"):  # style, upscale, inpaint alike
+            MODELS.get("test-net", "cuda", lambda: "weights on cuda")
+            get(engine_id).release("cuda")
+            assert ("test-net", "cuda") not in MODELS
+            assert ("test-net", "cpu") in MODELS
+    finally:
+        MODELS.release("cpu")
+    assert ("test-net", "cpu") not in MODELS

@@ -279,7 +279,7 @@ def test_file_names_from_real_urls_are_kept(tmp_path):
 
 
 def _list_flags(row: dict) -> list[str]:
-    # the marks `retouch models list` prints (editor/cli.py _models_list reads these keys)
+    # the marks `retouch models list` prints (editor/cli/models.py _models_list reads these keys)
     flags = []
     if not row.get("commercial_use", True):
         flags.append("NON-COMMERCIAL")

@@ -12,6 +12,7 @@ import torch
 from ml.archs.sr_small import SRSmall, SRSmallFileError, load_sr_small, save_sr_small
 from ml.engines import get
 from ml.engines.upscale import FileSREngine, SRSmallEngine, register_imported
+from ml.modelcache import MODELS, file_version
 from ml.store import ModelStore
 from ml.types import Cancelled, CancelToken, EngineError, RunContext
 from tests.ml.test_tiling import _OomFirst
@@ -201,7 +202,7 @@ def test_sr_small_hands_the_tiler_its_weights_so_they_follow_the_tiles(sr_folder
     reference = SRSmallEngine(sr_folder).upscale(_image(40, 40), 2, RunContext())
     engine = SRSmallEngine(sr_folder)
     wrapped = _SROomFirst(engine.model(2).double(), n=1)
-    engine._models[2] = wrapped
+    MODELS.put("sr-small-x2", "cpu", wrapped, version=file_version(engine.weights_path(2)))
     notes = []
     out = engine.upscale(_image(40, 40), 2, RunContext(progress=lambda p: notes.append(p.stage)),
                          tile=128)
@@ -216,7 +217,7 @@ def test_sr_small_runs_on_cuda_and_falls_back_to_the_cpu_with_its_weights(sr_fol
     reference = SRSmallEngine(sr_folder).upscale(_image(40, 40), 2, RunContext())
     engine = SRSmallEngine(sr_folder)
     out = engine.upscale(_image(40, 40), 2, RunContext(device="cuda"))
-    assert next(engine.model(2).parameters()).is_cuda
+    assert next(engine.model(2, "cuda").parameters()).is_cuda
     np.testing.assert_allclose(out, reference, atol=1e-2)  # fp16 on CUDA
 
     class CudaOom(torch.nn.Module):
@@ -229,7 +230,9 @@ def test_sr_small_runs_on_cuda_and_falls_back_to_the_cpu_with_its_weights(sr_fol
                 raise torch.cuda.OutOfMemoryError("CUDA out of memory")
             return self.net(x)
 
-    engine._models[2] = CudaOom(engine.model(2))
+    # the OOM stand-in serves the CUDA run; the CPU rerun loads its own copy
+    cuda_net = CudaOom(engine.model(2, "cuda"))
+    MODELS.put("sr-small-x2", "cuda", cuda_net, version=file_version(engine.weights_path(2)))
     out = engine.upscale(_image(40, 40), 2, RunContext(device="cuda"), tile=64)
-    assert not next(engine.model(2).parameters()).is_cuda
+    assert not next(cuda_net.parameters()).is_cuda  # the tiler moved it off the GPU
     np.testing.assert_allclose(out, reference, atol=1e-5)

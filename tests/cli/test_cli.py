@@ -253,16 +253,6 @@ def test_ctrl_c_cancels_without_leaving_output(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
 
 
-def test_edit_without_latent_engine_is_a_clear_exit_2(tmp_path, capsys):
-    if registry.engines("latent"):
-        pytest.skip("a latent engine exists now")
-    src = _png(tmp_path / "in.png")
-    code = main(["edit", str(src), str(tmp_path / "o.png"), "--model", "stylegan2-ffhq-1024",
-                 "--set", "age=2"])
-    assert code == 2
-    assert "attribute editing is not available" in _error_line(capsys)
-
-
 def test_engines_json_lists_engines_with_availability(capsys):
     assert main(["engines", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
