@@ -24,7 +24,7 @@ Modules and their public API::
                (each ONE undo step, each refusing through the watch)
     compare    CompareState, remember(doc, state), remember_result(...), compare_state(doc)
     inpaint    context_margin, inpaint_region, inpaint_problem, build_inpaint, apply_inpaint
-    upscale    SCALES, Estimate, estimate, working_bytes, native_scale, too_large,
+    upscale    SCALES, Estimate, estimate, working_bytes, too_large,
                build_upscale, apply_upscale, engine_label, human_bytes
     style      live_preview(engine_id), style_pixels, build_style, apply_style
     store      ModelRow, model_rows(store), human_size; InstallRequest/VerifyRequest/

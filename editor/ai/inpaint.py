@@ -7,7 +7,6 @@ without Qt.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -26,25 +25,23 @@ from editor.ai.watch import DocumentWatch
 from editor.document import Document, Rect
 from editor.jobs import engines
 
-#: the engines' own context rule (ml.engines.inpaint.context_box): max(32, half the side).
-#: Engine knowledge held here until ``InpaintEngine.context_margin`` exists; nothing else
-#: in the editor repeats it.
-MIN_CONTEXT = 32
-CONTEXT_FRACTION = 0.5
+
+def context_margin(bbox: Rect, feather: int, engine: Any = None) -> int:
+    """Margin around the mask's bbox that covers the feather plus the context ``engine``
+    (an inpaint Engine or id; None: the first registered one) reads — the engine's own
+    rule (``InpaintEngine.context_margin``)."""
+    if engine is None:
+        engine = engines.engines_for("inpaint")[0]
+    return engines.inpaint_context_margin(engine, bbox.w, bbox.h, max(0, int(feather)))
 
 
-def context_margin(bbox: Rect, feather: int) -> int:
-    """Margin around the mask's bbox that covers the feather plus the engine's context."""
-    side = max(bbox.w, bbox.h) + 2 * feather
-    return feather + max(MIN_CONTEXT, math.ceil(CONTEXT_FRACTION * side)) + 1
-
-
-def inpaint_region(doc: Document, mask: np.ndarray, feather: int) -> Rect:
-    """The document area a fill of ``mask`` reads: its bbox plus the context margin."""
+def inpaint_region(doc: Document, mask: np.ndarray, feather: int, engine: Any = None) -> Rect:
+    """The document area a fill of ``mask`` with ``engine`` reads: its bbox plus the
+    engine's context margin."""
     bbox = regions.mask_bounds(mask)
     if bbox is None:
         raise ValueError("the mask is empty")
-    return regions.context_region(doc, bbox, context_margin(bbox, max(0, int(feather))))
+    return regions.context_region(doc, bbox, context_margin(bbox, feather, engine))
 
 
 def inpaint_problem(doc: Document, mask: np.ndarray, region: Rect, source: str,
@@ -97,7 +94,7 @@ def build_inpaint(
     if mask is None:
         raise ValueError("paint the AI mask (mask brush) or make a selection over what to remove")
     feather = max(0, int(feather))
-    region = inpaint_region(doc, mask, feather)
+    region = inpaint_region(doc, mask, feather, engine)
     if source is None:
         source = regions.default_source(doc, region, mask)
     problem = inpaint_problem(doc, mask, region, source, mode)

@@ -16,9 +16,7 @@ from editor.document import Document, Layer, Rect
 from editor.jobs import engines
 
 TASK = "style"
-#: engines quick enough for a live preview while the dialog is open. Engine knowledge
-#: held here until engines say so themselves (``Engine.live_preview``).
-FAST_ENGINES = ("color-transfer", "adain")
+#: id prefix of the fast-preset engines (one per installed preset)
 FAST_PREFIX = "fast-"
 
 STYLE_FILE = "file"
@@ -27,8 +25,9 @@ STYLE_LAYER = "layer"
 
 
 def live_preview(engine_id: str) -> bool:
-    """Whether an engine is quick enough for the dialog's live preview."""
-    return engine_id in FAST_ENGINES or engine_id.startswith(FAST_PREFIX)
+    """Whether an engine is quick enough for the dialog's live preview (the engine's own
+    ``Engine.live_preview``)."""
+    return engines.live_preview(engine_id, TASK)
 
 
 def style_pixels(doc: Document, kind: str, ref: Any) -> np.ndarray:

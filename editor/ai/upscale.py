@@ -32,10 +32,6 @@ from editor.jobs import engines
 
 SCALES = (2, 3, 4)
 
-#: sr-small activations per input pixel are about ``4 * (120 + 2 * n²)`` bytes for its ×n
-#: net, and one tile's never above this (its tiles are sized against the CPU budget with a
-#: larger per-pixel figure); measured with ru_maxrss on 900×600 and 2000×1500 images
-SR_SMALL_CAP_BYTES = 500 * 2**20
 
 
 def human_bytes(n: float) -> str:
@@ -80,38 +76,11 @@ class Estimate:
         )
 
 
-def native_scale(engine: Any, scale: int) -> int:
-    """The scale the engine's net really runs at for an asked ``scale``."""
-    if engine.id == "sr-small":
-        return 4 if scale == 3 else scale  # 3× runs the 4× net and resamples down
-    return int(getattr(engine, "native_scale", scale) or scale)
-
-
-def working_bytes(engine: Any, out_pixels: int, in_pixels: int, scale: int,
-                  opaque: bool = True) -> int:
-    """Memory of upscaling one layer besides its result: the float input, the net's float
-    output, one tile's activations (and the alpha plane when the layer has transparency).
-
-    Engine knowledge held here until upscale engines answer ``working_bytes`` themselves.
-    Calibrated on this CPU (peak RSS above the idle editor, request + run + apply, one
-    opaque layer): sr-small 900×600 2× 266 MB measured / 311 estimated, 4× 429 / 472,
-    3× 429 / 506; 2000×1500 2× 708 / 763, 4× 920 / 1381; Lanczos 900×600 4× 277 / 290."""
-    alpha = 0 if opaque else out_pixels * 4
-    if engine is None or engine.id == "lanczos":
-        # float32 RGB + alpha of the output and the int conversion, one layer at a time
-        return int(out_pixels * (3 + 1 + 3) * 4 + in_pixels * 4 * 4)
-    native = native_scale(engine, scale)
-    net_out = in_pixels * native * native
-    work = in_pixels * 4 * 4 + net_out * 3 * 4 + alpha  # float RGB(+A) in, float RGB out
-    if native != scale:
-        work += out_pixels * 3 * 4  # resampled to the asked scale
-    if engine.id == "sr-small":
-        work += min(SR_SMALL_CAP_BYTES, in_pixels * 4 * (120 + 2 * native * native))
-    else:
-        # the bytes per pixel the store engines size their tiles with (ml.engines.upscale)
-        per_px = 4 * (16 * 64 + 2 * 64 * native * native)
-        work += min(engines.CPU_BUDGET_BYTES, in_pixels * per_px)
-    return int(work)
+def working_bytes(engine: Any, in_w: int, in_h: int, scale: int, opaque: bool = True) -> int:
+    """Memory of upscaling one ``in_w``×``in_h`` layer besides its result — the engine's
+    own estimate (``UpscaleEngine.working_bytes``; None: Lanczos)."""
+    return engines.upscale_working_bytes(engine if engine is not None else "lanczos",
+                                         in_w, in_h, scale, alpha=not opaque)
 
 
 def _opaque(pixels: np.ndarray) -> bool:
@@ -127,20 +96,21 @@ def estimate(doc: Document, scope: str, scale: int, engine: Any = None) -> Estim
         if bbox is None:
             return Estimate(0, 0, 0, 0)
         w, h = bbox.w * scale, bbox.h * scale
-        return Estimate(w, h, w * h * 4 * item, working_bytes(engine, w * h, bbox.w * bbox.h,
-                                                              scale, opaque=False))
+        return Estimate(w, h, w * h * 4 * item,
+                        working_bytes(engine, bbox.w, bbox.h, scale, opaque=False))
     s2 = scale * scale
     result = 0
-    biggest = 0
+    biggest = (0, 0)
     opaque = True
     for layer in doc.layers:
         n = layer.width * layer.height
         result += n * s2 * 4 * item + (0 if layer.mask is None else n * s2)
-        biggest = max(biggest, n)
+        if n > biggest[0] * biggest[1]:
+            biggest = (layer.width, layer.height)
         opaque = opaque and _opaque(layer.pixels)
     result += 2 * doc.width * doc.height * s2  # AI mask + selection
     copies = sum(x.pixels.nbytes for x in doc.layers)  # the frozen request
-    work = copies + working_bytes(engine, biggest * s2, biggest, scale, opaque)
+    work = copies + working_bytes(engine, biggest[0], biggest[1], scale, opaque)
     return Estimate(doc.width * scale, doc.height * scale, result, work)
 
 

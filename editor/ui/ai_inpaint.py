@@ -127,7 +127,8 @@ class InpaintDialog(QDialog):
         if mask is None:
             return None, None
         feather = self.feather.value() if hasattr(self, "feather") else DEFAULT_FEATHER
-        return mask, inpaint_region(self.doc, mask, feather)
+        engine = self.engine.engine() if hasattr(self, "engine") else None
+        return mask, inpaint_region(self.doc, mask, feather, engine)
 
     def _default_source(self) -> str:
         mask, region = self._mask_and_region()
