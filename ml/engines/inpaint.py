@@ -530,8 +530,30 @@ SPEC = add_task(TaskSpec(
     discover=imported_engines,
 ))
 
+class PatchMatchEngine(RegionInpaintEngine):
+    """Multi-scale PatchMatch completion (:mod:`ml.fill.patchmatch`): built in, copies
+    texture and continues straight structure (brick, mortar lines, rims) where the
+    diffusion fills smear."""
+
+    id = "patchmatch"
+    name = "Content-aware fill (PatchMatch)"
+    description = ("patch-based completion (Wexler et al. / PatchMatch), coarse to fine: "
+                   "continues edges and textures; best on regular structure")
+    device_policy = "cpu"
+    params = (
+        Param("max_size", "Work size", "int", 768, minimum=128, maximum=2048,
+              help="long side of the crop it works on; cost grows with the hole's area"),
+    )
+
+    def make_fill(self, params: dict) -> FillFn:
+        from ml.fill.patchmatch import patchmatch_fill
+
+        return patchmatch_fill
+
+
 register(TeleaEngine())
 register(NavierStokesEngine())
 register(FSREngine())
+register(PatchMatchEngine())
 register(LamaEngine())
 register(MiganEngine())

@@ -258,3 +258,25 @@ def test_seamless_correction_pulls_the_fill_towards_the_rim_brightness():
     err = np.abs(seamless - image)[hole].mean()
     assert err < 0.9 * np.abs(plain - image)[hole].mean()
     np.testing.assert_array_equal(seamless[~hole], image[~hole])
+
+
+def test_patchmatch_is_a_registered_inpaint_engine_that_fills_only_the_hole():
+    from ml.engines import get
+    from ml.runtime import run_inpaint
+    from ml.types import RunContext
+
+    engine = get("patchmatch", "inpaint")
+    assert engine.available() is None
+    yy, xx = np.mgrid[0:96, 0:96]
+    stripes = np.where((xx // 6) % 2 == 0, 40, 210).astype(np.uint8)
+    pixels = np.dstack([stripes, stripes, stripes, np.full_like(stripes, 255)])
+    damaged = pixels.copy()
+    damaged[40:56, 40:56, :3] = (255, 0, 255)
+    mask = np.zeros((96, 96), np.uint8)
+    mask[40:56, 40:56] = 255
+    out = run_inpaint(engine, damaged, mask, RunContext())
+    keep = mask == 0
+    assert np.array_equal(out[keep], damaged[keep])
+    hole = out[40:56, 40:56, :3].astype(int)
+    assert not np.any((hole[..., 0] > 200) & (hole[..., 1] < 60))  # no magenta left
+    assert np.abs(hole - pixels[40:56, 40:56, :3].astype(int)).mean() < 40
