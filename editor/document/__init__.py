@@ -13,7 +13,7 @@ Document(width, height, depth=8, layers=None, undo_limit=200, undo_max_bytes=1 G
     .set_metadata(key, value)                     # emits "metadata-changed"; not undoable
     .undo: UndoStack   .events: EventHub   .compositor: Compositor
     .composite(rect=None, override=None) -> (h, w, 4) straight-alpha array of the doc dtype
-        (a copy); rect = (x, y, w, h); 256² tile cache, only dirty tiles recomposited.
+        (a copy); rect = (x, y, w, h); 32² cell cache, only dirty cells recomposited.
         override: LayerOverride(layer, rect=None, pixels=None), read-only: that layer
         left out, or its pixels over rect taken from ``pixels`` (display compare).
     .geometry_generation  # bumped by crop/resize_canvas/resize_image and their undo/redo

@@ -234,8 +234,8 @@ class Document:
     ) -> np.ndarray:
         """``(h, w, 4)`` straight-alpha composite of ``rect`` (None = all) in the doc dtype.
 
-        Tiles (256²) are cached; only tiles dirtied by events since the last call are
-        recomposited. Returns a copy. ``override`` (read-only, for display) leaves one
+        The composite is cached in 32² cells; only cells dirtied by events since the last
+        call are recomposited. Returns a copy. ``override`` (read-only, for display) leaves one
         layer out or substitutes some of its pixels; the document is never changed.
         """
         return self.compositor.composite(as_rect(rect), override)

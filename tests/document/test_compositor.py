@@ -28,10 +28,11 @@ def test_first_composite_builds_every_tile_then_caches():
     doc = _doc()
     c = doc.compositor
     doc.composite()
-    assert c.tiles_composited == 4 * 3
+    cells = -(-1024 // c.tile) * -(-768 // c.tile)
+    assert c.tiles_composited == cells
     doc.composite()
     doc.composite((10, 10, 100, 100))
-    assert c.tiles_composited == 12
+    assert c.tiles_composited == cells
 
 
 def test_dab_recomposites_only_touched_tiles_and_matches_full():
@@ -39,12 +40,13 @@ def test_dab_recomposites_only_touched_tiles_and_matches_full():
     doc.composite()
     n = doc.compositor.tiles_composited
     doc.begin_stroke("pixels", BrushSettings(size=20, color=(0, 1, 0)), layer_index=1)
-    doc.dab(300, 300)  # inside tile (1, 1) of the 256² grid
+    assert doc.compositor.tile == 32
+    doc.dab(300, 300)  # inside cell (9, 9) of the 32² grid
     out = doc.composite()
     assert doc.compositor.tiles_composited - n == 1
     np.testing.assert_array_equal(out, _full(doc))
     n = doc.compositor.tiles_composited
-    doc.dab(256, 256)  # on a corner shared by four tiles
+    doc.dab(256, 256)  # on a corner shared by four cells
     out = doc.composite()
     assert doc.compositor.tiles_composited - n == 4
     doc.end_stroke()
@@ -54,7 +56,7 @@ def test_dab_recomposites_only_touched_tiles_and_matches_full():
 def test_composite_of_a_rect_only_builds_tiles_it_covers():
     doc = _doc()
     part = doc.composite((0, 0, 100, 100))
-    assert doc.compositor.tiles_composited == 1
+    assert doc.compositor.tiles_composited == 4 * 4  # 32² cells
     assert part.shape == (100, 100, 4)
     np.testing.assert_array_equal(part, _full(doc)[:100, :100])
 
