@@ -267,7 +267,7 @@ def test_patchmatch_is_a_registered_inpaint_engine_that_fills_only_the_hole():
 
     engine = get("patchmatch", "inpaint")
     assert engine.available() is None
-    yy, xx = np.mgrid[0:96, 0:96]
+    _, xx = np.mgrid[0:96, 0:96]
     stripes = np.where((xx // 6) % 2 == 0, 40, 210).astype(np.uint8)
     pixels = np.dstack([stripes, stripes, stripes, np.full_like(stripes, 255)])
     damaged = pixels.copy()
