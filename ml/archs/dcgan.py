@@ -10,6 +10,7 @@ real vs fake with one-sided label smoothing (real target 0.9), non-saturating G 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 
 import torch
 import torch.nn.functional as F
@@ -56,7 +57,7 @@ class Generator(nn.Module):
             nn.ReLU(inplace=True),
         )
         layers: list[nn.Module] = []
-        for c_in, c_out in zip(chans, chans[1:]):
+        for c_in, c_out in pairwise(chans):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
                        nn.ReLU(inplace=True)]
         layers += [nn.ConvTranspose2d(chans[-1], 3, 4, 2, 1)]

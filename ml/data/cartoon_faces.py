@@ -23,6 +23,7 @@ attribute), the format :func:`ml.train.directions.main` reads.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -55,12 +56,12 @@ def sample_attributes(n: int, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 def _lerp(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[int, ...]:
-    return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b))
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))
 
 
 def _hair_colour(t: float) -> tuple[int, ...]:
     stops = [(0.0, (45, 30, 20)), (0.5, (150, 70, 35)), (1.0, (235, 205, 120))]
-    for (t0, c0), (t1, c1) in zip(stops, stops[1:]):
+    for (t0, c0), (t1, c1) in pairwise(stops):
         if t <= t1:
             return _lerp(c0, c1, (t - t0) / (t1 - t0))
     return stops[-1][1]

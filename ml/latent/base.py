@@ -207,7 +207,8 @@ class LatentModel(ABC):
         return self
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        """``n`` latents from the prior (float32 ``(n, d)``), the same for the same seed."""
+        """``n`` latents from the model's prior (float32 ``(n, d)``), the same for the same
+        seed; N(0, I) unless the model fitted its own (see ``VAELatentModel.fit_prior``)."""
         import torch
 
         g = torch.Generator().manual_seed(int(seed))
@@ -217,7 +218,7 @@ class LatentModel(ABC):
         """Images float32 ``(n, S, S, 3)`` RGB in [0, 1] for latents ``(n, d)`` (or ``(d,)``)."""
         import torch
 
-        z = self._check_latents(z)
+        z = self.check_latents(z)
         out = np.empty((z.shape[0], self.resolution, self.resolution, 3), np.float32)
         with torch.inference_mode():
             for i in range(0, z.shape[0], batch):
@@ -229,7 +230,7 @@ class LatentModel(ABC):
     def edit(self, z: np.ndarray, amounts: dict[str, float]) -> np.ndarray:
         """``z`` moved by ``amounts`` (direction name → standard deviations); names are
         looked up in :attr:`directions`, then among :attr:`principal` (``pc1`` …)."""
-        out = np.array(self._check_latents(z), copy=True)
+        out = np.array(self.check_latents(z), copy=True)
         pcs = {d.name: d for d in self.principal}
         for name, amount in amounts.items():
             d = self.directions.get(name) or pcs.get(name)
@@ -263,7 +264,7 @@ class LatentModel(ABC):
                 err = ((imgs[None] - target[:, None]) ** 2).flatten(2).mean(2)  # (n, 16)
                 start = cand[err.argmin(1)]
             else:
-                start = torch.from_numpy(self._check_latents(init)).to(self._device)
+                start = torch.from_numpy(self.check_latents(init)).to(self._device)
                 if start.shape[0] != n:
                     raise EngineError(f"init has {start.shape[0]} latents for {n} images")
         z = start.clone().requires_grad_(True)
@@ -310,7 +311,9 @@ class LatentModel(ABC):
 
     # --- helpers -----------------------------------------------------------------------
 
-    def _check_latents(self, z: np.ndarray) -> np.ndarray:
+    def check_latents(self, z: np.ndarray) -> np.ndarray:
+        """``z`` as contiguous float32 ``(n, d)`` (a single ``(d,)`` becomes ``(1, d)``);
+        EngineError for a wrong size or non-finite values."""
         a = np.asarray(z, dtype=np.float32)
         if a.ndim == 1:
             a = a[None]
@@ -323,7 +326,7 @@ class LatentModel(ABC):
         return np.ascontiguousarray(a)
 
     def _images_t(self, images: np.ndarray) -> Any:
-        """Images → torch ``(n, 3, S, S)`` on the device: centre-crop, antialiased resize."""
+        """Images → torch ``(n, 3, S, S)`` on the device: centre-crop, area/bilinear resize."""
         import torch
         import torch.nn.functional as F
 
@@ -333,7 +336,9 @@ class LatentModel(ABC):
         top, left = (h - side) // 2, (w - side) // 2
         a = a[:, top : top + side, left : left + side]
         t = torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).to(self._device)
-        if side != self.resolution:
+        if side > self.resolution:  # shrink: box average (exact for integer factors)
+            t = F.interpolate(t, size=(self.resolution, self.resolution), mode="area")
+        elif side < self.resolution:
             t = F.interpolate(t, size=(self.resolution, self.resolution), mode="bilinear",
-                              align_corners=False, antialias=side > self.resolution)
+                              align_corners=False)
         return t.clamp(0, 1)

@@ -121,7 +121,7 @@ def load_latent_model(
         try:
             with safe_open(str(weights_path), framework="pt") as f:
                 wmeta = f.metadata() or {}
-                state = {k: f.get_tensor(k) for k in f.keys()}
+                state = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (not a dict)
         except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
             raise EngineError(f"{weights_path} is not a readable safetensors file ({exc})") from None
         if wmeta.get("format") != FORMAT:

@@ -46,6 +46,26 @@ class VAELatentModel(LatentModel):
     def _decode_t(self, z: Any) -> Any:
         return self.net.decode(z)
 
+    def fit_prior(self, latents: np.ndarray) -> None:
+        """Sample from a Gaussian fitted to ``latents`` (the training images' posterior
+        means: "ex-post density estimation", Ghosh et al. 2020) instead of N(0, I),
+        which a VAE's aggregate posterior rarely fills; stored in :attr:`info`."""
+        lat = np.asarray(latents, np.float64)
+        if lat.ndim != 2 or lat.shape[1] != self.latent_dim or lat.shape[0] < 2:
+            raise ValueError("fit_prior needs latents of shape (n, latent_dim), n >= 2")
+        self.info["prior_mean"] = [float(x) for x in lat.mean(axis=0)]
+        cov = np.cov(lat, rowvar=False) + 1e-6 * np.eye(self.latent_dim)
+        self.info["prior_chol"] = np.linalg.cholesky(cov).tolist()
+
+    def _prior(self, n: int, generator: Any) -> Any:
+        import torch
+
+        eps = torch.randn(n, self.latent_dim, generator=generator)
+        mean, chol = self.info.get("prior_mean"), self.info.get("prior_chol")
+        if mean is None or chol is None:
+            return eps
+        return eps @ torch.tensor(chol, dtype=torch.float32).T + torch.tensor(mean, dtype=torch.float32)
+
     def encode(self, images: np.ndarray, ctx: RunContext | None = None, batch: int = 64) -> np.ndarray:
         """Posterior means ``(n, d)`` of the images (reports progress per batch)."""
         import torch

@@ -385,6 +385,7 @@ def _end_of_epoch(kind: str, model: Any, images: np.ndarray, config: LatentTrain
     if kind == "vae":
         lat = model.encode(images[idx].astype(np.float32) / 255)
         model.compute_principal(lat, k=min(10, model.latent_dim))
+        model.fit_prior(lat)
         model.info["latent_std"] = [float(s) for s in lat.std(axis=0)]
     else:
         model.compute_principal(k=min(10, model.latent_dim))
