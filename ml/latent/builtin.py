@@ -45,3 +45,58 @@ def load_builtin(device: str = "cpu") -> LatentModel:
         raise
     except EngineError as exc:
         raise EngineUnavailable(f"the built-in latent model cannot be loaded: {exc}") from None
+
+
+def build_builtin(trained: str | Path, faces: str | Path, out: str | Path,
+                  direction_images: int = 6000) -> LatentModel:
+    """Turn a trained cartoon-face VAE folder into the shipped model folder ``out``:
+
+    encode the training faces in ``faces`` (a folder with ``labels.csv``), fit the
+    sampling prior and the principal directions to those latents, learn conditional
+    directions for every labelled attribute from the first ``direction_images`` faces,
+    and save fp16 weights + JSON (no checkpoint, no pictures)."""
+    from ml.data.image_folder import load_files
+    from ml.data.labels import read_labels
+    from ml.latent.io import load_latent_model, save_latent_model
+    from ml.train.directions import learn_directions
+
+    model = load_latent_model(trained, expect_arch="latent-vae")
+    files, labels = read_labels(Path(faces) / "labels.csv")
+    images = load_files(files, model.resolution).astype("float32") / 255
+    latents = model.encode(images)
+    model.fit_prior(latents)
+    model.compute_principal(latents, k=10)
+    model.info["latent_std"] = [float(s) for s in latents.std(axis=0)]
+    n = min(direction_images, len(files))
+    model.set_directions(learn_directions(model, latents[:n], {k: v[:n] for k, v in labels.items()}))
+    model.id, model.name = BUILTIN_ID, BUILTIN_NAME
+    save_latent_model(model, out, half=True)
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ml.latent.builtin TRAINED_MODEL FACES_DIR --out DIR`` (see
+    :func:`build_builtin`)."""
+    import argparse
+    import sys
+
+    p = argparse.ArgumentParser(description="Build the shipped cartoon-face latent model.")
+    p.add_argument("trained")
+    p.add_argument("faces")
+    p.add_argument("--out", default=str(builtin_path()))
+    p.add_argument("--direction-images", type=int, default=6000)
+    args = p.parse_args(argv)
+    try:
+        model = build_builtin(args.trained, args.faces, args.out, args.direction_images)
+    except EngineError as exc:
+        sys.stderr.write(f"build: {exc}\n")
+        return 1
+    for d in model.directions.values():
+        fit = ", ".join(f"{k} {v:.3f}" for k, v in d.metrics.items())
+        sys.stdout.write(f"{d.name}: scale {d.scale:.3f} ({fit})\n")
+    sys.stdout.write(f"saved {args.out}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,8 +5,8 @@
 * PSNR: ``decode(encode(x))`` against held-out images ``x`` (8-bit quantised, mean of
   per-image PSNR, dB);
 * the judge (:class:`ml.latent.judge.AttributeJudge`, ridge regression on 32×32 pixels)
-  is fitted on the model's reconstructions of the ``--judge-data`` faces with their
-  labels, and its R² is reported on the reconstructions of the held-out faces;
+  is fitted on the ``--judge-data`` faces *and* the model's reconstructions of them
+  (both with the faces' labels, so it reads crisp and blurred faces alike), and its R² is reported on the reconstructions of the held-out faces;
 * each named direction: edits ``z + 2·scale·d`` (and −2) of the held-out latents,
   :func:`ml.latent.judge.edit_effects` (success rate, effect, drift of the others).
 """
@@ -49,16 +49,18 @@ def evaluate(
     amount: float = 2.0,
 ) -> dict[str, Any]:
     """All metrics as a JSON-ready dict (see the module docstring)."""
+    from ml.data.labels import is_binary
     from ml.latent.judge import AttributeJudge, edit_effects
 
     judge_rec = model.decode(model.encode(judge_images))
-    judge = AttributeJudge().fit(judge_rec, judge_labels)
+    both = {k: np.concatenate([v, v]) for k, v in judge_labels.items()}
+    judge = AttributeJudge().fit(np.concatenate([judge_images, judge_rec]), both)
     z = model.encode(heldout)
     rec = model.decode(z)
     out: dict[str, Any] = {
         "psnr_db": float(np.mean([psnr(r, x) for r, x in zip(rec, heldout)])),
         "heldout_images": int(heldout.shape[0]),
-        "judge": {"kind": "ridge regression on 32x32 pixels, fitted on reconstructions",
+        "judge": {"kind": "ridge regression on 32x32 pixels, fitted on faces + their reconstructions",
                   "fit_images": int(judge_images.shape[0]),
                   "r2_on_heldout_reconstructions": judge.r2(rec, heldout_labels),
                   "r2_on_heldout_originals": judge.r2(heldout, heldout_labels)},
@@ -67,8 +69,9 @@ def evaluate(
     for name, d in model.directions.items():
         if name not in judge.names:
             continue
-        plus = edit_effects(model, judge, z, d, amount)
-        minus = edit_effects(model, judge, z, d, -amount)
+        binary = is_binary(np.asarray(heldout_labels[name]))
+        plus = edit_effects(model, judge, z, d, amount, binary=binary)
+        minus = edit_effects(model, judge, z, d, -amount, binary=binary)
         out["directions"][name] = {"plus": plus, "minus": minus, "scale": d.scale}
     return out
 
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("model")
     p.add_argument("--heldout", required=True, help="folder with images + labels.csv")
     p.add_argument("--judge-data", required=True, help="folder with images + labels.csv")
-    p.add_argument("--judge-n", type=int, default=4000)
+    p.add_argument("--judge-n", type=int, default=2000)
     p.add_argument("--amount", type=float, default=2.0)
     p.add_argument("--out", default="")
     args = p.parse_args(argv)

@@ -80,12 +80,15 @@ def edit_effects(
     direction: Direction,
     amount: float = 2.0,
     target: str | None = None,
+    binary: bool = False,
 ) -> dict[str, float]:
     """Decode ``z`` and ``z + amount · scale · vector``; judge both.
 
-    Returns ``success`` (fraction of latents whose ``target`` attribute — default the
-    direction's name — moved in the sign of ``amount``), ``effect`` (mean change of
-    the target in data std units), ``drift`` (mean absolute change of the *other*
+    Returns ``success``: for a numeric target (default: the direction's name), the
+    fraction of latents whose judged target moved in the sign of ``amount``; for a
+    binary one (``binary=True``), among the latents judged on the other side of 0.5
+    before the edit (``n_eligible`` of them), the fraction judged across it after.
+    ``effect``: mean change of the target in data std units. ``drift`` (mean absolute change of the *other*
     attributes in std units, averaged over them), ``drift_max`` (the largest of those
     per-attribute means) and ``drift.<name>`` for each other attribute."""
     target = target or direction.name
@@ -93,10 +96,15 @@ def edit_effects(
     after = judge.predict(model.decode(direction.apply(z, amount)))
     std = dict(zip(judge.names, judge.label_std))
     delta = {k: (after[k] - before[k]) / max(float(std[k]), 1e-8) for k in judge.names}
-    out = {
-        "success": float(np.mean(np.sign(delta[target]) == np.sign(amount))),
-        "effect": float(np.mean(delta[target])),
-    }
+    if binary:
+        eligible = before[target] < 0.5 if amount > 0 else before[target] >= 0.5
+        flipped = (after[target] >= 0.5) if amount > 0 else (after[target] < 0.5)
+        n = int(eligible.sum())
+        success = float(np.mean(flipped[eligible])) if n else float("nan")
+    else:
+        n = int(z.shape[0])
+        success = float(np.mean(np.sign(delta[target]) == np.sign(amount)))
+    out = {"success": success, "n_eligible": float(n), "effect": float(np.mean(delta[target]))}
     drifts = {k: float(np.mean(np.abs(v))) for k, v in delta.items() if k != target}
     out["drift"] = float(np.mean(list(drifts.values()))) if drifts else 0.0
     out["drift_max"] = max(drifts.values()) if drifts else 0.0
