@@ -1,9 +1,11 @@
 """Learn named attribute directions in a latent model's space (InterFaceGAN-style).
 
-For each attribute a linear model is fitted on latents: logistic regression for a binary
-attribute (0/1), ridge-regularised linear regression for a numeric one. The direction is
-the unit normal of its decision boundary / iso-value hyperplane, pointing towards larger
-values. *Conditional* directions project the other attributes' normals out, so moving
+For each attribute a linear model is fitted on latents: ridge-regularised linear
+regression for a numeric attribute (the direction is the unit normal of its iso-value
+hyperplane, towards larger values); for a binary one (0/1) logistic regression is fitted
+for its accuracy and the direction is the difference of the class means (on separable
+latents a logistic normal can be an arbitrary thin-margin plane that does not carry one
+class onto the other). *Conditional* directions project the other attributes' normals out, so moving
 along "smile" keeps the predicted glasses, hair… unchanged (to first order).
 
 * :func:`learn_directions` — from images (encoded with the model) or latents + labels;
@@ -109,7 +111,9 @@ def learn_directions(
     ``images_or_latents``: images ``(n, H, W, 3)`` (float in [0, 1] or uint8; encoded
     with ``model.encode``) or latents ``(n, d)``. ``labels``: name → ``(n,)`` values; a
     column of only 0/1 is binary (logistic regression), anything else numeric (ridge);
-    NaN = unknown (those rows are left out for that attribute). ``conditional``: project
+    NaN = unknown (those rows are left out for that attribute). A binary attribute's
+    direction is the difference of its class means (the logistic fit gives its
+    ``fit_accuracy``); a numeric one's is the regression normal. ``conditional``: project
     the other attributes' normals out of each direction. ``scale`` of each direction =
     the std of the latents along it. ``metrics``: ``fit_r2`` or ``fit_accuracy``."""
     from ml.data.labels import is_binary
@@ -129,7 +133,13 @@ def learn_directions(
         if float(np.std(y[keep])) == 0:
             raise EngineError(f"attribute {name!r} has the same value everywhere")
         if is_binary(y):
-            w, _, acc = fit_logistic(z[keep], y[keep], l2)
+            # the classifier's accuracy is reported; the direction is the difference of
+            # the class means: on separable data a logistic normal can be any separating
+            # plane (often a thin margin), the mean difference carries one class onto
+            # the other within the ±2 std slider range
+            _, _, acc = fit_logistic(z[keep], y[keep], l2)
+            zk, yk = z[keep].astype(np.float64), y[keep]
+            w = zk[yk > 0.5].mean(axis=0) - zk[yk <= 0.5].mean(axis=0)
             metrics[name] = {"fit_accuracy": acc}
         else:
             w, _, r2 = fit_linear(z[keep], y[keep], l2)

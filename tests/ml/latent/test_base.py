@@ -55,6 +55,7 @@ def test_vae_encode_resizes_any_input(tiny_vae, heldout_faces):
         tiny_vae.encode(np.zeros((2, 64, 64)))
 
 
+@pytest.mark.slow
 def test_inversion_reduces_the_error_and_reports_progress(tiny_gan):
     target = tiny_gan.decode(tiny_gan.sample(2, seed=11))
     seen = []
