@@ -178,24 +178,7 @@ class Stroke:
 
     def stroke_to(self, x: float, y: float, pressure: float = 1.0) -> Rect | None:
         """Continue the stroke to (x, y), placing dabs every ``spacing × size`` pixels."""
-        if self._last is None:
-            self._last = (x, y, pressure)
-            self._carry = 0.0
-            return self.dab(x, y, pressure)
-        lx, ly, lp = self._last
-        dist = math.hypot(x - lx, y - ly)
-        step = max(0.5, self.settings.spacing * self.settings.size)
-        changed: Rect | None = None
-        pos = step - self._carry
-        while pos <= dist:
-            t = pos / dist
-            r = self.dab(lx + (x - lx) * t, ly + (y - ly) * t, lp + (pressure - lp) * t)
-            if r is not None:
-                changed = r if changed is None else changed.union(r)
-            pos += step
-        self._carry = dist - (pos - step)
-        self._last = (x, y, pressure)
-        return changed
+        return walk_dabs(self, x, y, pressure, self.dab)
 
     def _saved_tiles(self):
         t = SNAPSHOT_TILE
@@ -220,3 +203,30 @@ class Stroke:
             ys, xs = r.slices()
             self.array[ys, xs] = self.snapshot[ys, xs]
         return self.bbox
+
+
+def walk_dabs(stroke, x: float, y: float, pressure: float,
+              dab: Callable[[float, float, float], Rect | None]) -> Rect | None:
+    """Place ``dab(x, y, pressure)`` every ``spacing × size`` pixels from the stroke's last
+    point to (x, y), carrying the remainder to the next call (the first call dabs once).
+
+    ``stroke`` holds ``settings`` (with ``spacing`` and ``size``), ``_last`` and ``_carry``;
+    the brush, clone and heal strokes share this. Returns the union of the changed rects."""
+    if stroke._last is None:
+        stroke._last = (x, y, pressure)
+        stroke._carry = 0.0
+        return dab(x, y, pressure)
+    lx, ly, lp = stroke._last
+    dist = math.hypot(x - lx, y - ly)
+    step = max(0.5, stroke.settings.spacing * stroke.settings.size)
+    changed: Rect | None = None
+    pos = step - stroke._carry
+    while pos <= dist:
+        t = pos / dist
+        r = dab(lx + (x - lx) * t, ly + (y - ly) * t, lp + (pressure - lp) * t)
+        if r is not None:
+            changed = r if changed is None else changed.union(r)
+        pos += step
+    stroke._carry = dist - (pos - step)
+    stroke._last = (x, y, pressure)
+    return changed

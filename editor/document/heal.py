@@ -71,7 +71,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from editor.document.brush import dab_footprint
+from editor.document.brush import dab_footprint, walk_dabs
 from editor.document.compositor import LayerOverride
 from editor.document.events import Rect
 from editor.document.layer import Layer, LayerLockedError, coerce_mask
@@ -418,24 +418,7 @@ class CloneStroke:
         return rect
 
     def _stroke_to_layer(self, x: float, y: float, pressure: float) -> Rect | None:
-        if self._last is None:
-            self._last = (x, y, pressure)
-            self._carry = 0.0
-            return self._dab_layer(x, y, pressure)
-        lx, ly, lp = self._last
-        dist = math.hypot(x - lx, y - ly)
-        step = max(0.5, self.settings.spacing * self.settings.size)
-        changed: Rect | None = None
-        pos = step - self._carry
-        while pos <= dist:
-            t = pos / dist
-            r = self._dab_layer(lx + (x - lx) * t, ly + (y - ly) * t, lp + (pressure - lp) * t)
-            if r is not None:
-                changed = r if changed is None else changed.union(r)
-            pos += step
-        self._carry = dist - (pos - step)
-        self._last = (x, y, pressure)
-        return changed
+        return walk_dabs(self, x, y, pressure, self._dab_layer)
 
     # The document calls these two with layer coordinates (see Document.stroke_to).
     def stroke_to(self, x: float, y: float, pressure: float = 1.0) -> Rect | None:
