@@ -85,7 +85,46 @@ def dab_footprint(
     return rect, f.astype(np.float32)
 
 
-class Stroke:
+class SavedTiles:
+    """What a stroke that snapshots the tiles it touches gives the undo stack: the
+    changed tiles' old and new values, and the restore of an aborted stroke.
+
+    Uses ``array`` (the layer's pixels, written in place), ``snapshot`` (their pre-stroke
+    copy, valid where ``_saved`` is set), ``_saved`` (bool grid of SNAPSHOT_TILE² tiles)
+    and ``bbox``; the brush and the clone/heal strokes share it."""
+
+    array: np.ndarray
+    snapshot: np.ndarray
+    _saved: np.ndarray
+    bbox: Rect | None
+
+    def _saved_tiles(self):
+        t = SNAPSHOT_TILE
+        h, w = self.array.shape[:2]
+        for ty, tx in zip(*np.nonzero(self._saved)):
+            y0, x0 = int(ty) * t, int(tx) * t
+            yield Rect(x0, y0, min(t, w - x0), min(t, h - y0))
+
+    def diff(self) -> TileDiff:
+        """Old and new values of the tiles this stroke actually changed (tiles saved
+        only for sampling compare equal and are left out)."""
+        tiles = []
+        for r in self._saved_tiles():
+            ys, xs = r.slices()
+            old, new = self.snapshot[ys, xs], self.array[ys, xs]
+            if not np.array_equal(old, new):
+                tiles.append((r.y, r.x, old.copy(), new.copy()))
+        return TileDiff(tiles)
+
+    def restore(self) -> Rect | None:
+        """Put back the pre-stroke values (abort); returns the restored rect."""
+        for r in self._saved_tiles():
+            ys, xs = r.slices()
+            self.array[ys, xs] = self.snapshot[ys, xs]
+        return self.bbox
+
+
+class Stroke(SavedTiles):
     """One stroke on one 2-D (mask) or 3-D (RGBA) integer array.
 
     ``restrict`` (optional, same HxW, uint8) limits where paint lands (the selection).
@@ -180,29 +219,6 @@ class Stroke:
         """Continue the stroke to (x, y), placing dabs every ``spacing × size`` pixels."""
         return walk_dabs(self, x, y, pressure, self.dab)
 
-    def _saved_tiles(self):
-        t = SNAPSHOT_TILE
-        h, w = self.array.shape[:2]
-        for ty, tx in zip(*np.nonzero(self._saved)):
-            y0, x0 = int(ty) * t, int(tx) * t
-            yield Rect(x0, y0, min(t, w - x0), min(t, h - y0))
-
-    def diff(self) -> TileDiff:
-        """Old and new values of the tiles this stroke actually changed."""
-        tiles = []
-        for r in self._saved_tiles():
-            ys, xs = r.slices()
-            old, new = self.snapshot[ys, xs], self.array[ys, xs]
-            if not np.array_equal(old, new):
-                tiles.append((r.y, r.x, old.copy(), new.copy()))
-        return TileDiff(tiles)
-
-    def restore(self) -> Rect | None:
-        """Put back the pre-stroke values (abort); returns the restored rect."""
-        for r in self._saved_tiles():
-            ys, xs = r.slices()
-            self.array[ys, xs] = self.snapshot[ys, xs]
-        return self.bbox
 
 
 def walk_dabs(stroke, x: float, y: float, pressure: float,

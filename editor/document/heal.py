@@ -71,18 +71,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from editor.document.brush import dab_footprint, walk_dabs
+from editor.document.brush import SNAPSHOT_TILE, SavedTiles, dab_footprint, walk_dabs
 from editor.document.compositor import LayerOverride
 from editor.document.events import Rect
 from editor.document.layer import Layer, LayerLockedError, coerce_mask
-from editor.document.undo import TileDiff
 
 if TYPE_CHECKING:
     from editor.document.document import Document
 
 CLONE_MODES = ("clone", "heal")
 SAMPLE_MODES = ("layer", "merged")
-TILE = 64
+#: snapshot tile side: the one SavedTiles (brush.py) assumes
+TILE = SNAPSHOT_TILE
 
 #: ``fill(image, hole) -> filled``: image float32 (h, w, 3) in 0..1, hole bool (h, w).
 FillFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -241,7 +241,7 @@ def poisson_heal(source: np.ndarray, destination: np.ndarray) -> np.ndarray:
     return s + harmonic_membrane(d - s)
 
 
-class CloneStroke:
+class CloneStroke(SavedTiles):
     """One clone or heal stroke on a layer (made by :func:`begin_clone_stroke`).
 
     Coordinates of :meth:`stroke_to`/:meth:`dab` are document coordinates when called on
@@ -456,31 +456,7 @@ class CloneStroke:
         """End the stroke, restoring the pre-stroke pixels; nothing enters the history."""
         self.doc.abort_stroke()
 
-    # --- what the document's end_stroke/abort_stroke use -------------------------------
-
-    def _saved_tiles(self):
-        h, w = self.array.shape[:2]
-        for ty, tx in zip(*np.nonzero(self._saved)):
-            y0, x0 = int(ty) * TILE, int(tx) * TILE
-            yield Rect(x0, y0, min(TILE, w - x0), min(TILE, h - y0))
-
-    def diff(self) -> TileDiff:
-        """Old and new values of the tiles this stroke changed (source-only tiles that
-        were saved for sampling compare equal and are left out)."""
-        tiles = []
-        for r in self._saved_tiles():
-            ys, xs = r.slices()
-            old, new = self.snapshot[ys, xs], self.array[ys, xs]
-            if not np.array_equal(old, new):
-                tiles.append((r.y, r.x, old.copy(), new.copy()))
-        return TileDiff(tiles)
-
-    def restore(self) -> Rect | None:
-        """Put back the pre-stroke values (abort); returns the restored layer rect."""
-        for r in self._saved_tiles():
-            ys, xs = r.slices()
-            self.array[ys, xs] = self.snapshot[ys, xs]
-        return self.bbox
+    # end_stroke/abort_stroke use SavedTiles' diff() and restore()
 
 
 def begin_clone_stroke(
