@@ -20,6 +20,7 @@ from editor.ai.requests import (
     Snapshot,
 )
 from editor.document import Document, Layer, Rect
+from editor.jobs import engines
 
 #: the active layer is sampled by default only when at least this share of the context
 #: around the mask is at least half opaque on it
@@ -52,15 +53,14 @@ def default_mask_source(doc: Document) -> str | None:
 
 
 def mask_bounds(mask: np.ndarray | None) -> Rect | None:
-    """Bounding box of the non-zero pixels of a mask (in the mask's coordinates), or None."""
+    """Bounding box of the non-zero pixels of a mask (in the mask's coordinates), or None
+    (the engines' one ``mask_bbox``, as a Rect)."""
     if mask is None:
         return None
-    rows = np.flatnonzero(mask.max(axis=1) > 0)
-    if rows.size == 0:
+    box = engines.mask_bbox(mask)
+    if box is None:
         return None
-    y0, y1 = int(rows[0]), int(rows[-1]) + 1
-    cols = np.flatnonzero(mask[y0:y1].max(axis=0) > 0)
-    x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    x0, y0, x1, y1 = box
     return Rect(x0, y0, x1 - x0, y1 - y0)
 
 
