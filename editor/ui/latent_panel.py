@@ -25,10 +25,12 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -103,7 +105,7 @@ class LatentPanel(QWidget):
 
         self.preview = QLabel("Encode or sample to start")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumSize(PREVIEW_SIZE, PREVIEW_SIZE)
+        self.preview.setMinimumHeight(PREVIEW_SIZE)
         self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -143,7 +145,16 @@ class LatentPanel(QWidget):
         ab.addWidget(self.mix, 1)
         ab.addWidget(QLabel("B"))
         ab.addWidget(self.store_b)
-        lay = QVBoxLayout(self)
+        # the controls scroll: a tall dock must not push the window past the screen
+        inner = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        lay = QVBoxLayout(inner)
         lay.addLayout(top)
         lay.addWidget(self.preview)
         lay.addWidget(self.slider_box)
