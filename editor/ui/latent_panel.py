@@ -348,6 +348,9 @@ class LatentPanel(QWidget):
         self.table.setColumnCount(0 if s is None else s.spec.latent_dim)
         if s is not None:
             self.table.setHorizontalHeaderLabels(list(s.spec.axis_names))
+            for i, d in enumerate(s.spec.directions if s.spec.kind == jl.KIND_FACE else ()):
+                self.table.horizontalHeaderItem(i).setToolTip(d.title)
+            self.table.resizeColumnsToContents()
             for d in s.sliders:
                 slider = QSlider(Qt.Orientation.Horizontal)
                 slider.setRange(round(d.minimum * SLIDER_STEPS), round(d.maximum * SLIDER_STEPS))
