@@ -75,3 +75,12 @@ def _history(_host: Any) -> QWidget:
 register_dock(DockSpec("options", "Tool Options", _options, height=170))
 register_dock(DockSpec("layers", "Layers", _layers, height=380))
 register_dock(DockSpec("history", "History", _history, height=200))
+
+
+def _latent(host: Any) -> QWidget:
+    from editor.ui.latent_panel import LatentPanel
+
+    return LatentPanel(host)
+
+
+register_dock(DockSpec("latent", "Latent", _latent))
