@@ -30,6 +30,8 @@ class DockSpec:
     factory: Callable[[Any], QWidget]
     area: str = "right"
     height: int = 0
+    #: id of a dock (registered earlier) to share a tabbed slot with; "" = its own slot
+    tab_with: str = ""
 
 
 _REGISTRY: dict[str, DockSpec] = {}
@@ -72,9 +74,9 @@ def _history(_host: Any) -> QWidget:
     return HistoryPanel()
 
 
-register_dock(DockSpec("options", "Tool Options", _options, height=170))
-register_dock(DockSpec("layers", "Layers", _layers, height=380))
-register_dock(DockSpec("history", "History", _history, height=200))
+register_dock(DockSpec("options", "Tool Options", _options, height=150))
+register_dock(DockSpec("layers", "Layers", _layers, height=260))
+register_dock(DockSpec("history", "History", _history, height=420))
 
 
 def _latent(host: Any) -> QWidget:
@@ -83,4 +85,4 @@ def _latent(host: Any) -> QWidget:
     return LatentPanel(host)
 
 
-register_dock(DockSpec("latent", "Latent", _latent))
+register_dock(DockSpec("latent", "Latent", _latent, tab_with="history"))

@@ -56,7 +56,7 @@ PROGRESS_WIDTH = 320  # the job bar in the status bar: room for a job name and i
 PREFERRED_SIZE = QSize(1400, 900)
 # Bump when docks or toolbars are added, renamed or removed: restoreState() then ignores a
 # layout saved by an older version instead of half-applying it.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 # resize() sets the client area; the frame and title bar the window manager adds come on
 # top of it, so leave room for them or the window's bottom edge ends up off-screen.
 FRAME_ALLOWANCE = QSize(16, 48)
@@ -215,6 +215,10 @@ class MainWindow(FilesMixin, AutosaveMixin, CommandsMixin, QMainWindow):
             dock.setWidget(spec.factory(self))
             self.addDockWidget(AREAS[spec.area], dock)
             self.docks[spec.id] = dock
+            if spec.tab_with in self.docks:
+                # the latent panel's preview and sliders need a full slot, not a sliver
+                self.tabifyDockWidget(self.docks[spec.tab_with], dock)
+                continue
             if spec.height:
                 column = sized.setdefault(spec.area, ([], []))
                 column[0].append(dock)

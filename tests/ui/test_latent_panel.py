@@ -159,3 +159,12 @@ def test_face_shape_encode_drag_and_apply(window, panel, qtbot) -> None:
     changed = (new[..., 3] > 0) & np.any(new[..., :3] != src[y:y + new.shape[0],
                                                             x:x + new.shape[1], :3], axis=2)
     assert changed.sum() > 50  # the warp moved pixels
+
+
+def test_the_latent_dock_shares_the_history_slot_as_a_tab(qtbot):
+    from editor.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    tabbed = w.tabifiedDockWidgets(w.docks["history"])
+    assert w.docks["latent"] in tabbed
