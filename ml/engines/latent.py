@@ -253,6 +253,9 @@ class FaceShapeEngine(LatentEngine):
              **params) -> np.ndarray:
         from ml.face.shape import FaceShapeModel
 
+        amounts = _amounts(params)
+        if not amounts:
+            return image  # every direction at 0: the warp moves nothing, no face needed
         model = FaceShapeModel()
         region = None
         if mask is not None:
@@ -263,7 +266,7 @@ class FaceShapeEngine(LatentEngine):
         ctx.report(0.1, "finding the face")
         shape = model.analyse(image, region, device=ctx.device, ctx=ctx)
         ctx.report(0.6, "warping")
-        out = model.apply(image.astype(np.float32, copy=False), shape, _amounts(params))
+        out = model.apply(image.astype(np.float32, copy=False), shape, amounts)
         ctx.report(1.0, "done")
         return out
 

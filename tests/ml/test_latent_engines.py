@@ -103,3 +103,11 @@ def test_trained_models_are_discovered_and_applied_as_a_delta():
     assert np.abs(out.astype(int) - img.astype(int))[mask].max() > 10
     shutil.rmtree(folder)
     assert register_trained() == []
+
+
+def test_face_shape_at_zero_needs_no_face():
+    blank = np.full((40, 48, 3), 128, np.uint8)
+    out = run_task("latent", FaceShapeEngine(), RunContext(), image=blank)
+    assert np.array_equal(out, blank)
+    with pytest.raises(EngineError, match="no face"):
+        run_task("latent", FaceShapeEngine(), RunContext(), image=blank, smile=1.0)
