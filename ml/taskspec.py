@@ -79,6 +79,9 @@ class CliSpec:
     ``engine`` (id), ``mask_pixels`` (set pixels of the mask input, if any) and every int
     input by name. ``presets``: the id prefix of engines that need none of the optional
     image inputs; adds ``--preset NAME`` (``NAME`` or ``<prefix>NAME``).
+    ``engine_aliases``: more flags that mean ``--engine`` (``--model``). ``set_params``:
+    adds ``--set NAME=VALUE`` (repeatable), any parameter of the chosen engine by name
+    (an unknown name is an error naming the known ones).
     """
 
     command: str
@@ -87,6 +90,8 @@ class CliSpec:
     summary: str = "{out}: {width}x{height} ({engine})"
     presets: str | None = None
     usage_note: str = ""
+    engine_aliases: tuple[str, ...] = ()
+    set_params: bool = False
 
 
 @dataclass(frozen=True)

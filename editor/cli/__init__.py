@@ -11,7 +11,7 @@ rename); ``.ora`` works as IN (flattened) and OUT (a one-layer project) everywhe
 One module per subcommand group: :mod:`~editor.cli.common` (errors, parser, progress,
 image I/O, engine look-up), :mod:`~editor.cli.tasks` (the AI subcommands, generated
 from the task specs in ``ml/engines/<task>.py``, and ``engines``),
-:mod:`~editor.cli.models`, :mod:`~editor.cli.convert`, :mod:`~editor.cli.selftest`,
+:mod:`~editor.cli.models`, :mod:`~editor.cli.convert`, :mod:`~editor.cli.train`, :mod:`~editor.cli.selftest`,
 :mod:`~editor.cli.gui`. All output goes through these modules; ``main`` is the console
 script's entry.
 """
@@ -29,12 +29,13 @@ from editor.cli.gui import check_gui_files, cmd_gui
 from editor.cli.models import MODELS_EPILOG, cmd_models
 from editor.cli.selftest import cmd_self_test
 from editor.cli.tasks import add_task_parsers, cmd_engines, task_commands
+from editor.cli.train import add_train_parser
 
 __all__ = ["FIXED_COMMANDS", "CliError", "ProgressPrinter", "build_parser", "cmd_gui", "main",
            "subcommands"]
 
 #: the subcommands that are not AI tasks (those come from the task specs)
-FIXED_COMMANDS = ("engines", "models", "convert", "self-test")
+FIXED_COMMANDS = ("engines", "models", "convert", "self-test", "train")
 
 
 def subcommands() -> tuple[str, ...]:
@@ -88,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--only", action="append", metavar="ID",
                    help="check only this engine (repeatable)")
     s.set_defaults(handler=cmd_self_test)
+
+    add_train_parser(sub, common)
     return p
 
 

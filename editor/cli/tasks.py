@@ -91,7 +91,11 @@ def add_task_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
             else:
                 s.add_argument(item.flag, metavar=item.label, dest=_dest("in", item.name),
                                help=item.help or None)
-        s.add_argument("--engine", metavar="ID")
+        s.add_argument("--engine", *cli.engine_aliases, metavar="ID", dest="engine")
+        if cli.set_params:
+            s.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                           dest="set_params", type=_name_value,
+                           help="set one engine parameter (repeatable; see retouch engines)")
         if cli.presets is not None:
             s.add_argument("--preset", metavar="NAME",
                            help="a preset engine by name (one that needs no "
@@ -145,6 +149,31 @@ def _preset_engine(spec, name: str) -> str:
     raise CliError(f"unknown preset {name!r}; known: {names}")
 
 
+def _name_value(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` as ``(NAME, VALUE)`` (argparse type of ``--set``)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+    return name.strip(), value.strip()
+
+
+def _set_params(engine, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """The ``--set`` values checked against the engine's parameters (CliError, exit 2:
+    an unknown name, with the known ones, or a value out of range)."""
+    known = {p.name: p for p in engine.params}
+    chosen: dict[str, Any] = {}
+    for name, value in pairs:
+        if name not in known:
+            names = ", ".join(known) or "none"
+            raise CliError(f"engine {engine.id!r} has no parameter {name!r} "
+                           f"(known: {names})")
+        try:
+            chosen[name] = known[name].coerce(value)
+        except ValueError as exc:
+            raise CliError(f"--set {name}={value}: {exc}") from None
+    return chosen
+
+
 def _check_bounds(opt, value: Any) -> None:
     if value is None or opt.kind == "flag":
         return
@@ -196,6 +225,8 @@ def run_task_command(spec, args) -> int:
     check_not_same(given, output)
     check_writable(output)
     params = engine_params(engine, chosen)
+    if cli.set_params:
+        params.update(_set_params(engine, getattr(args, "set_params", None) or []))
     for opt in cli.options:
         if chosen[opt.param] is not None and opt.param not in params:
             note(opt.ignored.format(engine=engine.id, param=opt.param, flag=opt.flag))

@@ -39,7 +39,8 @@ from ml.types import EngineError, Param, RunContext
 log = logging.getLogger(__name__)
 
 #: task modules shipped with Retouch; each adds its TaskSpec when imported
-BUILTIN_TASK_MODULES = ("ml.engines.upscale", "ml.engines.inpaint", "ml.engines.style")
+BUILTIN_TASK_MODULES = ("ml.engines.upscale", "ml.engines.inpaint", "ml.engines.style",
+                        "ml.engines.latent")
 
 __all__ = [
     "BUILTIN_TASK_MODULES",
