@@ -326,3 +326,51 @@ __all__ = [
     "shrink_pixels",
     "warp_face",
 ]
+
+
+# --- training (the background lane) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """A training run the editor starts: ``kind`` "vae" or "gan", the image folder, the
+    model name (its folder under the trained-models dir), size, latent size, epochs."""
+
+    kind: str
+    data: str
+    name: str
+    size: int = 64
+    latent: int = 32
+    epochs: int = 10
+    batch: int = 32
+    base: int = 32
+    report_every: int = 20
+
+
+def trained_models_dir() -> Any:
+    """The folder trained latent models are written to (and found in)."""
+    from ml.engines.latent import latent_models_dir
+
+    return latent_models_dir()
+
+
+def run_training(req: TrainRequest, ctx: RunContext) -> str:
+    """Worker side: train (or resume) the model folder; progress payloads carry the
+    epoch, step, losses and a sample grid. Returns the model folder."""
+    import re
+
+    from ml.train.latent import LatentTrainConfig, train_gan, train_vae
+
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", req.name.strip()).strip("-.")
+    if not name:
+        raise EngineError("give the model a name (letters, digits, - and _)")
+    out = trained_models_dir() / name
+    config = LatentTrainConfig(size=req.size, latent=req.latent, epochs=req.epochs,
+                               batch=req.batch, base=req.base, report_every=req.report_every,
+                               model_id=name, name=req.name.strip())
+    trainer = train_vae if req.kind == "vae" else train_gan
+    trainer(req.data, out, config, ctx)
+    from ml.engines.latent import register_trained
+
+    register_trained()
+    return str(out)
