@@ -328,7 +328,9 @@ def run_apply_request(req: ApplyRequest, ctx: RunContext) -> ApplyResult:
         # the face box is in the source layer's pixels: region.x/y is that layer's offset
         return ApplyResult(out, req.region.x + x0, req.region.y + y0, req.metadata,
                            "Face shape")
-    out = jl.replace_region(req.model_id, req.pixels, req.latent, req.mask, req.feather, ctx)
+    base = req.metadata.get(METADATA_KEY, {}).get("base")
+    out = jl.replace_region(req.model_id, req.pixels, req.latent, req.mask, req.feather, ctx,
+                            base=None if base is None else np.asarray(base, np.float32))
     return ApplyResult(out, req.region.x, req.region.y, req.metadata, "Latent edit")
 
 

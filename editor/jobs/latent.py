@@ -82,10 +82,28 @@ def list_models() -> list[ModelInfo]:
     from ml.face.shape import FaceShapeModel
     from ml.latent.builtin import BUILTIN_NAME, builtin_available
 
-    return [
+    out = [
         ModelInfo(VAE_ID, BUILTIN_NAME, KIND_VAE, builtin_available()),
         ModelInfo(FACE_SHAPE_ID, FaceShapeModel.name, KIND_FACE, None),
     ]
+    for model_id, folder in trained_models().items():
+        try:
+            name = json.loads((folder / "model.json").read_text("utf-8")).get("name") or model_id
+        except (OSError, ValueError, AttributeError):
+            name = model_id
+        out.append(ModelInfo(model_id, f"{name} (trained)", KIND_VAE, None))
+    return out
+
+
+def trained_models() -> dict[str, Any]:
+    """Model folders the user trained (Filter ▸ Train Latent Model…, ``retouch train``),
+    by id (the folder name); a folder without a finished model is left out."""
+    root = trained_models_dir()
+    if not root.is_dir():
+        return {}
+    return {p.name: p for p in sorted(root.iterdir())
+            if (p / "model.json").is_file() and (p / "model.safetensors").is_file()
+            and p.name not in (VAE_ID, FACE_SHAPE_ID)}
 
 
 _LOCK = threading.Lock()
@@ -109,6 +127,10 @@ def load_model(model_id: str, device: str = "cpu") -> Any:
                 from ml.face.shape import FaceShapeModel
 
                 _MODELS[key] = FaceShapeModel()
+            elif model_id in trained_models():
+                from ml.latent.io import load_latent_model
+
+                _MODELS[key] = load_latent_model(trained_models()[model_id], dev)
             else:
                 raise EngineError(f"unknown latent model {model_id!r}")
         return _MODELS[key]
@@ -117,7 +139,7 @@ def load_model(model_id: str, device: str = "cpu") -> Any:
 def model_kind(model_id: str) -> str:
     if model_id == FACE_SHAPE_ID:
         return KIND_FACE
-    if model_id == VAE_ID:
+    if model_id == VAE_ID or model_id in trained_models():
         return KIND_VAE
     raise EngineError(f"unknown latent model {model_id!r}")
 
@@ -201,12 +223,18 @@ def decode_latent(model_id: str, z: np.ndarray, ctx: RunContext) -> np.ndarray:
 
 
 def replace_region(model_id: str, pixels: np.ndarray, z: np.ndarray, mask: np.ndarray | None,
-                   feather: float, ctx: RunContext) -> np.ndarray:
+                   feather: float, ctx: RunContext, base: np.ndarray | None = None
+                   ) -> np.ndarray:
     """The decoded ``z`` resized over RGBA ``pixels`` (``apply_replace``), blended in
     through the feathered ``mask`` (uint8 ``(h, w)``; None: the whole region with a soft
     edge ``feather`` px inside its border). Returns RGBA of ``pixels``' dtype: the result
-    where the feathered mask is above 0 (with the original alpha), transparent elsewhere."""
-    from ml.latent.apply import apply_replace, feather_mask
+    where the feathered mask is above 0 (with the original alpha), transparent elsewhere.
+
+    A model the user trained on photos, given the ``base`` latent the region encoded to,
+    is applied as the low-frequency change ``D(z) − D(base)`` on top of the photo
+    (``apply_delta``), so the photo keeps its own detail; the built-in cartoon model
+    replaces the region with its drawing."""
+    from ml.latent.apply import apply_delta, apply_replace, feather_mask
 
     model = load_model(model_id, ctx.device)
     ctx.report(0.1, "decoding")
@@ -221,7 +249,11 @@ def replace_region(model_id: str, pixels: np.ndarray, z: np.ndarray, mask: np.nd
     else:
         m = (np.asarray(mask) > 0).astype(np.float32)
     soft = feather_mask(m, feather)
-    out = apply_replace(rgb_float(px), model, np.asarray(z, np.float32), m, feather)
+    if base is not None and model_id != VAE_ID:
+        out = apply_delta(rgb_float(px), model, np.asarray(base, np.float32),
+                          np.asarray(z, np.float32), m, feather)
+    else:
+        out = apply_replace(rgb_float(px), model, np.asarray(z, np.float32), m, feather)
     top = 65535 if px.dtype == np.uint16 else 255
     res = np.zeros_like(px)
     res[..., :3] = np.rint(out * top).astype(px.dtype)
@@ -370,6 +402,9 @@ def run_training(req: TrainRequest, ctx: RunContext) -> str:
                                model_id=name, name=req.name.strip())
     trainer = train_vae if req.kind == "vae" else train_gan
     trainer(req.data, out, config, ctx)
+    with _LOCK:  # a retrained model must not be served from the cache
+        for key in [k for k in _MODELS if k[0] == name]:
+            del _MODELS[key]
     from ml.engines.latent import register_trained
 
     register_trained()

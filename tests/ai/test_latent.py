@@ -120,3 +120,28 @@ def test_builtin_vae_encode_preview_apply() -> None:
     assert out.pixels.shape == px.shape and (out.x, out.y) == (5, 6)
     assert out.pixels[20, 15, 3] == 255 and out.pixels[0, 0, 3] == 0  # feathered border
     assert out.metadata[al.METADATA_KEY]["values"]["smile"] == 3.0
+
+
+def test_a_trained_model_is_offered_and_applied_as_a_low_frequency_change(tmp_path):
+    import shutil
+
+    import numpy as np
+
+    from editor.jobs import latent as jl
+    from ml.latent.builtin import builtin_path
+    from ml.types import RunContext
+
+    folder = jl.trained_models_dir() / "my-faces"
+    shutil.copytree(builtin_path(), folder)
+    assert "my-faces" in [m.id for m in jl.list_models()]
+    assert jl.model_kind("my-faces") == jl.KIND_VAE
+    rng = np.random.default_rng(0)
+    photo = np.dstack([rng.integers(0, 256, (48, 40, 3), dtype=np.uint8),
+                       np.full((48, 40), 255, np.uint8)])
+    z = jl.encode_region("my-faces", photo, RunContext())
+    same = jl.replace_region("my-faces", photo, z, None, 2.0, RunContext(), base=z)
+    inner = (slice(8, 40), slice(8, 32))
+    # no change of latent: the photo itself, its noise-like detail kept
+    assert np.abs(same[inner][..., :3].astype(int) - photo[inner][..., :3]).max() <= 1
+    drawn = jl.replace_region("my-faces", photo, z, None, 2.0, RunContext())
+    assert np.abs(drawn[inner][..., :3].astype(int) - photo[inner][..., :3]).mean() > 20
