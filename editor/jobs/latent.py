@@ -409,3 +409,46 @@ def run_training(req: TrainRequest, ctx: RunContext) -> str:
 
     register_trained()
     return str(out)
+
+
+@dataclass(frozen=True)
+class DirectionRequest:
+    """Learn one named direction of a trained model from two folders of images: with the
+    attribute and without it; stored in the model (its sliders show it from then on)."""
+
+    model_id: str
+    name: str
+    with_folder: str
+    without_folder: str
+
+
+def run_learn_direction(req: DirectionRequest, ctx: RunContext) -> dict[str, Any]:
+    """Worker side: encode both groups, take the difference of their mean latents
+    (:func:`ml.train.directions.direction_from_groups`), save it into the model folder.
+    Returns ``{"name", "fit_accuracy", "with", "without"}``."""
+    import re
+
+    from ml.data.image_folder import load_image_folder
+    from ml.latent.io import load_latent_model, save_latent_model
+    from ml.train.directions import direction_from_groups
+
+    name = re.sub(r"[^a-z0-9_]+", "_", req.name.strip().lower()).strip("_")
+    if not name:
+        raise EngineError("name the attribute (letters, digits and _)")
+    folder = trained_models().get(req.model_id)
+    if folder is None:
+        raise EngineError(f"{req.model_id!r} is not a model you trained; directions are "
+                          "learned for trained models")
+    model = load_latent_model(folder, ctx.device)
+    ctx.report(0.1, "reading the images")
+    with_imgs = load_image_folder(req.with_folder, model.resolution, min_images=2)
+    without = load_image_folder(req.without_folder, model.resolution, min_images=2)
+    ctx.report(0.3, "encoding both groups")
+    d = direction_from_groups(model, with_imgs, without, name, ctx)
+    model.set_directions({**model.directions, name: d})
+    save_latent_model(model, folder, half=True)
+    with _LOCK:
+        for key in [k for k in _MODELS if k[0] == req.model_id]:
+            del _MODELS[key]
+    ctx.report(1.0, "saved")
+    return {"name": name, **{k: float(v) for k, v in d.metrics.items()}}

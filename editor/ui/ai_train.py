@@ -229,3 +229,97 @@ register_filter(FilterAction(
     "train-latent", "Train Latent Model…", _callback, icon="filter", group="ai",
     tooltip="Train a VAE or GAN on a folder of your images (runs in the background)",
 ))
+
+
+class DirectionDialog(QDialog):
+    """Name an attribute and pick two folders (with it / without it) for a trained model;
+    the learned direction becomes a slider of that model in the Latent panel."""
+
+    def __init__(self, host: Host, parent: QWidget | None = None) -> None:
+        from editor.jobs.latent import trained_models
+
+        super().__init__(parent if parent is not None else host)  # type: ignore[arg-type]
+        self.host = host
+        self.job: JobHandle | None = None
+        self.result: dict[str, Any] | None = None
+        self.setWindowTitle("Learn Latent Direction")
+        form = QFormLayout()
+        self.model = QComboBox()
+        for model_id in trained_models():
+            self.model.addItem(model_id, model_id)
+        form.addRow("Model", self.model)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. smile, glasses, beard")
+        form.addRow("Attribute", self.name)
+        self.with_folder = QLineEdit()
+        self.without_folder = QLineEdit()
+        for label, edit in (("Images with it", self.with_folder),
+                            ("Images without it", self.without_folder)):
+            browse = QPushButton("Browse…")
+            browse.clicked.connect(lambda _c=False, e=edit: self._browse(e))
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            row.addWidget(browse)
+            form.addRow(label, row)
+        self.status = QLabel("" if self.model.count() else
+                             "Train a model first (Filter ▸ Train Latent Model…).")
+        self.status.setWordWrap(True)
+        self.learn_button = QPushButton("Learn")
+        self.learn_button.clicked.connect(self.learn)
+        self.learn_button.setEnabled(self.model.count() > 0)
+        close = QPushButton("Close")
+        close.clicked.connect(self.hide)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.learn_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.status)
+        lay.addLayout(buttons)
+
+    def _browse(self, edit: QLineEdit) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Images", edit.text())
+        if path:
+            edit.setText(path)
+
+    def learn(self) -> JobHandle | None:
+        from editor.jobs.latent import DirectionRequest, run_learn_direction
+
+        if self.model.count() == 0:
+            return None
+        req = DirectionRequest(self.model.currentData(), self.name.text(),
+                               self.with_folder.text().strip(),
+                               self.without_folder.text().strip())
+        self.status.setText("Learning…")
+        self.learn_button.setEnabled(False)
+        self.job = self.host.submit_job(
+            req, run_learn_direction, f"Learn direction {req.name}", lane=LANE_BACKGROUND,
+            document=False, on_done=self._done, on_error=self._failed,
+            on_cancelled=lambda: self._failed("cancelled"))
+        return self.job
+
+    def _done(self, result: dict[str, Any]) -> None:
+        self.result = result
+        self.status.setText(
+            f"Learned {result['name']!r} from {int(result.get('with', 0))} + "
+            f"{int(result.get('without', 0))} images (the groups split "
+            f"{result.get('fit_accuracy', 0.0):.0%} correctly along it); pick the model in "
+            "the Latent panel again to see its slider.")
+        self.learn_button.setEnabled(True)
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(f"Could not learn the direction: {message}")
+        self.learn_button.setEnabled(True)
+
+
+def _direction_callback(host: Host) -> None:
+    dlg = DirectionDialog(host)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.show()
+
+
+register_filter(FilterAction(
+    "learn-latent-direction", "Learn Latent Direction…", _direction_callback, icon="filter",
+    group="ai", tooltip="A slider for a trained model from two groups of your images",
+))

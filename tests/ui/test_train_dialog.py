@@ -69,3 +69,33 @@ def test_no_folder_is_a_message_not_a_job(window):
     dlg = TrainDialog(window)
     assert dlg.start() is None
     assert "folder" in dlg.status.text()
+
+
+def test_a_direction_learned_from_two_groups_is_stored_in_the_trained_model(window, qtbot,
+                                                                           tmp_path):
+    import shutil
+
+    from editor.jobs import latent as jl
+    from editor.ui.ai_train import DirectionDialog
+    from ml.data.cartoon_faces import generate, write_folder
+    from ml.latent.builtin import builtin_path
+
+    shutil.copytree(builtin_path(), jl.trained_models_dir() / "mine")
+    _, labels = generate(40, seed=5)
+    write_folder(tmp_path / "all", 40, seed=5)  # the same 40 faces, as PNG files
+    for i, g in enumerate(labels["glasses"]):
+        group = tmp_path / ("with" if g > 0.5 else "without")
+        group.mkdir(exist_ok=True)
+        shutil.copy(tmp_path / "all" / f"face_{i:05d}.png", group)
+    dlg = DirectionDialog(window)
+    assert dlg.model.findData("mine") >= 0
+    dlg.model.setCurrentIndex(dlg.model.findData("mine"))
+    dlg.name.setText("Specs")
+    dlg.with_folder.setText(str(tmp_path / "with"))
+    dlg.without_folder.setText(str(tmp_path / "without"))
+    job = dlg.learn()
+    qtbot.waitUntil(lambda: job.finished, timeout=60_000)
+    assert job.state == "done", dlg.status.text()
+    assert dlg.result["name"] == "specs" and dlg.result["fit_accuracy"] > 0.8
+    spec = jl.model_spec("mine")
+    assert "specs" in [d.name for d in spec.directions]
