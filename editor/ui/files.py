@@ -210,6 +210,8 @@ class FilesMixin:
             atomic_write(self._recent_file(), lambda f: f.write(data))
         except Exception as exc:  # noqa: BLE001 - recent files are a convenience
             log.warning("could not write recent files: %s", exc)
+        # A disabled submenu never emits aboutToShow, so rebuild (and enable) it now.
+        self._rebuild_recent_menu()
 
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()

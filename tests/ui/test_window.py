@@ -353,3 +353,41 @@ def test_opening_a_krita_file_with_an_unknown_blend_mode_shows_a_warning(window,
     assert any('layer "Glow"' in t and "krita:linear_burn" in t for t in texts), texts
     for box in window.findChildren(QMessageBox):
         box.close()
+
+
+# --- issue 17: the first hour ------------------------------------------------------
+
+
+def test_open_recent_is_enabled_once_a_file_is_opened_in_the_first_session(window, tmp_path):
+    from PIL import Image
+
+    file_menu = window.menus["File"]
+    assert window.recent_files() == [] and not window.recent_menu.isEnabled()
+    path = tmp_path / "first.png"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(path)
+    window.open_paths([str(path)])
+    assert window.recent_menu.menuAction().isEnabled() and window.recent_menu.isEnabled()
+    assert window.recent_menu.menuAction() in file_menu.actions()
+    assert [a.text() for a in window.recent_menu.actions()] == ["first.png"]
+
+
+def test_open_recent_is_enabled_at_start_up_when_recent_json_has_files(qtbot, tmp_path):
+    import json
+
+    from PIL import Image
+
+    from editor.paths import config_dir
+    from editor.ui.app import create_main_window
+
+    path = tmp_path / "earlier.png"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(path)
+    config_dir().mkdir(parents=True, exist_ok=True)
+    (config_dir() / "recent.json").write_text(json.dumps([str(path)]), "utf-8")
+    w = create_main_window()
+    try:
+        assert w.recent_menu.isEnabled()
+        assert [a.text() for a in w.recent_menu.actions()] == ["earlier.png"]
+    finally:
+        w.jobs.shutdown()
+        w.close()
+        w.deleteLater()
