@@ -54,9 +54,14 @@ class FilesMixin:
     """open/save/export/recent for ``MainWindow`` (uses its views, tabs and messages)."""
 
     def open_paths(self, paths: list[str]) -> list[DocumentView]:
+        """Open each file in a tab (or show its tab if it is open already). Every file that
+        could not be opened, and every file that opened with changes, goes into one
+        message at the end rather than a box per file."""
         from editor.io import FileError, open_document
 
         opened = []
+        failed: list[str] = []
+        changed: list[str] = []
         for p in paths:
             path = str(Path(p).expanduser().resolve())
             for v in self.views():  # already open: just show it
@@ -68,16 +73,24 @@ class FilesMixin:
                 try:
                     doc = open_document(path, warnings=warnings)
                 except FileError as exc:
-                    self.show_error(str(exc))
+                    failed.append(str(exc))
                     continue
                 except (OSError, ValueError, MemoryError) as exc:
-                    self.show_error(f"{Path(path).name}: {exc}")
+                    failed.append(f"{Path(path).name}: {exc}")
                     continue
                 opened.append(self.add_document(doc, path))
                 self.add_recent(path)
                 if warnings:
-                    self.show_error(f"{Path(path).name} opened with changes to what is shown:\n"
-                                    + "\n".join(warnings))
+                    changed.append(f"{Path(path).name} opened with changes to what is shown:\n"
+                                   + "\n".join(warnings))
+        parts = []
+        if failed:
+            head = ("Could not open this file:" if len(failed) == 1
+                    else f"Could not open these {len(failed)} files:")
+            parts.append(head + "\n" + "\n".join(f"• {f}" for f in failed))
+        parts += changed
+        if parts:
+            self.show_error("\n\n".join(parts))
         return opened
 
     def new_document(self) -> None:

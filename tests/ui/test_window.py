@@ -391,3 +391,24 @@ def test_open_recent_is_enabled_at_start_up_when_recent_json_has_files(qtbot, tm
         w.jobs.shutdown()
         w.close()
         w.deleteLater()
+
+
+def test_bad_files_on_the_command_line_give_one_message_listing_each(window, tmp_path):
+    from PIL import Image
+
+    good = tmp_path / "good.png"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(good)
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    (tmp_path / "notes.txt").write_text("hello", "utf-8")
+    bad = [tmp_path / "gone.jpg", tmp_path / "broken.png", tmp_path / "notes.txt"]
+    window.open_paths([str(p) for p in (*bad, good)])  # what run_app does with argv
+    assert [v.title for v in window.views()] == ["good.png"]
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert len(boxes) == 1, [b.text() for b in boxes]
+    text = boxes[0].text()
+    assert "3 files" in text
+    for p in bad:
+        assert p.name in text
+    assert len([line for line in text.splitlines() if line.startswith("•")]) == 3
+    for box in boxes:
+        box.close()
