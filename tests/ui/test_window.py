@@ -412,3 +412,52 @@ def test_bad_files_on_the_command_line_give_one_message_listing_each(window, tmp
     assert len([line for line in text.splitlines() if line.startswith("•")]) == 3
     for box in boxes:
         box.close()
+
+
+@pytest.mark.parametrize(("path", "export", "name", "selected"), [
+    (None, False, "cat.ora", "OpenRaster project (*.ora)"),
+    (None, True, "cat.png", "PNG (*.png)"),
+    ("/pics/cat.png", False, "/pics/cat.png", "PNG (*.png)"),
+    ("/pics/cat.png", True, "cat.png", "PNG (*.png)"),
+    ("/pics/cat.jpeg", True, "cat.jpeg", "JPEG (*.jpg *.jpeg)"),
+    ("/pics/cat.ora", False, "/pics/cat.ora", "OpenRaster project (*.ora)"),
+    ("/pics/cat.ora", True, "cat.png", "PNG (*.png)"),
+    ("/pics/cat.gif", False, "cat.ora", "OpenRaster project (*.ora)"),
+    ("/pics/cat.gif", True, "cat.png", "PNG (*.png)"),
+])
+def test_save_dialog_choice_suggests_a_name_of_the_selected_type(path, export, name, selected):
+    from pathlib import Path
+
+    from editor.ui.files import SAVE_FILTER, _filter_suffix, save_dialog_choice
+
+    start, chosen = save_dialog_choice(path, "cat.png" if path else "cat", "/last", export)
+    assert start == (name if name.startswith("/") else str(Path("/last") / name))
+    assert chosen == selected and chosen in SAVE_FILTER.split(";;")
+    assert Path(start).suffix in chosen and _filter_suffix(chosen) in chosen
+
+
+def test_save_as_and_export_pass_one_choice_to_the_file_dialog(window, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+
+    asked = []
+
+    def fake(parent, caption, start, filters, selected="", *a):
+        asked.append((caption, Path(start).name, selected))
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake)
+    window.add_document(make_document(), None, "Untitled")
+    assert not window.save_as()
+    window.export()
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(photo)
+    window.open_paths([str(photo)])
+    assert not window.save_as()
+    window.export()
+    assert asked == [("Save As", "Untitled.ora", "OpenRaster project (*.ora)"),
+                     ("Export Flattened", "Untitled.png", "PNG (*.png)"),
+                     ("Save As", "photo.png", "PNG (*.png)"),
+                     ("Export Flattened", "photo.png", "PNG (*.png)")]
