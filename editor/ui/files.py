@@ -36,6 +36,36 @@ def _filter_suffix(name_filter: str) -> str:
     return name_filter[start + 1:end]
 
 
+def _filter_for_suffix(suffix: str) -> str:
+    """The entry of SAVE_FILTER whose patterns include ``*<suffix>`` ("PNG (*.png)" for
+    ".png", "JPEG (*.jpg *.jpeg)" for ".jpeg"); the OpenRaster entry when none does."""
+    entries = SAVE_FILTER.split(";;")
+    for entry in entries:
+        patterns = entry[entry.find("(") + 1:entry.rfind(")")].split()
+        if f"*{suffix.lower()}" in patterns:
+            return entry
+    return entries[0]
+
+
+def save_dialog_choice(path: str | None, title: str, last_dir: str,
+                       export: bool = False) -> tuple[str, str]:
+    """(suggested file, selected name filter) for Save As or Export Flattened, both from
+    one choice of file type so that they always agree. Save As keeps the file's own type
+    when it can be written, else OpenRaster; Export keeps the image's own flat type when it
+    can be written, else PNG (a new document, a project, a GIF)."""
+    suffix = Path(path).suffix.lower() if path else ""
+    writable = bool(path) and _can_write(path)
+    if export:
+        suffix = suffix if writable and suffix != ".ora" else ".png"
+        start = str(Path(last_dir) / (Path(title).stem + suffix))
+    elif writable:
+        start = path
+    else:
+        suffix = ".ora"
+        start = str(Path(last_dir) / (Path(title).stem + suffix))
+    return start, _filter_for_suffix(suffix)
+
+
 def _can_write(path: str) -> bool:
     """Whether Save can write this file type (else Save goes through Save As)."""
     from editor.io import FileError
@@ -54,9 +84,14 @@ class FilesMixin:
     """open/save/export/recent for ``MainWindow`` (uses its views, tabs and messages)."""
 
     def open_paths(self, paths: list[str]) -> list[DocumentView]:
+        """Open each file in a tab (or show its tab if it is open already). Every file that
+        could not be opened, and every file that opened with changes, goes into one
+        message at the end rather than a box per file."""
         from editor.io import FileError, open_document
 
         opened = []
+        failed: list[str] = []
+        changed: list[str] = []
         for p in paths:
             path = str(Path(p).expanduser().resolve())
             for v in self.views():  # already open: just show it
@@ -68,16 +103,24 @@ class FilesMixin:
                 try:
                     doc = open_document(path, warnings=warnings)
                 except FileError as exc:
-                    self.show_error(str(exc))
+                    failed.append(str(exc))
                     continue
                 except (OSError, ValueError, MemoryError) as exc:
-                    self.show_error(f"{Path(path).name}: {exc}")
+                    failed.append(f"{Path(path).name}: {exc}")
                     continue
                 opened.append(self.add_document(doc, path))
                 self.add_recent(path)
                 if warnings:
-                    self.show_error(f"{Path(path).name} opened with changes to what is shown:\n"
-                                    + "\n".join(warnings))
+                    changed.append(f"{Path(path).name} opened with changes to what is shown:\n"
+                                   + "\n".join(warnings))
+        parts = []
+        if failed:
+            head = ("Could not open this file:" if len(failed) == 1
+                    else f"Could not open these {len(failed)} files:")
+            parts.append(head + "\n" + "\n".join(f"• {f}" for f in failed))
+        parts += changed
+        if parts:
+            self.show_error("\n\n".join(parts))
         return opened
 
     def new_document(self) -> None:
@@ -109,9 +152,9 @@ class FilesMixin:
         v = self.view
         if v is None:
             return False
-        start = v.path if v.path and _can_write(v.path) else str(
-            Path(self._last_dir()) / (Path(v.title).stem + ".ora"))
-        path, chosen = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER)
+        start, selected = save_dialog_choice(v.path, v.title, self._last_dir())
+        path, chosen = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER,
+                                                   selected)
         if not path:
             return False
         if not Path(path).suffix:  # "photo" → the chosen type's extension, as GIMP/Krita do
@@ -151,7 +194,8 @@ class FilesMixin:
                 return False
             if answer == "ora":
                 start = str(Path(path).with_suffix(".ora"))
-                new, _ = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER)
+                new, _ = QFileDialog.getSaveFileName(self, "Save As", start, SAVE_FILTER,
+                                                     _filter_for_suffix(".ora"))
                 if not new:
                     return False
                 return self._save_to(v, new if Path(new).suffix else new + ".ora")
@@ -176,10 +220,13 @@ class FilesMixin:
         v = self.view
         if v is None:
             return
-        start = str(Path(self._last_dir()) / (Path(v.title).stem + ".png"))
-        path, _ = QFileDialog.getSaveFileName(self, "Export Flattened", start, SAVE_FILTER)
+        start, selected = save_dialog_choice(v.path, v.title, self._last_dir(), export=True)
+        path, chosen = QFileDialog.getSaveFileName(self, "Export Flattened", start,
+                                                   SAVE_FILTER, selected)
         if not path:
             return
+        if not Path(path).suffix:
+            path += _filter_suffix(chosen)
         try:
             export_image(v.document, path)
         except (FileError, OSError, ValueError) as exc:
@@ -210,6 +257,8 @@ class FilesMixin:
             atomic_write(self._recent_file(), lambda f: f.write(data))
         except Exception as exc:  # noqa: BLE001 - recent files are a convenience
             log.warning("could not write recent files: %s", exc)
+        # A disabled submenu never emits aboutToShow, so rebuild (and enable) it now.
+        self._rebuild_recent_menu()
 
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()

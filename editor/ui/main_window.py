@@ -446,7 +446,12 @@ class MainWindow(FilesMixin, AutosaveMixin, CommandsMixin, QMainWindow):
             self.cursor_swatch.hide()
             return
         rgb = "#" + "".join(f"{round(v * 255):02x}" for v in c[:3])
-        self.cursor_label.setText(f"{x}, {y}   {rgb}  α {round(c[3] * 100)}%")
+        alpha = f"α {round(c[3] * 100)}%"
+        if d.max_value > 255:  # the document's own 16-bit values, then the 8-bit hex
+            values = ", ".join(str(round(v * d.max_value)) for v in c[:3])
+            self.cursor_label.setText(f"{x}, {y}   {d.depth}-bit {values}  ({rgb})  {alpha}")
+        else:
+            self.cursor_label.setText(f"{x}, {y}   {rgb}  {alpha}")
         self.cursor_swatch.setStyleSheet(f"background: {rgb}; border: 1px solid #888")
         self.cursor_swatch.show()
 

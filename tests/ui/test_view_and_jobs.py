@@ -379,3 +379,25 @@ def test_on_progress_gets_previews_and_a_keyed_job_supersedes_the_last(window, v
     assert first.state == "superseded" and applied == ["second"]
     assert "cancelled" not in window.statusBar().currentMessage()
     assert window.jobs_controller.job_views == {} and not window.progress.isVisible()
+
+
+def test_status_bar_colour_of_a_16_bit_image_shows_its_16_bit_values(window, qtbot):
+    from editor.document import Document
+
+    doc = Document(60, 40, 16)
+    doc.add_layer("Background", pixels=np.full((40, 60, 4), 65535, np.uint16))
+    doc.apply_patch(0, 20, 10, np.tile(np.array([65535, 32896, 257, 65535], np.uint16),
+                                       (10, 10, 1)), "orange")
+    doc.apply_patch(0, 40, 10, np.tile(np.array([1000, 2000, 3000, 65535], np.uint16),
+                                       (10, 10, 1)), "dark")
+    view = window.add_document(doc, None, "deep")
+    qtbot.wait(10)
+    view.canvas.set_view(1.0, QPointF(OFF, OFF))
+    QTest.mouseMove(view.canvas, QPoint(25 + OFF, 15 + OFF))
+    text = window.cursor_label.text()
+    assert "16-bit 65535, 32896, 257" in text and "#ff8001" in text and "α 100%" in text
+    QTest.mouseMove(view.canvas, QPoint(45 + OFF, 15 + OFF))
+    text = window.cursor_label.text()
+    # values between 8-bit steps are shown as they are, not rounded to the 8-bit hex
+    assert "16-bit 1000, 2000, 3000" in text and "#04080c" in text
+    assert "#04080c" in window.cursor_swatch.styleSheet()

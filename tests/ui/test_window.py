@@ -353,3 +353,111 @@ def test_opening_a_krita_file_with_an_unknown_blend_mode_shows_a_warning(window,
     assert any('layer "Glow"' in t and "krita:linear_burn" in t for t in texts), texts
     for box in window.findChildren(QMessageBox):
         box.close()
+
+
+# --- issue 17: the first hour ------------------------------------------------------
+
+
+def test_open_recent_is_enabled_once_a_file_is_opened_in_the_first_session(window, tmp_path):
+    from PIL import Image
+
+    file_menu = window.menus["File"]
+    assert window.recent_files() == [] and not window.recent_menu.isEnabled()
+    path = tmp_path / "first.png"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(path)
+    window.open_paths([str(path)])
+    assert window.recent_menu.menuAction().isEnabled() and window.recent_menu.isEnabled()
+    assert window.recent_menu.menuAction() in file_menu.actions()
+    assert [a.text() for a in window.recent_menu.actions()] == ["first.png"]
+
+
+def test_open_recent_is_enabled_at_start_up_when_recent_json_has_files(qtbot, tmp_path):
+    import json
+
+    from PIL import Image
+
+    from editor.paths import config_dir
+    from editor.ui.app import create_main_window
+
+    path = tmp_path / "earlier.png"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(path)
+    config_dir().mkdir(parents=True, exist_ok=True)
+    (config_dir() / "recent.json").write_text(json.dumps([str(path)]), "utf-8")
+    w = create_main_window()
+    try:
+        assert w.recent_menu.isEnabled()
+        assert [a.text() for a in w.recent_menu.actions()] == ["earlier.png"]
+    finally:
+        w.jobs.shutdown()
+        w.close()
+        w.deleteLater()
+
+
+def test_bad_files_on_the_command_line_give_one_message_listing_each(window, tmp_path):
+    from PIL import Image
+
+    good = tmp_path / "good.png"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(good)
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    (tmp_path / "notes.txt").write_text("hello", "utf-8")
+    bad = [tmp_path / "gone.jpg", tmp_path / "broken.png", tmp_path / "notes.txt"]
+    window.open_paths([str(p) for p in (*bad, good)])  # what run_app does with argv
+    assert [v.title for v in window.views()] == ["good.png"]
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert len(boxes) == 1, [b.text() for b in boxes]
+    text = boxes[0].text()
+    assert "3 files" in text
+    for p in bad:
+        assert p.name in text
+    assert len([line for line in text.splitlines() if line.startswith("•")]) == 3
+    for box in boxes:
+        box.close()
+
+
+@pytest.mark.parametrize(("path", "export", "name", "selected"), [
+    (None, False, "cat.ora", "OpenRaster project (*.ora)"),
+    (None, True, "cat.png", "PNG (*.png)"),
+    ("/pics/cat.png", False, "/pics/cat.png", "PNG (*.png)"),
+    ("/pics/cat.png", True, "cat.png", "PNG (*.png)"),
+    ("/pics/cat.jpeg", True, "cat.jpeg", "JPEG (*.jpg *.jpeg)"),
+    ("/pics/cat.ora", False, "/pics/cat.ora", "OpenRaster project (*.ora)"),
+    ("/pics/cat.ora", True, "cat.png", "PNG (*.png)"),
+    ("/pics/cat.gif", False, "cat.ora", "OpenRaster project (*.ora)"),
+    ("/pics/cat.gif", True, "cat.png", "PNG (*.png)"),
+])
+def test_save_dialog_choice_suggests_a_name_of_the_selected_type(path, export, name, selected):
+    from pathlib import Path
+
+    from editor.ui.files import SAVE_FILTER, _filter_suffix, save_dialog_choice
+
+    start, chosen = save_dialog_choice(path, "cat.png" if path else "cat", "/last", export)
+    assert start == (name if name.startswith("/") else str(Path("/last") / name))
+    assert chosen == selected and chosen in SAVE_FILTER.split(";;")
+    assert Path(start).suffix in chosen and _filter_suffix(chosen) in chosen
+
+
+def test_save_as_and_export_pass_one_choice_to_the_file_dialog(window, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+
+    asked = []
+
+    def fake(parent, caption, start, filters, selected="", *a):
+        asked.append((caption, Path(start).name, selected))
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake)
+    window.add_document(make_document(), None, "Untitled")
+    assert not window.save_as()
+    window.export()
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(photo)
+    window.open_paths([str(photo)])
+    assert not window.save_as()
+    window.export()
+    assert asked == [("Save As", "Untitled.ora", "OpenRaster project (*.ora)"),
+                     ("Export Flattened", "Untitled.png", "PNG (*.png)"),
+                     ("Save As", "photo.png", "PNG (*.png)"),
+                     ("Export Flattened", "photo.png", "PNG (*.png)")]
