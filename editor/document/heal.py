@@ -59,14 +59,15 @@ through editor/jobs; :func:`apply_spot_heal` lands the result as one undo step.
 
 All of it works in 8 and 16 bit (16-bit stays 16-bit), respects the layer offset, the
 selection (paint lands only where it is selected, softly) and the lock (LayerLockedError).
+Modules: the clone/heal stroke is here; the Poisson solver and the fills are in
+:mod:`editor.document.heal_solve`, spot healing in :mod:`editor.document.spot_heal`; all
+are re-exported from this module.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,18 +75,43 @@ import numpy as np
 from editor.document.brush import SNAPSHOT_TILE, SavedTiles, dab_footprint, walk_dabs
 from editor.document.compositor import LayerOverride
 from editor.document.events import Rect
-from editor.document.layer import Layer, LayerLockedError, coerce_mask
+from editor.document.heal_solve import (
+    FillFunction,
+    diffusion_fill,
+    harmonic_membrane,
+    opencv_fill,
+    poisson_heal,
+)
+from editor.document.layer import Layer, LayerLockedError
 
 if TYPE_CHECKING:
     from editor.document.document import Document
+
+__all__ = [
+    "CLONE_MODES",
+    "SAMPLE_MODES",
+    "TILE",
+    "CloneSettings",
+    "CloneSource",
+    "CloneStroke",
+    "FillFunction",
+    "SpotHealRequest",
+    "SpotHealStroke",
+    "apply_spot_heal",
+    "begin_clone_stroke",
+    "diffusion_fill",
+    "harmonic_membrane",
+    "opencv_fill",
+    "poisson_heal",
+    "spot_heal",
+    "spot_heal_request",
+]
 
 CLONE_MODES = ("clone", "heal")
 SAMPLE_MODES = ("layer", "merged")
 #: snapshot tile side: the one SavedTiles (brush.py) assumes
 TILE = SNAPSHOT_TILE
 
-#: ``fill(image, hole) -> filled``: image float32 (h, w, 3) in 0..1, hole bool (h, w).
-FillFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -186,59 +212,6 @@ def _over(paint: np.ndarray, old: np.ndarray, k: np.ndarray, maxv: float) -> np.
     np.rint(np.clip(co, 0, maxv), out=out[..., :3], casting="unsafe")
     np.rint(np.clip(ao * maxv, 0, maxv), out=out[..., 3], casting="unsafe")
     return out
-
-
-@lru_cache(maxsize=64)
-def _sine_matrix(n: int) -> np.ndarray:
-    """The (symmetric) type-I discrete sine transform matrix of size n."""
-    k = np.arange(1, n + 1, dtype=np.float64)
-    return np.sin(np.pi * np.outer(k, k) / (n + 1))
-
-
-def harmonic_membrane(border: np.ndarray) -> np.ndarray:
-    """The discrete harmonic function (``Δh = 0`` inside) over a box whose one-pixel
-    border holds ``border``'s border values; ``border`` is ``(h, w)`` or ``(h, w, c)``
-    float, its inside is ignored. Solved exactly with a discrete sine transform.
-
-    Returns float32 of ``border``'s shape (the border values kept)."""
-    b = np.asarray(border, np.float64)
-    out = b.copy()
-    h, w = b.shape[:2]
-    if h < 3 or w < 3:
-        return out.astype(np.float32)
-    m, n = h - 2, w - 2
-    # Five-point Laplacian: the known border neighbours move to the right-hand side.
-    rhs = np.zeros((m, n) + b.shape[2:], np.float64)
-    rhs[0] += b[0, 1:-1]
-    rhs[-1] += b[-1, 1:-1]
-    rhs[:, 0] += b[1:-1, 0]
-    rhs[:, -1] += b[1:-1, -1]
-    lam_y = 2.0 - 2.0 * np.cos(np.pi * np.arange(1, m + 1) / (m + 1))
-    lam_x = 2.0 - 2.0 * np.cos(np.pi * np.arange(1, n + 1) / (n + 1))
-    # DST-I along both axes as matrix products (dab boxes are small: a matmul beats an
-    # FFT here); DST-I is its own inverse up to 2 / (N + 1) per axis.
-    sm, sn = _sine_matrix(m), _sine_matrix(n)
-    r = np.moveaxis(rhs, -1, 0) if rhs.ndim == 3 else rhs
-    lam_c = lam_y[:, None] + lam_x[None, :]
-    coef = (sm @ r @ sn) / lam_c
-    inside = (sm @ coef @ sn) * (4.0 / ((m + 1) * (n + 1)))
-    if rhs.ndim == 3:
-        inside = np.moveaxis(inside, 0, -1)
-    out[1:-1, 1:-1] = inside
-    return out.astype(np.float32)
-
-
-def poisson_heal(source: np.ndarray, destination: np.ndarray) -> np.ndarray:
-    """Gradient-domain blend of one box: ``source``'s texture with ``destination``'s
-    values on the box border (float arrays ``(h, w)`` or ``(h, w, c)`` of equal shape).
-
-    Returns float32 ``V = source + h`` where ``h`` is harmonic with ``h = destination −
-    source`` on the border: ``ΔV = Δsource`` inside, ``V = destination`` on the border."""
-    s = np.asarray(source, np.float32)
-    d = np.asarray(destination, np.float32)
-    if s.shape != d.shape:
-        raise ValueError(f"source {s.shape} and destination {d.shape} differ in shape")
-    return s + harmonic_membrane(d - s)
 
 
 class CloneStroke(SavedTiles):
@@ -487,289 +460,12 @@ def begin_clone_stroke(
     return stroke
 
 
-# --- spot healing ------------------------------------------------------------------------
-
-
-class SpotHealStroke:
-    """The area a spot-healing stroke painted (document coordinates); touches nothing.
-
-    ``size``/``hardness``/``spacing`` as for the brush. :meth:`stroke_to` adds dabs
-    (spacing-interpolated); :attr:`bounds` is the painted box; :meth:`coverage` renders
-    the soft coverage (0..1) over a rect, the most of all dabs.
-    """
-
-    def __init__(self, size: float = 30.0, hardness: float = 0.8, spacing: float = 0.15) -> None:
-        CloneSettings(size=size, hardness=hardness, spacing=spacing)  # validates
-        self.size = float(size)
-        self.hardness = float(hardness)
-        self.spacing = float(spacing)
-        self.dabs: list[tuple[float, float, float]] = []
-        self._last: tuple[float, float] | None = None
-        self._carry = 0.0
-
-    def dab(self, x: float, y: float, pressure: float = 1.0) -> Rect:
-        """Add one dab at (x, y) (pressure scales the diameter); returns its box."""
-        size = max(0.5, self.size * min(1.0, max(0.0, float(pressure))))
-        self.dabs.append((float(x), float(y), size))
-        return self._dab_rect(x, y, size)
-
-    @staticmethod
-    def _dab_rect(x: float, y: float, size: float) -> Rect:
-        r = size / 2.0
-        x0, y0 = math.floor(x - r - 1), math.floor(y - r - 1)
-        return Rect(x0, y0, math.ceil(x + r + 1) - x0 + 1, math.ceil(y + r + 1) - y0 + 1)
-
-    def stroke_to(self, x: float, y: float, pressure: float = 1.0) -> Rect | None:
-        """Continue the stroke to (x, y); returns the box of the dabs added (or None)."""
-        if self._last is None:
-            self._last = (x, y)
-            return self.dab(x, y, pressure)
-        lx, ly = self._last
-        dist = math.hypot(x - lx, y - ly)
-        step = max(0.5, self.spacing * self.size)
-        changed: Rect | None = None
-        pos = step - self._carry
-        while pos <= dist:
-            t = pos / dist
-            r = self.dab(lx + (x - lx) * t, ly + (y - ly) * t, pressure)
-            changed = r if changed is None else changed.union(r)
-            pos += step
-        self._carry = dist - (pos - step)
-        self._last = (x, y)
-        return changed
-
-    @property
-    def bounds(self) -> Rect | None:
-        """The box of every dab (document coords), or None before the first dab."""
-        out: Rect | None = None
-        for x, y, size in self.dabs:
-            r = self._dab_rect(x, y, size)
-            out = r if out is None else out.union(r)
-        return out
-
-    def coverage(self, rect: tuple[int, int, int, int]) -> np.ndarray:
-        """Float32 ``(h, w)`` coverage in 0..1 over document ``rect`` (x, y, w, h)."""
-        rect = Rect(*rect)
-        out = np.zeros((rect.h, rect.w), np.float32)
-        for x, y, size in self.dabs:
-            fp = dab_footprint(x - rect.x, y - rect.y, size, self.hardness, (rect.h, rect.w))
-            if fp is None:
-                continue
-            r, f = fp
-            np.maximum(out[r.slices()], f, out=out[r.slices()])
-        return out
-
-
-@dataclass(frozen=True)
-class SpotHealRequest:
-    """A frozen spot-heal job: fill ``hole`` in ``pixels`` and blend with ``coverage``.
-
-    ``rect``: the document rect of the crop (painted box plus context, clipped to the
-    layer). ``pixels``: the layer's pre-heal pixels there (a copy, layer dtype). ``hole``:
-    bool ``(h, w)``, where to fill. ``coverage``: float32 0..1 ``(h, w)``, how much of the
-    fill lands (soft brush edge × selection). ``layer`` / ``generation``: what it applies
-    to (the document's geometry generation when it was made)."""
-
-    layer: Layer
-    rect: Rect
-    pixels: np.ndarray
-    hole: np.ndarray
-    coverage: np.ndarray
-    generation: int
-
-    def image(self) -> np.ndarray:
-        """The crop's colour as float32 ``(h, w, 3)`` in 0..1 (what a fill function takes)."""
-        maxv = float(np.iinfo(self.pixels.dtype).max)
-        return self.pixels[..., :3].astype(np.float32) * np.float32(1.0 / maxv)
-
-
-def spot_heal_request(
-    doc: Document,
-    stroke: SpotHealStroke | np.ndarray,
-    layer_index: int | None = None,
-    margin: int | None = None,
-    respect_selection: bool = True,
-) -> SpotHealRequest | None:
-    """Cut the spot-heal job for ``stroke`` (a :class:`SpotHealStroke`, or a document-sized
-    mask: uint8/bool/float, > 0 = heal) on a layer (default active). ``margin``: context
-    pixels around the painted box (default: the brush size, at least 8). None when the
-    stroke covers nothing of the layer (or only unselected pixels).
-
-    Raises LayerLockedError for a locked layer."""
-    _i, layer = doc._layer(layer_index)
-    if layer.locked:
-        raise LayerLockedError(f"layer {layer.name!r} is locked")
-    if isinstance(stroke, SpotHealStroke):
-        painted = stroke.bounds
-        size = stroke.size
-    else:
-        m = coerce_mask(stroke, (doc.height, doc.width), "spot-heal mask")
-        rows = np.flatnonzero(m.any(axis=1))
-        if len(rows) == 0:
-            return None
-        cols = np.flatnonzero(m[rows[0] : rows[-1] + 1].any(axis=0))
-        painted = Rect(
-            int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
-        )
-        size = max(painted.w, painted.h) / 2
-    if painted is None:
-        return None
-    pad = max(8, round(size)) if margin is None else int(margin)
-    rect = Rect(painted.x - pad, painted.y - pad, painted.w + 2 * pad, painted.h + 2 * pad)
-    rect = rect.intersect(layer.bounds)
-    if rect.empty:
-        return None
-    if isinstance(stroke, SpotHealStroke):
-        cov = stroke.coverage(rect)
-    else:
-        cov = _doc_cut(m, rect).astype(np.float32) * np.float32(1.0 / 255.0)
-    if respect_selection and doc._selection_active:
-        cov = cov * (_doc_cut(doc._selection, rect).astype(np.float32) / 255.0)
-    hole = cov > 0
-    if not hole.any():
-        return None
-    return SpotHealRequest(
-        layer, rect, layer.region(rect), hole, cov.astype(np.float32), doc.geometry_generation
-    )
-
-
-def _doc_cut(a: np.ndarray, rect: Rect) -> np.ndarray:
-    out = np.zeros((rect.h, rect.w), a.dtype)
-    r = rect.intersect(Rect(0, 0, a.shape[1], a.shape[0]))
-    if not r.empty:
-        out[r.translated(-rect.x, -rect.y).slices()] = a[r.slices()]
-    return out
-
-
-def apply_spot_heal(
-    doc: Document, request: SpotHealRequest, filled: np.ndarray, text: str = "Spot healing"
-) -> Rect | None:
-    """Land a filled crop (``(h, w, 3|4)`` float 0..1 or the layer dtype; RGB keeps the
-    layer's alpha) for ``request`` as one undo step, blended by its coverage. Returns the
-    changed document rect, or None when nothing changed.
-
-    ValueError when the request is stale: its layer left the document, the document's
-    geometry changed, or the pixels under it were edited since it was made."""
-    layer = request.layer
-    try:
-        index = doc.index_of(layer)
-    except ValueError:
-        raise ValueError("the layer of this spot heal is no longer in the document") from None
-    if doc.geometry_generation != request.generation:
-        raise ValueError("the image was cropped, resized or rotated since this spot heal began")
-    if not np.array_equal(layer.region(request.rect), request.pixels):
-        raise ValueError("the layer changed under this spot heal; run it again")
-    f = np.asarray(filled)
-    h, w = request.hole.shape
-    if f.ndim != 3 or f.shape[:2] != (h, w) or f.shape[2] not in (3, 4):
-        raise ValueError(f"filled crop must be ({h}, {w}, 3|4), got {f.shape}")
-    if f.shape[2] == 3:
-        if f.dtype.kind == "f":
-            maxv = float(np.iinfo(doc.dtype).max)
-            f = np.rint(np.clip(f, 0.0, 1.0) * maxv).astype(doc.dtype)
-        f = np.concatenate([f.astype(doc.dtype), request.pixels[..., 3:4]], axis=2)
-    return doc.apply_patch(index, request.rect.x, request.rect.y, f, text, mask=request.coverage)
-
-
-def spot_heal(
-    doc: Document,
-    stroke: SpotHealStroke | np.ndarray,
-    fill: FillFunction | None = None,
-    layer_index: int | None = None,
-    margin: int | None = None,
-    respect_selection: bool = True,
-    text: str = "Spot healing",
-) -> Rect | None:
-    """Spot-heal synchronously: :func:`spot_heal_request`, ``fill`` (default
-    :func:`diffusion_fill`), :func:`apply_spot_heal`. Returns the changed doc rect."""
-    req = spot_heal_request(doc, stroke, layer_index, margin, respect_selection)
-    if req is None:
-        return None
-    filled = (fill or diffusion_fill)(req.image(), req.hole)
-    return apply_spot_heal(doc, req, filled, text)
-
-
-# --- fills -----------------------------------------------------------------------------
-
-
-def _down2(img: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Halve resolution, averaging only the known pixels."""
-    h, w = known.shape
-    hh, ww = -(-h // 2), -(-w // 2)
-    pad_img = np.zeros((hh * 2, ww * 2) + img.shape[2:], np.float32)
-    pad_k = np.zeros((hh * 2, ww * 2), np.float32)
-    pad_img[:h, :w] = img * known[..., None]
-    pad_k[:h, :w] = known
-    s_img = pad_img.reshape(hh, 2, ww, 2, -1).sum(axis=(1, 3))
-    s_k = pad_k.reshape(hh, 2, ww, 2).sum(axis=(1, 3))
-    k2 = s_k > 0
-    out = np.where(k2[..., None], s_img / np.maximum(s_k, 1e-6)[..., None], 0.0)
-    return out.astype(np.float32), k2
-
-
-def diffusion_fill(image: np.ndarray, hole: np.ndarray, iterations: int = 60) -> np.ndarray:
-    """Fill ``hole`` of ``image`` (float ``(h, w, c)``) by membrane (harmonic) diffusion of
-    the surrounding pixels: coarse-to-fine on a 2× pyramid, ``iterations`` Jacobi sweeps
-    per level. Pixels outside the hole are returned unchanged. A smooth fill (no
-    texture): what the spot-heal's fill callable gets when no inpaint engine is given.
-
-    Returns float32 of ``image``'s shape."""
-    img = np.asarray(image, np.float32)
-    hole = np.asarray(hole, bool)
-    if img.shape[:2] != hole.shape:
-        raise ValueError(f"hole {hole.shape} does not match the image {img.shape[:2]}")
-    squeeze = img.ndim == 2
-    if squeeze:
-        img = img[..., None]
-    known = ~hole
-    if not known.any():
-        raise ValueError("nothing around the hole to fill it from")
-    if not hole.any():
-        return img[..., 0].copy() if squeeze else img.copy()
-    # Pyramid of known values, down to a size where the hole is a few pixels wide.
-    levels = [(img, known)]
-    while min(levels[-1][1].shape) > 4 and (~levels[-1][1]).any():
-        levels.append(_down2(*levels[-1]))
-    guess = None
-    for lvl_img, lvl_known in reversed(levels):
-        h, w = lvl_known.shape
-        cur = lvl_img.copy()
-        if guess is None:
-            mean = lvl_img[lvl_known].mean(axis=0) if lvl_known.any() else 0.0
-            cur[~lvl_known] = mean
-        else:
-            up = np.repeat(np.repeat(guess, 2, axis=0), 2, axis=1)[:h, :w]
-            cur[~lvl_known] = up[~lvl_known]
-        free = ~lvl_known
-        for _ in range(iterations):
-            p = np.pad(cur, ((1, 1), (1, 1), (0, 0)), mode="edge")
-            avg = (p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]) * np.float32(0.25)
-            cur[free] = avg[free]
-        guess = cur
-    out = guess if guess is not None else img
-    out = np.where(hole[..., None], out, img).astype(np.float32)
-    return out[..., 0] if squeeze else out
-
-
-def opencv_fill(method: str = "telea", radius: float = 3.0) -> FillFunction:
-    """A fill callable running OpenCV's ``cv2.inpaint`` (``"telea"`` or ``"ns"``) on a
-    16-bit quantisation of the crop, channel by channel (OpenCV takes 16-bit only as one
-    channel). OpenCV is imported when the fill runs."""
-    if method not in ("telea", "ns"):
-        raise ValueError(f"unknown OpenCV inpaint method {method!r}; expected telea or ns")
-
-    def fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        import cv2
-
-        flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
-        img = np.asarray(image, np.float32)
-        m = np.asarray(hole, np.uint8) * 255
-        planes: Sequence[np.ndarray] = [img[..., c] for c in range(img.shape[2])]
-        out = []
-        for p in planes:
-            q = np.rint(np.clip(p, 0, 1) * 65535).astype(np.uint16)
-            out.append(cv2.inpaint(q, m, float(radius), flag).astype(np.float32) / 65535.0)
-        res = np.stack(out, axis=2)
-        return np.where(np.asarray(hole, bool)[..., None], res, img).astype(np.float32)
-
-    return fill
+# Spot healing (editor.document.spot_heal) re-exported here; imported last because it
+# uses CloneSettings from this module.
+from editor.document.spot_heal import (
+    SpotHealRequest,
+    SpotHealStroke,
+    apply_spot_heal,
+    spot_heal,
+    spot_heal_request,
+)

@@ -27,23 +27,18 @@ never see it. Any change of the document drops the override, so the view is neve
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
-    QColorSpace,
-    QColorTransform,
-    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
     QPen,
-    QPixmap,
     QPolygonF,
     QTransform,
     QWheelEvent,
@@ -52,132 +47,44 @@ from PySide6.QtWidgets import QGridLayout, QScrollBar, QWidget
 
 from editor.ai.watch import keeps_display
 from editor.document import Document, Event, LayerOverride, Rect
+from editor.ui.canvas_overlays import CanvasOverlaysMixin
+from editor.ui.canvas_tiles import (
+    AI_MASK_ALPHA,
+    AI_MASK_RGB,
+    TILE,
+    _TileBuffer,
+    checker_pixmap,
+    display_transform,
+    to_display,
+    to_srgb,
+)
 from editor.ui.tools import TOOL_CLASSES, Tool, ToolState
 
-TILE = 256
+__all__ = [
+    "AI_MASK_ALPHA",
+    "AI_MASK_RGB",
+    "MAX_ZOOM",
+    "MIN_ZOOM",
+    "TILE",
+    "Canvas",
+    "ScrolledCanvas",
+    "_TileBuffer",
+    "checker_pixmap",
+    "display_transform",
+    "keeps_display_override",
+    "to_display",
+    "to_srgb",
+]
+
 #: whether a document event leaves what the layers show unchanged (a display override
 #: survives it): the AI-edit layer's rule, so the canvas and the compare state agree
 keeps_display_override = keeps_display
 
 
 MIN_ZOOM, MAX_ZOOM = 1 / 64, 64.0
-AI_MASK_RGB = (230, 30, 30)
-AI_MASK_ALPHA = 0.45
 
 
-def to_display(rgba: np.ndarray, max_value: int) -> np.ndarray:
-    """Straight-alpha uint8/uint16 RGBA -> premultiplied uint8 RGBA (for Qt)."""
-    if max_value != 255:
-        rgba = ((rgba.astype(np.uint32) + 128) // 257).astype(np.uint16)
-    else:
-        rgba = rgba.astype(np.uint16)
-    out = np.empty(rgba.shape, np.uint8)
-    a = rgba[..., 3:4]
-    out[..., :3] = (rgba[..., :3] * a + 127) // 255
-    out[..., 3:4] = a
-    return out
-
-
-@lru_cache(maxsize=8)
-def display_transform(icc_profile: bytes | None) -> QColorTransform | None:
-    """The transform from a document's ICC profile to sRGB for display, or None when the
-    pixels are shown as they are: no profile, an sRGB one, or one Qt cannot use (broken,
-    grey or CMYK; the loader already converts CMYK pixels to sRGB)."""
-    if not icc_profile:
-        return None
-    space = QColorSpace.fromIccProfile(QByteArray(icc_profile))
-    if not space.isValid() or space.colorModel() != QColorSpace.ColorModel.Rgb:
-        return None
-    srgb = QColorSpace(QColorSpace.NamedColorSpace.SRgb)
-    if space == srgb:
-        return None
-    transform = space.transformationToColorSpace(srgb)
-    if transform.isIdentity():
-        return None
-    # Many sRGB profiles in the wild store their curves as tables, which Qt does not
-    # recognise as sRGB: treat any profile that moves no 8-bit value by more than 1 as sRGB.
-    levels = np.linspace(0, 255, 9).astype(np.uint8)
-    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(1, -1, 3)
-    probe = np.concatenate([grid, np.full(grid.shape[:2] + (1,), 255, np.uint8)], -1)
-    shown = to_srgb(probe, transform)
-    if int(np.abs(shown.astype(np.int16) - probe).max()) <= 1:
-        return None
-    return transform
-
-
-def to_srgb(rgba: np.ndarray, transform: QColorTransform) -> np.ndarray:
-    """Straight-alpha uint8/uint16 RGBA through ``transform`` (a new array; alpha kept)."""
-    h, w = rgba.shape[:2]
-    wide = rgba.dtype == np.uint16
-    # A private copy: Qt may convert in place, and a composite can share layer memory.
-    src = np.array(rgba, dtype=np.uint16 if wide else np.uint8, order="C", copy=True)
-    fmt = QImage.Format.Format_RGBA64 if wide else QImage.Format.Format_RGBA8888
-    image = QImage(src.data, w, h, src.strides[0], fmt)
-    image.applyColorTransform(transform)
-    out = np.frombuffer(image.constBits(), src.dtype)
-    return out.reshape(h, image.bytesPerLine() // src.strides[1], 4)[:, :w].copy()
-
-
-def checker_pixmap(cell: int = 8) -> QPixmap:
-    pm = QPixmap(cell * 2, cell * 2)
-    pm.fill(QColor(204, 204, 204))
-    p = QPainter(pm)
-    dark = QColor(153, 153, 153)
-    p.fillRect(0, 0, cell, cell, dark)
-    p.fillRect(cell, cell, cell, cell, dark)
-    p.end()
-    return pm
-
-
-class _TileBuffer:
-    """A premultiplied RGBA8888 buffer the size of the document, filled lazily per tile."""
-
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        self.array = np.zeros((height, width, 4), np.uint8)
-        self.image = QImage(self.array.data, width, height, width * 4,
-                            QImage.Format.Format_RGBA8888_Premultiplied)
-        self.valid = np.zeros((-(-height // TILE), -(-width // TILE)), bool)
-
-    def invalidate(self, rect: Rect | None) -> None:
-        if rect is None:
-            self.valid[:] = False
-            return
-        r = rect.intersect(Rect(0, 0, self.width, self.height))
-        if r.empty:
-            return
-        self.valid[r.y // TILE:(r.bottom - 1) // TILE + 1,
-                   r.x // TILE:(r.right - 1) // TILE + 1] = False
-
-    def stale_tiles(self, rect: Rect) -> list[Rect]:
-        r = rect.intersect(Rect(0, 0, self.width, self.height))
-        if r.empty:
-            return []
-        ty0, ty1 = r.y // TILE, (r.bottom - 1) // TILE + 1
-        tx0, tx1 = r.x // TILE, (r.right - 1) // TILE + 1
-        out = []
-        for ty, tx in zip(*np.nonzero(~self.valid[ty0:ty1, tx0:tx1])):
-            x, y = (tx0 + int(tx)) * TILE, (ty0 + int(ty)) * TILE
-            out.append(Rect(x, y, min(TILE, self.width - x), min(TILE, self.height - y)))
-        return out
-
-    def merge_rows(self, tiles: list[Rect]) -> list[Rect]:
-        """Join horizontally adjacent stale tiles of a row: fewer composite calls."""
-        tiles = sorted(tiles, key=lambda r: (r.y, r.x))
-        out: list[Rect] = []
-        for t in tiles:
-            if out and out[-1].y == t.y and out[-1].right == t.x and out[-1].h == t.h:
-                out[-1] = Rect(out[-1].x, t.y, out[-1].w + t.w, t.h)
-            else:
-                out.append(t)
-        return out
-
-    def mark_valid(self, r: Rect) -> None:
-        self.valid[r.y // TILE:(r.bottom - 1) // TILE + 1,
-                   r.x // TILE:(r.right - 1) // TILE + 1] = True
-
-
-class Canvas(QWidget):
+class Canvas(CanvasOverlaysMixin, QWidget):
     """Shows a :class:`Document` and routes input to the current tool."""
 
     view_changed = Signal()  # zoom or pan changed
@@ -467,71 +374,6 @@ class Canvas(QWidget):
         self._paint_brush_cursor(p)
         p.end()
 
-    def _paint_layer_bounds(self, p: QPainter) -> None:
-        layer = self.document.active_layer
-        if layer is None or self.tool_state.tool != "move":
-            return
-        b = layer.bounds
-        r = QRectF(self.to_screen(QPointF(b.x, b.y)), self.to_screen(QPointF(b.right, b.bottom)))
-        p.setPen(QPen(QColor(80, 160, 255), 1, Qt.PenStyle.DashLine))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRect(r)
-
-    def _ant_pens(self) -> tuple[QPen, QPen]:
-        white = QPen(QColor(255, 255, 255), 1)
-        white.setCosmetic(True)
-        black = QPen(QColor(0, 0, 0), 1, Qt.PenStyle.CustomDashLine)
-        black.setDashPattern([4, 4])
-        black.setDashOffset(self._ants_phase)
-        black.setCosmetic(True)
-        return white, black
-
-    def _paint_selection(self, p: QPainter) -> None:
-        if not self._sel_polys:
-            return
-        p.save()
-        p.setTransform(self.transform())
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        for pen in self._ant_pens():
-            p.setPen(pen)
-            for poly in self._sel_polys:
-                p.drawPolygon(poly)
-        p.restore()
-
-    def _paint_tool_overlay(self, p: QPainter) -> None:
-        tool = self._tools.get(self.tool_state.tool)
-        shape = tool.overlay_shape() if tool else None
-        if shape is None:
-            return
-        kind, pts = shape
-        p.save()
-        p.setTransform(self.transform())
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        for pen in self._ant_pens():
-            p.setPen(pen)
-            if kind == "polyline":
-                p.drawPolyline(QPolygonF(pts))
-            else:
-                r = QRectF(pts[0], pts[1]).normalized()
-                if kind == "rect":
-                    p.drawRect(r)
-                else:
-                    p.drawEllipse(r)
-        p.restore()
-
-    def _paint_brush_cursor(self, p: QPainter) -> None:
-        cls = TOOL_CLASSES.get(self.tool_state.tool)
-        if self._mouse is None or cls is None or not cls.cursor_outline or self._panning:
-            return
-        radius = self.tool_state.size * self.zoom / 2
-        c = self.to_screen(self._mouse)
-        p.save()
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        for color, width in ((QColor(0, 0, 0, 160), 3), (QColor(255, 255, 255), 1)):
-            p.setPen(QPen(color, width))
-            p.drawEllipse(c, max(radius, 1.5), max(radius, 1.5))
-        p.restore()
 
     # --- input ----------------------------------------------------------------------
 
