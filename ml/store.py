@@ -18,122 +18,39 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import http.client
 import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-from ml.resources import resource_path
+# the catalog and the download live in their own modules; their names stay importable here
+from ml.catalog import (
+    FORMAT_SUFFIX,
+    FORMATS,
+    CatalogEntry,
+    StoreError,
+    load_catalog,
+    url_file_name,
+)
+from ml.download import CHUNK, disk_full, download, sha256_file
 from ml.types import CancelToken, EngineError, Progress, ProgressCallback
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+__all__ = [
+    "CHUNK", "DATA_ENV_VAR", "ENV_VAR", "FORMATS", "FORMAT_SUFFIX", "IMPORTED_LICENCE",
+    "CatalogEntry", "InstallResult", "ModelStore", "StoreError", "VerifyResult",
+    "default_root", "install_command", "load_catalog", "missing_models", "sha256_file",
+    "url_file_name",
+]
 
 ENV_VAR = "RETOUCH_MODELS_DIR"
 #: the editor's user-data override (editor/paths.py); the store lives in its ``models``
 DATA_ENV_VAR = "RETOUCH_DATA_DIR"
-CHUNK = 1 << 16
-FORMATS = ("pth", "safetensors", "torchscript", "zip", "onnx")
-#: file suffix of each catalog format, for entries whose URL names no file
-FORMAT_SUFFIX = {"pth": ".pth", "safetensors": ".safetensors", "torchscript": ".pt",
-                 "zip": ".zip", "onnx": ".onnx"}
-#: suffixes that make a URL's last path segment a real file name
-_FILE_SUFFIXES = (".pth", ".pt", ".ckpt", ".safetensors", ".onnx", ".zip", ".bin", ".npy")
-
-
-def url_file_name(url: str) -> str:
-    """The file name a URL's path ends with, or "" when it names no model file (e.g.
-    Google Drive's ``/uc?export=download&id=...`` or a bare folder)."""
-    name = Path(unquote(urlparse(url).path)).name
-    return name if name.lower().endswith(_FILE_SUFFIXES) else ""
-
-
-class StoreError(EngineError):
-    """A store operation failed (network, hash, disk, unknown id); the message says why."""
-
-
-@dataclass(frozen=True)
-class CatalogEntry:
-    """One downloadable model, as listed in ``resources/catalog/*.toml``."""
-
-    id: str
-    task: str
-    architecture: str
-    url: str
-    size: int
-    sha256: str
-    licence: str
-    commercial_use: bool
-    scale: int
-    format: str
-    description: str
-    verified: bool = True
-    md5: str = ""
-    sha256_prefix: str = ""
-    #: name of the file inside a zip download (the zip is fetched once for all members)
-    archive_member: str = ""
-    #: stored file name; default from the URL or the archive member
-    filename: str = ""
-
-    @property
-    def file_name(self) -> str:
-        """The installed file's name: ``filename``, the archive member's name, the URL's
-        file name, or -- for URLs that name no file (Google Drive's ``.../uc?id=...``,
-        which would give every such entry the same name) -- ``<id><suffix of format>``."""
-        if self.filename:
-            return self.filename
-        if self.archive_member:
-            return Path(self.archive_member).name
-        return url_file_name(self.url) or f"{self.id}{FORMAT_SUFFIX[self.format]}"
-
-    @classmethod
-    def from_dict(cls, data: dict, source: str = "catalog") -> CatalogEntry:
-        names = {f.name for f in fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise StoreError(f"{source}: unknown catalog field(s) {', '.join(sorted(unknown))}")
-        try:
-            entry = cls(**data)
-        except TypeError as exc:
-            raise StoreError(f"{source}: bad catalog entry {data.get('id', '?')!r}: {exc}") \
-                from None
-        if entry.format not in FORMATS:
-            raise StoreError(f"{source}: {entry.id}: unknown format {entry.format!r}")
-        if entry.verified and not entry.sha256:
-            raise StoreError(f"{source}: {entry.id}: verified entries need a sha256")
-        return entry
-
-
-def load_catalog(folder: Path | None = None) -> list[CatalogEntry]:
-    """All entries of ``resources/catalog/*.toml`` (sorted by file, then file order)."""
-    folder = folder or resource_path("catalog")
-    entries: list[CatalogEntry] = []
-    seen: set[str] = set()
-    for path in sorted(Path(folder).glob("*.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise StoreError(f"{path}: cannot read the model catalog ({exc})") from None
-        for raw in data.get("model", []):
-            entry = CatalogEntry.from_dict(raw, str(path))
-            if entry.id in seen:
-                raise StoreError(f"{path}: duplicate model id {entry.id!r}")
-            seen.add(entry.id)
-            entries.append(entry)
-    return entries
 
 
 def default_root() -> Path:
@@ -168,24 +85,6 @@ class VerifyResult:
     id: str
     ok: bool
     message: str
-
-
-def sha256_file(path: Path, cancel: CancelToken | None = None) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            if cancel is not None:
-                cancel.check()
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _disk_full(path: Path, exc: OSError) -> StoreError:
-    return StoreError(
-        f"disk full while writing {path}; free some space and run the install again "
-        "(the partial download is kept and will resume)"
-    )
 
 
 class ModelStore:
@@ -367,82 +266,7 @@ class ModelStore:
 
     def _download(self, entry, part: Path, report, cancel: CancelToken) -> tuple[str, str]:
         """Fetch ``entry.url`` into ``part`` (resuming); return (sha256, md5) of the file."""
-        sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
-        have = part.stat().st_size if part.exists() else 0
-        headers = {"User-Agent": "Retouch model store"}
-        if have:
-            headers["Range"] = f"bytes={have}-"
-        request = urllib.request.Request(entry.url, headers=headers)
-        host = urlparse(entry.url).netloc
-        try:
-            response = urllib.request.urlopen(request, timeout=self.timeout)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 416 and have:
-                # the partial file is already complete (or longer than the file): restart
-                # from scratch unless its size says it is whole
-                if entry.size and have == entry.size:
-                    return self._hash_existing(part, sha, md5, cancel)
-                part.unlink(missing_ok=True)
-                return self._download(entry, part, report, cancel)
-            raise StoreError(
-                f"download of {entry.id} failed: HTTP {exc.code} {exc.reason} from {entry.url}"
-            ) from None
-        except urllib.error.URLError as exc:
-            raise StoreError(
-                f"cannot download {entry.id}: {host} is unreachable ({exc.reason}); "
-                "check the network connection"
-            ) from None
-        except OSError as exc:  # timeouts, resets
-            raise StoreError(f"cannot download {entry.id} from {host}: {exc}") from None
-        with response:
-            status = response.status
-            if have and status == 206:
-                self._hash_existing(part, sha, md5, cancel)
-                mode = "ab"
-            else:
-                have, mode = 0, "wb"  # server ignored Range: start over
-            length = response.headers.get("Content-Length")
-            total = have + int(length) if length and length.isdigit() else entry.size
-            done = have
-            try:
-                with open(part, mode) as f:
-                    while True:
-                        cancel.check()
-                        try:
-                            chunk = response.read(CHUNK)
-                        except (OSError, http.client.HTTPException) as exc:
-                            raise StoreError(
-                                f"download of {entry.id} was interrupted ({exc}); run the "
-                                "install again to resume"
-                            ) from None
-                        if not chunk:
-                            break
-                        f.write(chunk)
-                        sha.update(chunk)
-                        md5.update(chunk)
-                        done += len(chunk)
-                        frac = done / total if total else 0.0
-                        report(Progress(min(frac, 1.0), _mb_stage(entry.id, done, total)))
-            except OSError as exc:
-                if exc.errno == errno.ENOSPC:
-                    raise _disk_full(part, exc) from None
-                raise StoreError(f"cannot write {part}: {exc}") from None
-        expected_total = have + int(length) if length and length.isdigit() else None
-        if expected_total is not None and done < expected_total:
-            raise StoreError(
-                f"download of {entry.id} was cut short ({done} of {expected_total} bytes); "
-                "run the install again to resume"
-            )
-        return sha.hexdigest(), md5.hexdigest()
-
-    @staticmethod
-    def _hash_existing(part: Path, sha, md5, cancel: CancelToken) -> tuple[str, str]:
-        with open(part, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                cancel.check()
-                sha.update(chunk)
-                md5.update(chunk)
-        return sha.hexdigest(), md5.hexdigest()
+        return download(entry, part, report, cancel, self.timeout)
 
     def _install_archive(self, entry: CatalogEntry, part: Path, report) -> InstallResult:
         """Extract every catalog member of this zip; record each with its own hash."""
@@ -473,7 +297,7 @@ class ModelStore:
                         os.replace(tmp, target)
                     except OSError as exc:
                         if exc.errno == errno.ENOSPC:
-                            raise _disk_full(target, exc) from None
+                            raise disk_full(target, exc) from None
                         raise StoreError(f"cannot write {target}: {exc}") from None
                     finally:
                         Path(tmp).unlink(missing_ok=True)
@@ -532,7 +356,7 @@ class ModelStore:
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
             if exc.errno == errno.ENOSPC:
-                raise _disk_full(target, exc) from None
+                raise disk_full(target, exc) from None
             raise StoreError(f"cannot copy {src} into the store: {exc}") from None
         record = {
             "file": target.relative_to(self.root).as_posix(),
@@ -638,12 +462,6 @@ def _find_member(names: list[str], wanted: str) -> str | None:
         return wanted
     base = Path(wanted).name
     return next((n for n in names if Path(n).name == base and not n.endswith("/")), None)
-
-
-def _mb_stage(model_id: str, done: int, total: int) -> str:
-    if total:
-        return f"downloading {model_id}: {done / 1e6:.1f}/{total / 1e6:.1f} MB"
-    return f"downloading {model_id}: {done / 1e6:.1f} MB"
 
 
 # ------------------------------------------------------------------ "not installed"

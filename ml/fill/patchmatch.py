@@ -70,7 +70,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+# the features and the initial fills live in their own modules; their names stay
+# importable here
+from ml.fill.features import dct_basis, patch_descriptors, texture_features
+from ml.fill.init import fsr_fill, onion_peel_fill, telea_fill
 from ml.types import RunContext
+
+__all__ = [
+    "DEFAULT_SETTINGS", "ENGINE_DESCRIPTION", "ENGINE_ID", "ENGINE_NAME", "MAX_SIDE",
+    "SEAM_LIMIT", "PatchMatchSettings", "dct_basis", "make_patchmatch_fill",
+    "onion_peel_fill", "patch_descriptors", "patchmatch_fill", "telea_fill",
+    "texture_features",
+]
 
 #: engine id for ml.engines.inpaint
 ENGINE_ID = "patchmatch"
@@ -152,164 +163,6 @@ DEFAULT_SETTINGS = PatchMatchSettings()
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def telea_fill(image: np.ndarray, hole: np.ndarray, radius: int = 3) -> np.ndarray:
-    """OpenCV Telea fill in float, any number of channels (one at a time, so 16-bit
-    precision survives)."""
-    import cv2
-
-    m8 = hole.astype(np.uint8) * 255
-    out = np.empty_like(image, dtype=np.float32)
-    for c in range(image.shape[2]):
-        # Telea's float path assumes the 0..255 range
-        plane = np.ascontiguousarray(image[:, :, c] * np.float32(255.0))
-        out[:, :, c] = cv2.inpaint(plane, m8, radius, cv2.INPAINT_TELEA) / np.float32(255.0)
-    return out
-
-
-def _fsr_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    import cv2
-
-    src = (np.clip(image[:, :, :3], 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-    known = np.where(hole, 0, 255).astype(np.uint8)  # xphoto: non-zero = known
-    dst = np.zeros_like(src)
-    cv2.xphoto.inpaint(src, known, dst, cv2.xphoto.INPAINT_FSR_FAST)
-    out = telea_fill(image, hole) if image.shape[2] > 3 else image.astype(np.float32)
-    out[:, :, :3][hole] = dst[hole].astype(np.float32) / 255.0
-    return out
-
-
-def onion_peel_fill(image: np.ndarray, hole: np.ndarray, valid: np.ndarray, patch_size: int,
-                    rng: np.random.Generator, check: Callable[[], None] = lambda: None,
-                    max_sources: int = 2000) -> np.ndarray:
-    """Fill ``hole`` from its rim inwards, one pixel-thick ring at a time: every ring
-    pixel takes the centre of the source patch (centre in ``valid``) closest to the
-    already-known part of its own patch (exact SSD over the known pixels only).
-
-    Brute force with two matrix products per ring, so meant for a coarse pyramid level
-    (a few thousand sources). It continues edges into the hole, which a diffusion fill
-    (Telea) blurs away; PatchMatch EM then cleans up its seams.
-    """
-    import cv2
-
-    h, w = hole.shape
-    r = patch_size // 2
-    out = np.ascontiguousarray(image, dtype=np.float32).copy()
-    vy, vx = np.nonzero(valid)
-    if vy.size == 0:
-        return telea_fill(image, hole)
-    if vy.size > max_sources:
-        sel = rng.choice(vy.size, max_sources, replace=False)
-        vy, vx = vy[sel], vx[sel]
-    offs = np.arange(-r, r + 1)
-    # match on the colours only; further channels (texture features) follow the colours
-    src = out[vy[:, None, None] + offs[None, :, None], vx[:, None, None] + offs[None, None, :]]
-    src = src[..., :3].reshape(vy.size, -1)  # (Ns, P*P*3)
-    src_sq = src * src
-    centre = out[vy, vx]
-    filled = ~hole
-    ring_kernel = np.ones((3, 3), np.uint8)
-    while not filled.all():
-        check()
-        grown = cv2.dilate(filled.astype(np.uint8), ring_kernel) > 0
-        ly, lx = np.nonzero(grown & ~filled)
-        if ly.size == 0:  # unreachable in a connected crop, but never loop forever
-            break
-        yy = ly[:, None, None] + offs[None, :, None]
-        xx = lx[:, None, None] + offs[None, None, :]
-        inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
-        yc, xc = np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)
-        known = (filled[yc, xc] & inside).astype(np.float32)
-        known = np.repeat(known[..., None], 3, axis=3).reshape(ly.size, -1)
-        tgt = out[yc, xc][..., :3].reshape(ly.size, -1) * known
-        # sum over known pixels of (s - t)^2, dropping the t^2 term (constant per target)
-        cost = known @ src_sq.T - 2.0 * (tgt @ src.T)
-        best = np.argmin(cost, axis=1)
-        out[ly, lx] = centre[best]
-        filled[ly, lx] = True
-    return out
-
-
-#: orthonormal opponent colour axes: luminance, red-green, yellow-blue
-_OPPONENT = np.array([[1, 1, 1], [1, -1, 0], [1, 1, -2]], np.float32) / np.array(
-    [[np.sqrt(3)], [np.sqrt(2)], [np.sqrt(6)]], np.float32)
-
-
-def dct_basis(patch_size: int, components: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """The separable patch basis behind the patch distance: ``(colour axis, kernel_y,
-    kernel_x)`` triples, lowest DCT frequencies first, about 5/8 of them on luminance and
-    the rest split between the two opponent chroma axes.
-
-    Both the DCT and the colour axes are orthonormal, so the descriptor distance is the
-    patch SSD restricted to those frequencies (a lower bound of the full SSD, and close to
-    it for natural images, whose patch energy sits in the low frequencies).
-    """
-    p = patch_size
-    n = np.arange(p)
-    cos = np.stack([np.cos(np.pi * (2 * n + 1) * u / (2 * p)) for u in range(p)])
-    cos *= np.sqrt(2.0 / p)
-    cos[0] = np.sqrt(1.0 / p)
-    freqs = sorted(((u, v) for u in range(p) for v in range(p)),
-                   key=lambda f: (f[0] + f[1], max(f), f[0]))
-    luma = min(p * p, components - 2 * (components // 5))
-    chroma1 = min(p * p, (components - luma + 1) // 2)
-    counts = (luma, chroma1, components - luma - chroma1)
-    return [(axis, cos[u].astype(np.float32), cos[v].astype(np.float32))
-            for axis, count in enumerate(counts) for u, v in freqs[:count]]
-
-
-def patch_descriptors(image: np.ndarray,
-                      basis: list[tuple[int, np.ndarray, np.ndarray]]) -> np.ndarray:
-    """(H*W, len(basis)) descriptors of the patch centred on every pixel of ``image``
-    (borders reflected), by one separable correlation per basis function. Axes 0-2 are
-    the opponent colour axes of channels 0-2; axis 3 and up are ``image``'s further
-    channels as they are (the texture features)."""
-    import cv2
-
-    h, w = image.shape[:2]
-    opp = cv2.transform(np.ascontiguousarray(image[:, :, :3], dtype=np.float32), _OPPONENT)
-    planes = [np.ascontiguousarray(opp[:, :, c]) for c in range(3)]
-    planes += [np.ascontiguousarray(image[:, :, c]) for c in range(3, image.shape[2])]
-    out = np.empty((h, w, len(basis)), np.float32)
-    for i, (axis, ky, kx) in enumerate(basis):
-        out[:, :, i] = cv2.sepFilter2D(planes[axis], cv2.CV_32F, kx, ky,
-                                       borderType=cv2.BORDER_REFLECT)
-    return out.reshape(h * w, len(basis))
-
-
-#: Rec. 601 luma weights, for the texture features
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-
-
-def texture_features(image: np.ndarray, hole: np.ndarray, window: int) -> np.ndarray:
-    """(H, W, 2) mean absolute horizontal / vertical luma gradient over a ``window``²
-    neighbourhood, from known pixel pairs only (Newson et al. 2014's texture features).
-
-    They ride along as extra channels through the pyramid and are voted into the hole
-    like colours. Blurred coarse levels thus still know where the texture was busy, and
-    the patch distance stops preferring flat patches for a hole in gravel or foliage
-    (the classic wash-out of plain Wexler completion).
-    """
-    import cv2
-
-    lum = image[:, :, :3] @ _LUMA
-    known = ~hole
-    out = np.zeros(hole.shape + (2,), np.float32)
-    for c, axis in enumerate((1, 0)):
-        grad = np.zeros_like(lum)
-        ok = np.zeros(hole.shape, np.float32)
-        if axis == 1:
-            grad[:, :-1] = np.abs(lum[:, 1:] - lum[:, :-1])
-            ok[:, :-1] = known[:, 1:] & known[:, :-1]
-        else:
-            grad[:-1] = np.abs(lum[1:] - lum[:-1])
-            ok[:-1] = known[1:] & known[:-1]
-        size = (max(1, window), max(1, window))
-        num = cv2.boxFilter(grad * ok, -1, size, normalize=False, borderType=cv2.BORDER_REFLECT)
-        den = cv2.boxFilter(ok, -1, size, normalize=False, borderType=cv2.BORDER_REFLECT)
-        out[:, :, c] = np.where(den > 0.5, num / np.maximum(den, 1.0), 0.0)
-    return out
 
 
 def _hole_radius(hole: np.ndarray) -> float:
@@ -623,7 +476,7 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
         current = onion_peel_fill(coarsest.image, coarsest.hole, coarsest.valid,
                                   settings.patch_size, rng, ctx.cancel.check)
     else:
-        init = _fsr_fill if settings.init == "fsr" else telea_fill
+        init = fsr_fill if settings.init == "fsr" else telea_fill
         current = init(coarsest.image, coarsest.hole)
     current[~coarsest.hole] = coarsest.image[~coarsest.hole]
     nny, nnx = coarsest.random_sources(coarsest.n, rng)
