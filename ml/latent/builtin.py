@@ -91,10 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     except EngineError as exc:
         sys.stderr.write(f"build: {exc}\n")
         return 1
-    for d in model.directions.values():
-        fit = ", ".join(f"{k} {v:.3f}" for k, v in d.metrics.items())
-        sys.stdout.write(f"{d.name}: scale {d.scale:.3f} ({fit})\n")
-    sys.stdout.write(f"saved {args.out}\n")
+    from ml.train.directions import report
+
+    report(model.directions.values(), args.out)
     return 0
 
 

@@ -77,12 +77,18 @@ def save_latent_model(
             "principal": [d.to_dict() for d in model.principal],
             "info": model.info,
         }
-        tmp = meta_path.with_name(meta_path.name + ".tmp")
-        tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        tmp.replace(meta_path)
+        write_json(meta_path, meta)
     except OSError as exc:
         raise EngineError(f"could not write the model to {folder}: {exc.strerror or exc}") from None
     return folder
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON beside ``path`` and move it into place (an interrupted write
+    leaves the old file); OSError for the caller to word."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _read_meta(meta_path: Path, weights_path: Path) -> dict[str, Any]:

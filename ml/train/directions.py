@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -203,10 +203,10 @@ def save_directions(path: str | Path, model: LatentModel, directions: dict[str, 
     data = {"format": DIRECTIONS_FORMAT, "model_id": model.id, "latent_dim": model.latent_dim,
             "directions": [d.to_dict() for d in directions.values()]}
     try:
+        from ml.latent.io import write_json
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        tmp.replace(path)
+        write_json(path, data)
     except OSError as exc:
         raise EngineError(f"could not write {path}: {exc.strerror or exc}") from None
     return path
@@ -252,6 +252,14 @@ def learn_from_csv(
     return learn_directions(model, images, labels, conditional, ctx)
 
 
+def report(directions: Iterable[Direction], out: str | Path) -> None:
+    """The command-line summary of learned directions: scale and fit metrics of each."""
+    for d in directions:
+        fit = ", ".join(f"{k} {v:.3f}" for k, v in d.metrics.items())
+        sys.stdout.write(f"{d.name}: scale {d.scale:.3f} ({fit})\n")
+    sys.stdout.write(f"saved {out}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     """``retouch train directions MODEL LABELS.csv --out FILE [--images DIR] [--raw]
     [--columns a,b] [--into-model]``; 0 on success."""
@@ -280,10 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     except EngineError as exc:
         sys.stderr.write(f"train directions: {exc}\n")
         return 1
-    for d in dirs.values():
-        fit = ", ".join(f"{k} {v:.3f}" for k, v in d.metrics.items())
-        sys.stdout.write(f"{d.name}: scale {d.scale:.3f} ({fit})\n")
-    sys.stdout.write(f"saved {args.out}\n")
+    report(dirs.values(), args.out)
     return 0
 
 
