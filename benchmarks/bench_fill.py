@@ -117,24 +117,11 @@ def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray) -> float:
 
 
 def ssim(a: np.ndarray, b: np.ndarray, where: np.ndarray) -> float:
-    """Mean of the SSIM map (Gaussian σ = 1.5, Wang et al. constants) over ``where``,
+    """Mean of the SSIM map (values in [0, 1]; ml.train.sr.ssim_map) over ``where``,
     averaged over the channels."""
-    import cv2
+    from ml.train.sr import ssim_map
 
-    c1, c2 = 0.01**2, 0.03**2
-
-    def blur(x: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(x, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT)
-
-    a = a.astype(np.float32)
-    b = b.astype(np.float32)
-    mu_a, mu_b = blur(a), blur(b)
-    var_a = blur(a * a) - mu_a**2
-    var_b = blur(b * b) - mu_b**2
-    cov = blur(a * b) - mu_a * mu_b
-    num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
-    den = (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
-    return float((num / den)[where].mean())
+    return float(ssim_map(a, b, peak=1.0)[where].mean())
 
 
 def fill_fn(method: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

@@ -310,21 +310,30 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
 
-def ssim(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean SSIM (Wang et al. 2004: 11×11 Gaussian, σ 1.5) of two 2-D arrays in [0, 255]."""
+def ssim_map(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> np.ndarray:
+    """The SSIM map (Wang et al. 2004: 11×11 Gaussian, σ 1.5, K1 0.01, K2 0.03) of two
+    arrays with values in ``[0, peak]`` (2-D, or H×W×C: one map per channel)."""
     import cv2
 
     a = a.astype(np.float64)
     b = b.astype(np.float64)
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    blur = lambda x: cv2.GaussianBlur(x, (11, 11), 1.5)[5:-5, 5:-5]
+    c1, c2 = (0.01 * peak) ** 2, (0.03 * peak) ** 2
+
+    def blur(x: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(x, (11, 11), 1.5)
+
     mu_a, mu_b = blur(a), blur(b)
     var_a = blur(a * a) - mu_a**2
     var_b = blur(b * b) - mu_b**2
     cov = blur(a * b) - mu_a * mu_b
     num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
     den = (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
-    return float(np.mean(num / den))
+    return num / den
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean SSIM of two 2-D arrays in [0, 255], the 5-px border (half the window) left out."""
+    return float(np.mean(ssim_map(a, b)[5:-5, 5:-5]))
 
 
 def upscale_with(model, low: np.ndarray) -> np.ndarray:
