@@ -12,15 +12,16 @@ change detection) is :mod:`editor.ai`; a dialog gathers the choices, calls its
 Widgets: :class:`EngineCombo` (every engine of a task; unavailable ones are listed but
 disabled, with the reason in their tooltip and after the name), :class:`ParamsForm`
 (one editor per :class:`ml.types.Param` of the chosen engine), :func:`source_combo` and
-:func:`mask_source_combo`, and the usual dialog layout helpers.
+:func:`mask_source_combo`, :class:`ShowsAIMask` (the red AI-mask overlay shows while the
+dialog works on the AI mask) and the usual dialog layout helpers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -240,6 +241,29 @@ def mask_source_combo(doc: Document, parent: QWidget | None = None) -> QComboBox
     if default is not None:
         box.setCurrentIndex(MASK_SOURCES.index(default))
     return box
+
+
+class ShowsAIMask(QObject):
+    """While ``dialog`` is on screen and ``uses_ai_mask()`` is true, the canvases of
+    ``doc`` show the red AI-mask overlay (the rule: :mod:`editor.ui.mask_overlay`), so
+    the user sees the area it will process. Call :meth:`sync` when the choice changes."""
+
+    def __init__(self, dialog: QDialog, host: Host, doc: Document | None,
+                 uses_ai_mask: Callable[[], bool]) -> None:
+        super().__init__(dialog)
+        self._dialog, self._host, self._doc, self._uses = dialog, host, doc, uses_ai_mask
+        dialog.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self._dialog and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.sync()
+        return False
+
+    def sync(self) -> None:
+        on = self._dialog.isVisible() and bool(self._uses())
+        for view in self._host.views():
+            if view.document is self._doc:
+                view.canvas.set_ai_mask_in_use(on)
 
 
 def info_label() -> QLabel:

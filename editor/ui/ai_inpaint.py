@@ -9,9 +9,9 @@ named after the engine, clipped to the mask with a soft edge, or a patch into th
 layer, and becomes the document's before/after (View ▸ Compare Before/After, hold ``\\``;
 :mod:`editor.ui.compare`).
 
-When the fill used the AI mask, its red overlay is hidden as the result lands (the mask
-itself is kept for a retry): View ▸ Show AI Mask (Ctrl+H) or painting the mask shows it
-again.
+While the dialog is open with *Mask: AI mask*, the red AI-mask overlay shows what will
+be filled; whether it shows afterwards follows the one rule of
+:mod:`editor.ui.mask_overlay` (the mask itself is kept for a retry).
 """
 
 from __future__ import annotations
@@ -61,12 +61,6 @@ def start_inpaint(host: Host, req: InpaintRequest) -> JobHandle:
     def apply(result: np.ndarray) -> None:
         apply_inpaint(watch, req, result)
         reset_compare_action(host)
-        if req.mask_source == MASK_AI:
-            # the red overlay would hide the result; the mask stays for a retry and
-            # View ▸ Show AI Mask (or painting the mask) shows it again
-            for view in host.views():
-                if view.document is doc:
-                    view.canvas.set_ai_mask_visible(False)
 
     return host.submit_job(req, run_inpaint_request, req.title, apply, watch=watch)
 
@@ -120,6 +114,9 @@ class InpaintDialog(QDialog):
         self.feather.valueChanged.connect(lambda _v: self._context_changed())
         self.source.currentIndexChanged.connect(lambda _i: self._update_info())
         self.into_active.toggled.connect(lambda _on: self._update_info())
+        self.shows_mask = ac.ShowsAIMask(
+            self, host, self.doc, lambda: self.mask_source.currentData() == MASK_AI)
+        self.mask_source.currentIndexChanged.connect(lambda _i: self.shows_mask.sync())
         self._engine_changed(self.engine.engine())
 
     def _mask_and_region(self) -> tuple[np.ndarray | None, Rect | None]:
