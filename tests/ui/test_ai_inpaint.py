@@ -43,7 +43,7 @@ def open_doc(window, pixels: np.ndarray, qtbot) -> Document:
     return doc
 
 
-def wait_job(qtbot, window, job, timeout=10000) -> None:
+def wait_job(qtbot, window, job, timeout=30000) -> None:  # the first job imports torch
     qtbot.waitUntil(lambda: job.finished, timeout=timeout)
     qtbot.wait(10)
 
