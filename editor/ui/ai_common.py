@@ -72,6 +72,7 @@ class EngineCombo(QComboBox):
         prefer: str | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setObjectName("engine")
         self.task = task
         self._engines: list[Engine] = []
         self._reasons: dict[str, str | None] = {}
@@ -139,6 +140,8 @@ class ParamsForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None, skip: Sequence[str] = ()) -> None:
         super().__init__(parent)
+        self.setObjectName("params")
+        self._recall: Callable[[str], Any] | None = None
         self._skip = set(skip)
         self._layout = QFormLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -152,9 +155,10 @@ class ParamsForm(QWidget):
         self.engine = engine
         if engine is None:
             return
+        hidden = self._skip | set(getattr(engine, "ui_hidden_params", ()))
         for p in engine.params:
-            if p.name in self._skip:
-                continue
+            if p.name in hidden:
+                continue  # the dialog's own, or one the engine keeps for the CLI
             w: QWidget
             if p.kind == "int":
                 w = QSpinBox()
@@ -187,6 +191,30 @@ class ParamsForm(QWidget):
             w.setObjectName(f"param.{p.name}")
             self._editors[p.name] = w
             self._layout.addRow(p.label or p.name, w)
+        self._recall_values()
+
+    # the dialog memory (editor.ui.dialog_memory): each engine's own last used values
+
+    def memory_values(self) -> dict[str, Any]:
+        if self.engine is None:
+            return {}
+        return {f"{self.engine.id}/{k}": v for k, v in self.values().items()}
+
+    def set_memory(self, recall: Callable[[str], Any]) -> None:
+        self._recall = recall
+        self._recall_values()
+
+    def _recall_values(self) -> None:
+        if self._recall is None or self.engine is None:
+            return
+        for p in self.engine.params:
+            value = self._recall(f"{self.engine.id}/{p.name}") if p.name in self._editors else None
+            if value is None:
+                continue
+            try:
+                self.set_value(p.name, p.coerce(value))
+            except ValueError:
+                pass  # outside the engine's range now: its default stays
 
     def editor(self, name: str) -> QWidget:
         return self._editors[name]

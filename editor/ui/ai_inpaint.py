@@ -45,6 +45,7 @@ from editor.ai.watch import DocumentWatch
 from editor.document import Rect
 from editor.ui import ai_common as ac
 from editor.ui.compare import reset_compare_action
+from editor.ui.dialog_memory import remember
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class InpaintDialog(QDialog):
         self._source_chosen = False  # until the user picks one, it follows the mask
         self.source.activated.connect(self._source_picked)
         self.feather = QSpinBox()
+        self.feather.setObjectName("feather")
         self.feather.setRange(0, 64)
         self.feather.setValue(DEFAULT_FEATHER)
         self.feather.setSuffix(" px")
@@ -94,6 +96,8 @@ class InpaintDialog(QDialog):
         self.to_layer = QRadioButton("New layer (named after the engine)")
         self.into_active = QRadioButton("Write into the active layer")
         self.to_layer.setChecked(True)
+        self.to_layer.setObjectName("result.new_layer")
+        self.into_active.setObjectName("result.into_active")
         group = QButtonGroup(self)
         group.addButton(self.to_layer)
         group.addButton(self.into_active)
@@ -118,6 +122,10 @@ class InpaintDialog(QDialog):
             self, host, self.doc, lambda: self.mask_source.currentData() == MASK_AI)
         self.mask_source.currentIndexChanged.connect(lambda _i: self.shows_mask.sync())
         self._engine_changed(self.engine.engine())
+        # engine, its parameters, feather and output as last confirmed (the sample and
+        # mask sources follow the document at hand instead)
+        self.memory = remember(self, "inpaint", host, [
+            self.engine, self.params, self.feather, self.to_layer, self.into_active])
 
     def _mask_and_region(self) -> tuple[np.ndarray | None, Rect | None]:
         mask = regions.mask_array(self.doc, self.mask_source.currentData())

@@ -69,6 +69,7 @@ from editor.ai.style import (
 from editor.ai.watch import DocumentWatch
 from editor.jobs.engines import engines_for, get_engine
 from editor.ui import ai_common as ac
+from editor.ui.dialog_memory import remember
 from editor.ui.filters import FilterAction, register_filter
 from editor.ui.jobs_controller import LANE_PREVIEW
 
@@ -209,6 +210,7 @@ class StyleDialog(QDialog):
         style_row.addWidget(self.style_source, 1)
         style_row.addWidget(self.browse)
         self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setObjectName("strength")
         self.strength.setRange(0, 100)
         self.strength.setValue(100)
         self.strength_label = QLabel("100 %")
@@ -216,7 +218,9 @@ class StyleDialog(QDialog):
         strength_row.addWidget(self.strength, 1)
         strength_row.addWidget(self.strength_label)
         self.keep_colors = QCheckBox("Keep original colours (luminance only)")
+        self.keep_colors.setObjectName("keep_colors")
         self.style_scale = QDoubleSpinBox()
+        self.style_scale.setObjectName("style_scale")
         self.style_scale.setRange(0.25, 4.0)
         self.style_scale.setSingleStep(0.25)
         self.style_scale.setValue(1.0)
@@ -284,6 +288,10 @@ class StyleDialog(QDialog):
         self.restrict.toggled.connect(lambda _on: self.shows_mask.sync())
         self.mask_source.currentIndexChanged.connect(lambda _i: self.shows_mask.sync())
         self._engine_changed(self.engine.engine())
+        # the engine and its options as last applied; the style image, what to apply to
+        # and Only inside follow the document at hand
+        self.memory = remember(self, "style", host, [
+            self.engine, self.params, self.strength, self.keep_colors, self.style_scale])
 
     # --- choices ---------------------------------------------------------------------
 

@@ -336,8 +336,8 @@ def test_engine_combo_shows_uninstalled_models_disabled_with_the_reason(window, 
     assert combo.select("fsr") and combo.engine_id() == "fsr"
     form = ac.ParamsForm()
     form.set_engine(combo.engine())
-    form.set_value("quality", "best")
-    assert form.values() == {"quality": "best", "max_size": 512}
+    form.set_value("max_size", 640)
+    assert form.values() == {"max_size": 640}  # quality: CLI only
 
 
 # --- driven like a user: mask brush, Filter menu, dialog --------------------------------
@@ -371,9 +371,10 @@ def _paint_mask(window, qtbot, points, size=26):
     qtbot.wait(10)
 
 
-def _run_filter_dialog(window, qtbot, handle):
-    """Filter ▸ Remove / Inpaint… with ``handle(dialog)`` run on the open dialog (it
-    clicks a button); returns what ``handle`` returned."""
+def _run_filter_dialog(window, qtbot, handle, filter_id="inpaint", cls=None):
+    """Filter ▸ Remove / Inpaint… (or the filter ``filter_id``, whose dialog is a ``cls``)
+    with ``handle(dialog)`` run on the open dialog (it clicks a button); returns what
+    ``handle`` returned."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -382,7 +383,7 @@ def _run_filter_dialog(window, qtbot, handle):
 
     def poll():
         d = QApplication.activeModalWidget()
-        if isinstance(d, ai_inpaint.InpaintDialog):
+        if isinstance(d, cls or ai_inpaint.InpaintDialog):
             try:
                 seen.append(handle(d))
             except Exception as exc:  # noqa: BLE001 - re-raised below, never a hang
@@ -395,7 +396,8 @@ def _run_filter_dialog(window, qtbot, handle):
 
     QTimer.singleShot(0, poll)
     window.filter_menu.aboutToShow.emit()
-    act = next(a for a in window.filter_menu.actions() if a.objectName() == "filter.inpaint")
+    act = next(a for a in window.filter_menu.actions()
+               if a.objectName() == f"filter.{filter_id}")
     act.trigger()
     assert seen, "the dialog did not open"
     if isinstance(seen[0], Exception):
@@ -534,3 +536,25 @@ def test_compare_survives_clearing_and_repainting_the_mask(window, qtbot):
     # a pixel edit of a layer ends it
     doc.apply_patch(0, 0, 0, np.zeros((4, 4, 4), np.uint8), "Paint")
     assert not compare_ui.show_before(window, True)
+
+
+def test_the_dialog_offers_fsr_fast_only_and_the_cli_still_takes_best(window, qtbot):
+    from PySide6.QtWidgets import QComboBox
+
+    from ml.engines import get
+
+    doc = open_doc(window, textured(90, 120), qtbot)
+    doc.set_ai_mask(object_mask(90, 120))
+    dialog = ai_inpaint.InpaintDialog(window)
+    ids = [dialog.engine.itemData(i) for i in range(dialog.engine.count())]
+    assert "fsr" in ids and not any("best" in str(i) for i in ids)
+    assert dialog.engine.select("fsr")
+    offered = [box.itemText(i) for box in dialog.findChildren(QComboBox)
+               for i in range(box.count())]
+    assert not any("best" in t.lower() for t in offered)
+    assert "quality" not in dialog.params.values()
+    assert dialog.request().params == (("max_size", 512), ("quality", "fast"))
+    dialog.reject()
+    engine = get("fsr", "inpaint")
+    assert engine.resolve_params({"quality": "best"})["quality"] == "best"  # --set
+    assert "slower" in engine.params[0].help
