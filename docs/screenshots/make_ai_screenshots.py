@@ -7,8 +7,9 @@ Run under a virtual X server (real windows, so the dialogs can be captured with 
 
 * inpaint-before: scikit-image's ``coffee.png`` (public domain) with the spoon painted
   over in the AI mask (mask brush, real mouse events) and the Remove / Inpaint dialog open;
-* inpaint-after: the fill (FSR texture engine) as a new layer; the AI-mask overlay hides
-  itself when the fill lands (the mask is kept, View ▸ Show AI Mask shows it);
+* inpaint-after: the fill (FSR texture engine) as a new layer, with the Brush tool
+  picked (B) before it ran: the red AI-mask overlay shows only with the Mask Brush, while
+  a dialog uses the mask, or with View ▸ Show AI Mask (editor.ui.mask_overlay);
 * upscale-before: ``chelsea.png`` (public domain) at 400 % with the Upscale dialog open
   (output size and memory estimate);
 * upscale-after: the same spot after Upscale 4× with the built-in sr-small CNN, at 100 %
@@ -110,10 +111,10 @@ def main() -> int:
     save(grab_with_dialog(window, dialog), "inpaint-before.png")
     req = dialog.request()
     dialog.close()
+    QTest.keyClick(canvas, Qt.Key.Key_B)  # the Brush: the red overlay is for mask tools
     job = ai_inpaint.start_inpaint(window, req)
     wait_job(job, app)
-    # the red AI-mask overlay hides itself when the fill lands (the mask is kept)
-    assert not canvas.ai_mask_visible and doc.ai_mask.any()
+    assert not canvas.ai_mask_visible and doc.ai_mask.any()  # the mask is kept
     QTest.qWait(300)
     save(window.grab().toImage(), "inpaint-after.png")
 
