@@ -52,32 +52,23 @@ def wait_job(job, app) -> None:
     QTest.qWait(200)
 
 
-def main() -> int:
+def coffee_with_spoon_masked(window, zoom: float):
+    """scikit-image's coffee.png in a new tab at ``zoom`` (image at (20, 20) on the
+    canvas), the spoon painted into the AI mask with the mask brush (real mouse events);
+    returns (document, canvas)."""
     from PySide6.QtCore import QPoint, QPointF, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
     from skimage import data
 
     from editor.document import Document
-    from editor.ui import ai_inpaint, ai_upscale
-    from editor.ui.app import create_main_window
 
-    window = create_main_window()
-    window.move(0, 0)
-    window.resize(1400, 900)
-    window.show()
-    app = QApplication.instance()
-    QTest.qWaitForWindowExposed(window)
-    window.detect_device()
-
-    # --- inpainting: remove the spoon -------------------------------------------------
     doc = Document.from_pixels(rgba(data.coffee()), "Photo")  # 600×400
     doc.undo.clear()
     view = window.add_document(doc, None, "coffee.png")
     QTest.qWait(200)
     canvas = view.canvas
-    canvas.set_view(1.75, QPointF(20, 20))
-    window.tool_state.set("tool", "mask-brush")
+    canvas.set_view(zoom, QPointF(20, 20))
+    window.actions_by_id["tool.mask-brush"].trigger()  # M
     window.tool_state.set("hardness", 0.9)
 
     def screen(x: float, y: float) -> QPoint:
@@ -98,8 +89,31 @@ def main() -> int:
     stroke(handle, 26)
     bowl = [(364, 250), (356, 270), (352, 290), (360, 308), (372, 296), (384, 272), (368, 262)]
     stroke(bowl, 60)
-    QTest.mouseMove(canvas, screen(560, 380))
+    QTest.mouseMove(canvas, screen(580, 390))  # the brush outline off the spoon
     QTest.qWait(100)
+    return doc, canvas
+
+
+def main() -> int:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+    from skimage import data
+
+    from editor.document import Document
+    from editor.ui import ai_inpaint, ai_upscale
+    from editor.ui.app import create_main_window
+
+    window = create_main_window()
+    window.move(0, 0)
+    window.resize(1400, 900)
+    window.show()
+    app = QApplication.instance()
+    QTest.qWaitForWindowExposed(window)
+    window.detect_device()
+
+    # --- inpainting: remove the spoon -------------------------------------------------
+    doc, canvas = coffee_with_spoon_masked(window, 1.75)
 
     dialog = ai_inpaint.InpaintDialog(window)
     dialog.engine.select("fsr")
@@ -111,7 +125,7 @@ def main() -> int:
     save(grab_with_dialog(window, dialog), "inpaint-before.png")
     req = dialog.request()
     dialog.close()
-    QTest.keyClick(canvas, Qt.Key.Key_B)  # the Brush: the red overlay is for mask tools
+    window.actions_by_id["tool.brush"].trigger()  # B: the red overlay is for mask tools
     job = ai_inpaint.start_inpaint(window, req)
     wait_job(job, app)
     assert not canvas.ai_mask_visible and doc.ai_mask.any()  # the mask is kept

@@ -23,42 +23,9 @@ import tempfile
 from pathlib import Path
 
 import shots  # repository on sys.path, throw-away settings (before any editor import)
-from make_ai_screenshots import rgba
+from make_ai_screenshots import coffee_with_spoon_masked
 
 SPOON = (300, 40, 170, 300)  # x, y, w, h in the image: the crop every panel shows
-
-
-def open_coffee(window):
-    from PySide6.QtCore import QPoint, QPointF, Qt
-    from PySide6.QtTest import QTest
-    from skimage import data
-
-    from editor.document import Document
-
-    doc = Document.from_pixels(rgba(data.coffee()), "Photo")  # 600×400
-    doc.undo.clear()
-    view = window.add_document(doc, None, "coffee.png")
-    QTest.qWait(200)
-    canvas = view.canvas
-    canvas.set_view(1.0, QPointF(20, 20))
-    window.actions_by_id["tool.mask-brush"].trigger()  # M (the menu/toolbar action)
-    window.tool_state.set("hardness", 0.9)
-
-    def screen(x: float, y: float) -> QPoint:
-        return canvas.to_screen(QPointF(x, y)).toPoint()
-
-    for points, size in (([(412, 68), (398, 130), (380, 205), (372, 235)], 26),
-                         ([(364, 250), (352, 290), (360, 308), (384, 272), (368, 262)], 60)):
-        window.tool_state.set("size", size)
-        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                         screen(*points[0]))
-        for x, y in points[1:]:
-            QTest.mouseMove(canvas, screen(x, y))
-        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                           screen(*points[-1]))
-    QTest.mouseMove(canvas, screen(580, 390))  # the brush outline out of the crop
-    QTest.qWait(100)
-    return doc, canvas
 
 
 def crop(canvas, out: Path) -> None:
@@ -94,7 +61,7 @@ def main() -> int:
     window.resize(1100, 800)
     window.show()
     QTest.qWaitForWindowExposed(window)
-    doc, canvas = open_coffee(window)
+    _doc, canvas = coffee_with_spoon_masked(window, 1.0)
     tmp = Path(tempfile.mkdtemp(prefix="retouch-mask-"))
     panels = []
 
@@ -144,7 +111,7 @@ def main() -> int:
     again.resize(1100, 800)
     again.show()
     QTest.qWaitForWindowExposed(again)
-    open_coffee(again)
+    coffee_with_spoon_masked(again, 1.0)
     again.actions_by_id["tool.brush"].trigger()
     dialog = ai_inpaint.InpaintDialog(again)
     dialog.show()
