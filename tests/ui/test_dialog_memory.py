@@ -158,3 +158,23 @@ def test_outdated_entries_leave_the_defaults(tmp_path):
     assert box.currentData() == "b" and spin.value() == 5
     with pytest.raises(ValueError, match="objectName"):
         remember(dialog, "t", None, [QSpinBox(dialog)])
+
+
+def test_the_training_dialog_remembers_what_it_started_with(window, qtbot, ini, tmp_path):
+    from editor.ui.ai_train import TrainDialog
+
+    empty = tmp_path / "no-images"
+    empty.mkdir()
+    dlg = TrainDialog(window)
+    dlg.folder.setText(str(empty))
+    dlg.name.setText("my-cats")
+    dlg.latent.setValue(24)
+    pick(dlg.kind, "gan")
+    fresh = TrainDialog(window)
+    assert fresh.name.text() == "my-faces"  # nothing started yet: nothing remembered
+    qtbot.mouseClick(dlg.start_button, Qt.MouseButton.LeftButton)
+    assert dlg.job is not None  # stored on Start (the run itself fails: no images)
+    qtbot.waitUntil(lambda: dlg.job.finished, timeout=60000)
+    again = TrainDialog(window)
+    assert (again.folder.text(), again.name.text(), again.latent.value(),
+            again.kind.currentData()) == (str(empty), "my-cats", 24, "gan")
