@@ -4,7 +4,8 @@ Display path: the document composite is converted to 8-bit premultiplied RGBA in
 tile by tile, into one buffer wrapped by a ``QImage.Format_RGBA8888_Premultiplied``.
 Only tiles that are both visible and dirty are converted on a repaint, so a brush dab on
 a 4K image converts a few 256² tiles, not 33 MB. The AI mask has its own buffer (a
-translucent red overlay); the selection is outlined with marching ants.
+translucent red overlay, shown by the one rule of :mod:`editor.ui.mask_overlay`); the
+selection is outlined with marching ants.
 
 Colour management: a document tagged with an ICC profile other than sRGB (Display P3,
 Adobe RGB, ...) is converted to sRGB for display, tile by tile, with a cached Qt colour
