@@ -6,6 +6,9 @@ The engines crop the mask's bounding box plus a context margin (ml.engines.inpai
 Document.apply_patch) and ``inpaint`` (returns a full copy of the image, so its 24 MP
 time includes copying 288 MB of float32). Each 24 MP row uses the 1 MP time of the same
 call as its baseline: a ratio near 1 means the image size does not matter.
+
+:func:`fsr_quality_rows` times FSR "best" against "fast" on a 93×90 hole in a real photo:
+the reason the editor's dialog offers "fast" only (issue #17).
 """
 
 from __future__ import annotations
