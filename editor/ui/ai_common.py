@@ -12,15 +12,16 @@ change detection) is :mod:`editor.ai`; a dialog gathers the choices, calls its
 Widgets: :class:`EngineCombo` (every engine of a task; unavailable ones are listed but
 disabled, with the reason in their tooltip and after the name), :class:`ParamsForm`
 (one editor per :class:`ml.types.Param` of the chosen engine), :func:`source_combo` and
-:func:`mask_source_combo`, and the usual dialog layout helpers.
+:func:`mask_source_combo`, :class:`ShowsAIMask` (the red AI-mask overlay shows while the
+dialog works on the AI mask) and the usual dialog layout helpers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -71,6 +72,7 @@ class EngineCombo(QComboBox):
         prefer: str | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setObjectName("engine")
         self.task = task
         self._engines: list[Engine] = []
         self._reasons: dict[str, str | None] = {}
@@ -138,6 +140,8 @@ class ParamsForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None, skip: Sequence[str] = ()) -> None:
         super().__init__(parent)
+        self.setObjectName("params")
+        self._recall: Callable[[str], Any] | None = None
         self._skip = set(skip)
         self._layout = QFormLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -151,9 +155,10 @@ class ParamsForm(QWidget):
         self.engine = engine
         if engine is None:
             return
+        hidden = self._skip | set(getattr(engine, "ui_hidden_params", ()))
         for p in engine.params:
-            if p.name in self._skip:
-                continue
+            if p.name in hidden:
+                continue  # the dialog's own, or one the engine keeps for the CLI
             w: QWidget
             if p.kind == "int":
                 w = QSpinBox()
@@ -186,6 +191,30 @@ class ParamsForm(QWidget):
             w.setObjectName(f"param.{p.name}")
             self._editors[p.name] = w
             self._layout.addRow(p.label or p.name, w)
+        self._recall_values()
+
+    # the dialog memory (editor.ui.dialog_memory): each engine's own last used values
+
+    def memory_values(self) -> dict[str, Any]:
+        if self.engine is None:
+            return {}
+        return {f"{self.engine.id}/{k}": v for k, v in self.values().items()}
+
+    def set_memory(self, recall: Callable[[str], Any]) -> None:
+        self._recall = recall
+        self._recall_values()
+
+    def _recall_values(self) -> None:
+        if self._recall is None or self.engine is None:
+            return
+        for p in self.engine.params:
+            value = self._recall(f"{self.engine.id}/{p.name}") if p.name in self._editors else None
+            if value is None:
+                continue
+            try:
+                self.set_value(p.name, p.coerce(value))
+            except ValueError:
+                pass  # outside the engine's range now: its default stays
 
     def editor(self, name: str) -> QWidget:
         return self._editors[name]
@@ -240,6 +269,29 @@ def mask_source_combo(doc: Document, parent: QWidget | None = None) -> QComboBox
     if default is not None:
         box.setCurrentIndex(MASK_SOURCES.index(default))
     return box
+
+
+class ShowsAIMask(QObject):
+    """While ``dialog`` is on screen and ``uses_ai_mask()`` is true, the canvases of
+    ``doc`` show the red AI-mask overlay (the rule: :mod:`editor.ui.mask_overlay`), so
+    the user sees the area it will process. Call :meth:`sync` when the choice changes."""
+
+    def __init__(self, dialog: QDialog, host: Host, doc: Document | None,
+                 uses_ai_mask: Callable[[], bool]) -> None:
+        super().__init__(dialog)
+        self._dialog, self._host, self._doc, self._uses = dialog, host, doc, uses_ai_mask
+        dialog.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self._dialog and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.sync()
+        return False
+
+    def sync(self) -> None:
+        on = self._dialog.isVisible() and bool(self._uses())
+        for view in self._host.views():
+            if view.document is self._doc:
+                view.canvas.set_ai_mask_in_use(on)
 
 
 def info_label() -> QLabel:

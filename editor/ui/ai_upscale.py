@@ -26,6 +26,7 @@ from editor.ai.requests import SCOPE_IMAGE, SCOPE_SELECTION, UpscaleRequest, run
 from editor.ai.upscale import SCALES, apply_upscale, build_upscale, estimate, too_large
 from editor.ai.watch import DocumentWatch
 from editor.ui import ai_common as ac
+from editor.ui.dialog_memory import remember
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class UpscaleDialog(QDialog):
         self.setWindowTitle("Upscale")
         self.engine = ac.EngineCombo("upscale", self, prefer="sr-small")
         self.scale = QComboBox()
+        self.scale.setObjectName("scale")
         self.params = ac.ParamsForm(self)
         self.whole = QRadioButton("Whole image (resizes every layer)")
         self.selection = QRadioButton("Selection → new layer")
@@ -81,6 +83,9 @@ class UpscaleDialog(QDialog):
         self.scale.currentIndexChanged.connect(lambda _i: self._update_info())
         self.whole.toggled.connect(lambda _on: self._update_info())
         self._engine_changed(self.engine.engine())
+        # engine, scale and parameters as last confirmed (what to upscale follows the
+        # document: a selection may not be there next time)
+        self.memory = remember(self, "upscale", host, [self.engine, self.scale, self.params])
 
     def _engine_changed(self, engine) -> None:
         keep = self.scale.currentData()
