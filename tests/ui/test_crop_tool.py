@@ -64,7 +64,7 @@ def test_handles_resize_and_move_the_frame_exactly(window, qtbot):
 
 
 def test_moving_the_frame_stops_at_the_image_edge(window, qtbot):
-    doc, canvas = open_doc(window, qtbot, noise(90, 120))
+    _doc, canvas = open_doc(window, qtbot, noise(90, 120))
     window.tool_state.set("tool", "crop")
     drag(canvas, [(10, 10), (50, 40)])
     drag(canvas, [(30, 25), (10, 5), (-20, -20)])
@@ -90,7 +90,7 @@ def test_aspect_presets_constrain_the_drawn_frame(window, qtbot, aspect, portrai
 
 
 def test_aspect_corner_drag_keeps_the_ratio_and_x_swaps_it(window, qtbot):
-    doc, canvas = open_doc(window, qtbot, noise(90, 120))
+    _doc, canvas = open_doc(window, qtbot, noise(90, 120))
     window.tool_state.set("tool", "crop")
     window.tool_state.set("crop_aspect", "3:2")
     drag(canvas, [(10, 10), (70, 50)])
@@ -126,7 +126,7 @@ def test_escape_cancels_and_a_click_frames_the_whole_image(window, qtbot):
     off_line = img.pixelColor(75 + OFF, 30 + OFF), plain.pixelColor(75 + OFF, 30 + OFF)
     assert on_line[0] != on_line[1] and off_line[0] == off_line[1]
     window.tool_state.set("crop_aspect", "1:1")  # re-fits the frame
-    x, y, w, h = canvas.current_tool().frame.integral()
+    _x, _y, w, h = canvas.current_tool().frame.integral()
     assert w == h
 
 

@@ -135,7 +135,7 @@ def test_clone_samples_the_merged_image_into_an_empty_layer(window, qtbot):
 
 def test_source_crosshair_follows_the_sample_point_and_is_drawn(window, qtbot):
     white = np.full((90, 120, 4), 255, np.uint8)
-    doc, canvas = open_doc(window, qtbot, white)
+    _doc, canvas = open_doc(window, qtbot, white)
     use_tool(window, "heal", size=6)
     tool = canvas.current_tool()
     click(canvas, 30, 30, CTRL)
