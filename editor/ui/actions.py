@@ -65,12 +65,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("image.crop", "&Crop to Selection", "crop", "", "crop_to_selection", "Image"),
     ActionSpec("image.resize", "&Scale Image…", "", "", "resize_image", "Image"),
     ActionSpec("image.canvas", "Canvas Si&ze…", "", "", "resize_canvas", "Image"),
-    ActionSpec("image.rotate_cw", "Rotate 90° &Clockwise", "rotate-cw", "", "rotate_cw", "Image"),
-    ActionSpec("image.rotate_ccw", "Rotate 90° Counter-clock&wise", "rotate-ccw", "",
-               "rotate_ccw", "Image"),
-    ActionSpec("image.rotate_180", "Rotate &180°", "rotate-180", "", "rotate_180", "Image"),
-    ActionSpec("image.flip_h", "Flip &Horizontal", "flip-h", "", "flip_horizontal", "Image"),
-    ActionSpec("image.flip_v", "Flip &Vertical", "flip-v", "", "flip_vertical", "Image"),
+    # Whole-image rotate/flip: id image.<callback>, icon <callback> with dashes.
+    *(ActionSpec(f"image.{cb}", title, cb.replace("_", "-"), "", cb, "Image") for cb, title in (
+        ("rotate_cw", "Rotate 90° &Clockwise"), ("rotate_ccw", "Rotate 90° Counter-clock&wise"),
+        ("rotate_180", "Rotate &180°"), ("flip_horizontal", "Flip &Horizontal"),
+        ("flip_vertical", "Flip &Vertical"))),
     ActionSpec("layer.new", "&New Layer", "layer-add", "Ctrl+Shift+N", "layer_new", "Layer"),
     ActionSpec("layer.duplicate", "&Duplicate Layer", "layer-duplicate", "Ctrl+J",
                "layer_duplicate", "Layer"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from tests.ui.test_heal_tools import OFF, drag, noise, open_doc
@@ -22,6 +22,14 @@ def with_mask_and_selection(doc):
     return mask, doc.selection.mask.copy()
 
 
+def crop_doc(window, qtbot, depth=8):
+    """A 120×90 noise document with the crop tool chosen: (original pixels, doc, canvas)."""
+    orig = noise(90, 120, depth)
+    doc, canvas = open_doc(window, qtbot, orig.copy(), depth)
+    window.tool_state.set("tool", "crop")
+    return orig, doc, canvas
+
+
 def press_key(canvas, key):
     canvas.setFocus()
     QTest.keyClick(canvas, key)
@@ -29,10 +37,8 @@ def press_key(canvas, key):
 
 @pytest.mark.parametrize("depth", [8, 16])
 def test_drawn_crop_applies_on_enter_with_masks_and_selection(window, qtbot, depth):
-    orig = noise(90, 120, depth)
-    doc, canvas = open_doc(window, qtbot, orig.copy(), depth)
+    orig, doc, canvas = crop_doc(window, qtbot, depth)
     mask, sel = with_mask_and_selection(doc)
-    window.tool_state.set("tool", "crop")
     drag(canvas, [(10, 10), (50, 40), (90, 70)])
     assert doc.size == (120, 90)  # nothing happens before Enter
     press_key(canvas, Qt.Key.Key_Return)
@@ -49,9 +55,7 @@ def test_drawn_crop_applies_on_enter_with_masks_and_selection(window, qtbot, dep
 
 
 def test_handles_resize_and_move_the_frame_exactly(window, qtbot):
-    orig = noise(90, 120)
-    doc, canvas = open_doc(window, qtbot, orig.copy())
-    window.tool_state.set("tool", "crop")
+    orig, doc, canvas = crop_doc(window, qtbot)
     drag(canvas, [(10, 10), (90, 70)])
     drag(canvas, [(90, 40), (95, 40), (100, 40)])  # right edge: 10..100
     drag(canvas, [(10, 10), (20, 15)])  # top-left corner
@@ -64,8 +68,7 @@ def test_handles_resize_and_move_the_frame_exactly(window, qtbot):
 
 
 def test_moving_the_frame_stops_at_the_image_edge(window, qtbot):
-    _doc, canvas = open_doc(window, qtbot, noise(90, 120))
-    window.tool_state.set("tool", "crop")
+    _orig, _doc, canvas = crop_doc(window, qtbot)
     drag(canvas, [(10, 10), (50, 40)])
     drag(canvas, [(30, 25), (10, 5), (-20, -20)])
     assert canvas.current_tool().frame.integral() == (0, 0, 40, 30)
@@ -78,9 +81,7 @@ def test_moving_the_frame_stops_at_the_image_edge(window, qtbot):
     ("original", False, (50, 40), (40, 30)),
 ])
 def test_aspect_presets_constrain_the_drawn_frame(window, qtbot, aspect, portrait, end, size):
-    orig = noise(90, 120)
-    doc, canvas = open_doc(window, qtbot, orig.copy())
-    window.tool_state.set("tool", "crop")
+    orig, doc, canvas = crop_doc(window, qtbot)
     window.tool_state.set("crop_aspect", aspect)
     window.tool_state.set("crop_portrait", portrait)
     drag(canvas, [(10, 10), end])
@@ -90,8 +91,7 @@ def test_aspect_presets_constrain_the_drawn_frame(window, qtbot, aspect, portrai
 
 
 def test_aspect_corner_drag_keeps_the_ratio_and_x_swaps_it(window, qtbot):
-    _doc, canvas = open_doc(window, qtbot, noise(90, 120))
-    window.tool_state.set("tool", "crop")
+    _orig, _doc, canvas = crop_doc(window, qtbot)
     window.tool_state.set("crop_aspect", "3:2")
     drag(canvas, [(10, 10), (70, 50)])
     tool = canvas.current_tool()
@@ -106,9 +106,7 @@ def test_aspect_corner_drag_keeps_the_ratio_and_x_swaps_it(window, qtbot):
 
 
 def test_escape_cancels_and_a_click_frames_the_whole_image(window, qtbot):
-    orig = noise(90, 120)
-    doc, canvas = open_doc(window, qtbot, orig.copy())
-    window.tool_state.set("tool", "crop")
+    orig, doc, canvas = crop_doc(window, qtbot)
     drag(canvas, [(10, 10), (90, 70)])
     press_key(canvas, Qt.Key.Key_Escape)
     assert canvas.current_tool().frame is None
@@ -178,8 +176,8 @@ def test_straighten_levels_a_drawn_horizon(window, qtbot, via):
     ("image.rotate_cw", lambda a: np.rot90(a, -1)),
     ("image.rotate_ccw", lambda a: np.rot90(a, 1)),
     ("image.rotate_180", lambda a: a[::-1, ::-1]),
-    ("image.flip_h", lambda a: a[:, ::-1]),
-    ("image.flip_v", lambda a: a[::-1]),
+    ("image.flip_horizontal", lambda a: a[:, ::-1]),
+    ("image.flip_vertical", lambda a: a[::-1]),
 ])
 def test_image_rotate_and_flip_menu_entries(window, qtbot, action, expect):
     orig = noise(90, 120, 16)
@@ -198,9 +196,7 @@ def test_image_rotate_and_flip_menu_entries(window, qtbot, action, expect):
 
 
 def test_crop_apply_and_cancel_buttons(window, qtbot):
-    orig = noise(90, 120)
-    doc, canvas = open_doc(window, qtbot, orig.copy())
-    window.tool_state.set("tool", "crop")
+    orig, doc, canvas = crop_doc(window, qtbot)
     opts = window.options_panel._extra["crop"]
     assert opts.isVisible()
     drag(canvas, [(10, 10), (50, 50)])
@@ -209,4 +205,4 @@ def test_crop_apply_and_cancel_buttons(window, qtbot):
     drag(canvas, [(10, 10), (50, 50)])
     QTest.mouseClick(opts.apply, Qt.MouseButton.LeftButton)
     assert doc.size == (40, 40)
-    QTest.mouseMove(canvas, QPoint(5, 5))
+    assert np.array_equal(doc.layers[0].pixels, orig[10:50, 10:50])
