@@ -249,6 +249,8 @@ class Canvas(CanvasOverlaysMixin, QWidget):
         if name == "tool":
             for t in self._tools.values():
                 t.cancel()
+        elif self.tool_state.tool in self._tools:
+            self._tools[self.tool_state.tool].option_changed(name)
 
     def _on_tool_request(self, name: str) -> None:
         if self.isVisible():  # the current tab's canvas only

@@ -175,6 +175,9 @@ class Tool:
     def command(self, name: str) -> None:
         """A command from the tool options (ToolState.request)."""
 
+    def option_changed(self, name: str) -> None:
+        """A tool option changed while this is the canvas's current tool."""
+
     def overlay_shape(self) -> tuple[str, list[QPointF]] | None:
         return None
 

@@ -108,8 +108,6 @@ class CropTool(Tool):
         self._start: QPointF | None = None
         self._start_frame: CropFrame | None = None
         self._line_end: QPointF | None = None
-        state = self.state
-        state.changed.connect(self._option_changed)
 
     # --- geometry helpers --------------------------------------------------------------
 
@@ -316,7 +314,7 @@ class CropTool(Tool):
         self._drag = self._start = self._line_end = None
         self.canvas.update()
 
-    def _option_changed(self, name: str) -> None:
+    def option_changed(self, name: str) -> None:
         if name not in ("crop_aspect", "crop_portrait") or self.frame is None:
             return
         ratio = self._ratio()
