@@ -73,6 +73,7 @@ class ToolState(QObject):
         "fill_contiguous": True,
         "clone_aligned": True,  # heal/clone: keep the source offset across strokes
         "clone_sample": "layer",  # "layer" | "merged"
+        "spot_fill": "proximity",  # spot healing: "proximity" (texture) | "smooth"
         "crop_aspect": "free",  # a key of editor.ui.tools_crop.ASPECTS
         "crop_portrait": False,  # swap the preset's width and height
         "crop_thirds": True,  # rule-of-thirds overlay
@@ -106,6 +107,8 @@ class ToolState(QObject):
             raise ValueError(f"mask target must be 'ai_mask' or 'mask', got {value!r}")
         elif name == "clone_sample" and value not in ("layer", "merged"):
             raise ValueError(f"clone sample must be 'layer' or 'merged', got {value!r}")
+        elif name == "spot_fill" and value not in ("proximity", "smooth"):
+            raise ValueError(f"spot fill must be 'proximity' or 'smooth', got {value!r}")
         if self._values[name] == value:
             return
         self._values[name] = value
@@ -450,14 +453,14 @@ def _register_retouch_tools() -> None:
         CloneTool,
         HealTool,
         SourceOptions,
+        SpotHealOptions,
         SpotHealTool,
-        spot_heal_options,
     )
 
     TOOL_CLASSES.update({"heal": HealTool, "spot-heal": SpotHealTool, "clone": CloneTool,
                          "crop": CropTool})
     TOOL_OPTIONS.update({"heal": SourceOptions, "clone": SourceOptions,
-                         "spot-heal": spot_heal_options, "crop": CropOptions})
+                         "spot-heal": SpotHealOptions, "crop": CropOptions})
 
 
 _register_retouch_tools()

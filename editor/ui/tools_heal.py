@@ -6,7 +6,9 @@ tone around the destination, a Poisson blend per dab) from the source. *Aligned*
 the cursor→source offset fixed from the first stroke on, until a new source is set;
 non-aligned restarts at the source point with every stroke. The source is the active
 layer or the merged image (tool options). The spot healing brush needs no source: what
-it paints is filled from its surroundings when the button is released.
+it paints is filled from its surroundings when the button is released, by default with
+the texture of the best-matching patch nearby (:mod:`editor.document.spot_fill`,
+Photoshop's "proximity match"), or smoothly (a diffusion fill).
 
 Each stroke is one undo step. The pixels go through the document's clone/heal stroke
 (:mod:`editor.document.heal`), which reports only the dab's rect, so the canvas
@@ -27,8 +29,10 @@ from editor.document.heal import (
     CloneStroke,
     SpotHealStroke,
     begin_clone_stroke,
+    diffusion_fill,
     spot_heal,
 )
+from editor.document.spot_fill import proximity_fill
 from editor.ui.tools import Tool, ToolState
 
 SOURCE_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -186,8 +190,10 @@ class SpotHealTool(Tool):
         if stroke is None:
             return
         stroke.stroke_to(p.x(), p.y())
+        fill = proximity_fill if self.state.spot_fill == "proximity" else diffusion_fill
         try:
-            changed = spot_heal(self.doc, stroke)
+            # Context of two brush sizes around the stroke: room to find a source patch.
+            changed = spot_heal(self.doc, stroke, fill, margin=round(2 * stroke.size) + 8)
         except (LayerLockedError, ValueError, RuntimeError) as exc:
             self.canvas.message.emit(f"Spot healing: {exc}")
             changed = None
@@ -248,8 +254,30 @@ class SourceOptions(QWidget):
             w.blockSignals(False)
 
 
-def spot_heal_options(state: ToolState) -> QWidget:
-    label = QLabel("Paint over a blemish: it is filled from its surroundings")
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #999")
-    return label
+class SpotHealOptions(QWidget):
+    """The spot-healing row of the tool options: how the painted area is filled."""
+
+    def __init__(self, state: ToolState) -> None:
+        super().__init__()
+        self.state = state
+        self.fill = QComboBox()
+        self.fill.addItem("Proximity match (texture)", "proximity")
+        self.fill.addItem("Smooth", "smooth")
+        self.fill.setToolTip("Proximity match: texture from the best-matching patch nearby, "
+                             "blended to the surroundings; Smooth: a diffusion fill")
+        hint = QLabel("Paint over a blemish: it is filled from its surroundings")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #999")
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Type", self.fill)
+        form.addRow(hint)
+        self.fill.currentIndexChanged.connect(
+            lambda i: state.set("spot_fill", self.fill.itemData(i)))
+        state.changed.connect(lambda _name: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.fill.blockSignals(True)
+        self.fill.setCurrentIndex(self.fill.findData(self.state.spot_fill))
+        self.fill.blockSignals(False)

@@ -241,3 +241,26 @@ def test_heal_tools_have_their_shortcuts_and_options(window, qtbot):
     assert window.tool_state.clone_aligned is False
     extra.sample.setCurrentIndex(extra.sample.findData("merged"))
     assert window.tool_state.clone_sample == "merged"
+
+
+@pytest.mark.parametrize("fill", ["proximity", "smooth"])
+def test_spot_heal_type_option_texture_or_smooth(window, qtbot, fill):
+    rng = np.random.default_rng(4)
+    px = np.empty((90, 120, 4), np.uint8)
+    px[..., :3] = np.clip(rng.normal(140, 14, (90, 120, 3)), 0, 255).astype(np.uint8)
+    px[..., 3] = 255
+    yy, xx = np.mgrid[0:90, 0:120]
+    dot = (xx - 60) ** 2 + (yy - 45) ** 2 <= 9
+    px[dot, :3] = 20
+    doc, canvas = open_doc(window, qtbot, px)
+    use_tool(window, "spot-heal", size=12, hardness=0.9)
+    opts = window.options_panel._extra["spot-heal"]
+    opts.fill.setCurrentIndex(opts.fill.findData(fill))
+    assert window.tool_state.spot_fill == fill
+    drag(canvas, [(60, 45)])
+    out = doc.layers[0].pixels[dot, :3].astype(float)
+    assert abs(out.mean() - 140) < 12  # the dark dot is gone either way
+    if fill == "proximity":
+        assert out.std() > 8  # the grain continues through the repair
+    else:
+        assert out.std() < 6  # a smooth patch
