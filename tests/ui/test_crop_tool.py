@@ -206,3 +206,24 @@ def test_crop_apply_and_cancel_buttons(window, qtbot):
     QTest.mouseClick(opts.apply, Qt.MouseButton.LeftButton)
     assert doc.size == (40, 40)
     assert np.array_equal(doc.layers[0].pixels, orig[10:50, 10:50])
+
+
+def test_a_straightened_frame_resizes_along_its_own_axes(window, qtbot):
+    px, a, b = tilted_line_doc()
+    doc, canvas = open_doc(window, qtbot, px)
+    window.tool_state.set("tool", "crop")
+    drag(canvas, [a, b], CTRL)
+    tool = canvas.current_tool()
+    f0 = tool.frame.copy()
+    assert f0.angle > 5
+    edge, left = f0.point(1, 0), f0.point(-1, 0)
+    c, s = np.cos(np.radians(f0.angle)), np.sin(np.radians(f0.angle))
+    inward = (round(edge.x() - 20 * c), round(edge.y() - 20 * s))
+    drag(canvas, [(round(edge.x()), round(edge.y())), inward])
+    f = tool.frame
+    assert f.angle == f0.angle and abs(f.h - f0.h) < 1e-9
+    assert abs(f.w - (f0.w - 20)) < 1.5
+    moved = f.point(-1, 0)
+    assert abs(moved.x() - left.x()) < 1.0 and abs(moved.y() - left.y()) < 1.0
+    press_key(canvas, Qt.Key.Key_Return)
+    assert doc.size == (round(f.w), round(f.h))
