@@ -63,15 +63,20 @@ def proximity_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     hole = np.asarray(hole, bool)
     if img.shape[:2] != hole.shape:
         raise ValueError(f"hole {hole.shape} does not match the image {img.shape[:2]}")
-    # The smooth fill gives the destination where the blend box reaches the crop's edge.
-    base = diffusion_fill(img, hole)
     if not hole.any():
-        return base
+        return img.copy()
     h, w = hole.shape
     rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
     # The hole's box plus one pixel.
     y0, y1 = max(0, rows[0] - 1), min(h, rows[-1] + 2)
     x0, x1 = max(0, cols[0] - 1), min(w, cols[-1] + 2)
+    # The smooth fill (what candidates are compared with inside the hole, and the
+    # fallback): harmonic, so it needs only the pixels next to the hole; solved on the
+    # hole's box plus a margin rather than the whole crop.
+    m = 2 * RING
+    sy0, sy1, sx0, sx1 = max(0, y0 - m), min(h, y1 + m), max(0, x0 - m), min(w, x1 + m)
+    base = img.copy()
+    base[sy0:sy1, sx0:sx1] = diffusion_fill(img[sy0:sy1, sx0:sx1], hole[sy0:sy1, sx0:sx1])
     grown = _dilate(hole, RING)
     guard = _dilate(hole, 1)
     size = max(y1 - y0, x1 - x0)

@@ -190,10 +190,12 @@ class SpotHealTool(Tool):
         if stroke is None:
             return
         stroke.stroke_to(p.x(), p.y())
-        fill = proximity_fill if self.state.spot_fill == "proximity" else diffusion_fill
+        proximity = self.state.spot_fill == "proximity"
+        # Proximity: two brush sizes of context around the stroke, room to find a patch.
+        margin = round(2 * stroke.size) + 8 if proximity else None
         try:
-            # Context of two brush sizes around the stroke: room to find a source patch.
-            changed = spot_heal(self.doc, stroke, fill, margin=round(2 * stroke.size) + 8)
+            changed = spot_heal(self.doc, stroke, proximity_fill if proximity else diffusion_fill,
+                                margin=margin)
         except (LayerLockedError, ValueError, RuntimeError) as exc:
             self.canvas.message.emit(f"Spot healing: {exc}")
             changed = None

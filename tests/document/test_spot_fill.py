@@ -44,7 +44,10 @@ def test_falls_back_to_the_smooth_fill_when_nothing_nearby_matches():
     r = np.hypot(yy - 40, xx - 40)
     img = np.repeat((0.5 + 0.4 * np.sin(r / 2.0))[..., None], 3, axis=2).astype(np.float32)
     hole = r <= 6
-    assert np.allclose(proximity_fill(img, hole), diffusion_fill(img, hole))
+    out = proximity_fill(img, hole)
+    assert np.array_equal(out[~hole], img[~hole])
+    # The smooth fill (solved near the hole only, so not bit-identical to the whole crop's)
+    assert np.allclose(out, diffusion_fill(img, hole), atol=0.03)
 
 
 def test_falls_back_to_the_smooth_fill_when_no_patch_fits_in_the_crop():
