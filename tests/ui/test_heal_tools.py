@@ -201,22 +201,25 @@ def test_heal_stroke_is_seamless_and_carries_the_source_texture(window, qtbot, d
     assert np.array_equal(doc.layers[0].pixels, orig)
 
 
-def test_spot_heal_removes_a_dot_in_one_undo_step(window, qtbot):
+@pytest.mark.parametrize("depth", [8, 16])
+def test_spot_heal_removes_a_dot_in_one_undo_step(window, qtbot, depth):
+    k = 1 if depth == 8 else 257
     yy, xx = np.mgrid[0:90, 0:120]
-    px = np.zeros((90, 120, 4), np.uint8)
-    px[..., 0] = 100 + xx
-    px[..., 1] = 120 + yy
-    px[..., 2] = 150
-    px[..., 3] = 255
+    px = np.zeros((90, 120, 4), np.uint8 if depth == 8 else np.uint16)
+    px[..., 0] = (100 + xx) * k
+    px[..., 1] = (120 + yy) * k
+    px[..., 2] = 150 * k
+    px[..., 3] = 255 * k
     dot = (xx - 60) ** 2 + (yy - 45) ** 2 <= 9
     orig = px.copy()
     px[dot, :3] = 0
     with_dot = px.copy()
-    doc, canvas = open_doc(window, qtbot, px)
+    doc, canvas = open_doc(window, qtbot, px, depth)
     use_tool(window, "spot-heal", size=14, hardness=0.8)
     drag(canvas, [(58, 45), (62, 45)])
     out = doc.layers[0].pixels
-    err = np.abs(out[dot, :3].astype(int) - orig[dot, :3].astype(int))
+    assert out.dtype == orig.dtype
+    err = np.abs(out[dot, :3].astype(int) - orig[dot, :3].astype(int)) / k
     assert err.max() < 12  # the dot is gone: filled to the surrounding gradient
     assert np.array_equal(out[:20], with_dot[:20])  # far away: untouched
     assert doc.undo.count == 1 and doc.undo.text(0) == "Spot healing"
