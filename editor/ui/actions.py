@@ -65,6 +65,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("image.crop", "&Crop to Selection", "crop", "", "crop_to_selection", "Image"),
     ActionSpec("image.resize", "&Scale Image…", "", "", "resize_image", "Image"),
     ActionSpec("image.canvas", "Canvas Si&ze…", "", "", "resize_canvas", "Image"),
+    # Whole-image rotate/flip: id image.<callback>, icon <callback> with dashes.
+    *(ActionSpec(f"image.{cb}", title, cb.replace("_", "-"), "", cb, "Image") for cb, title in (
+        ("rotate_cw", "Rotate 90° &Clockwise"), ("rotate_ccw", "Rotate 90° Counter-clock&wise"),
+        ("rotate_180", "Rotate &180°"), ("flip_horizontal", "Flip &Horizontal"),
+        ("flip_vertical", "Flip &Vertical"))),
     ActionSpec("layer.new", "&New Layer", "layer-add", "Ctrl+Shift+N", "layer_new", "Layer"),
     ActionSpec("layer.duplicate", "&Duplicate Layer", "layer-duplicate", "Ctrl+J",
                "layer_duplicate", "Layer"),
@@ -99,7 +104,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                checkable=True),
     ActionSpec("view.compare", "Compare Before/After (hold \\)", "", "", "toggle_compare",
                "View", checkable=True, toggled=True),
-    ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "", "", "show_shortcuts", "Help"),
+    ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "keyboard", "", "show_shortcuts", "Help"),
     ActionSpec("help.about", "&About Retouch", "about", "", "about", "Help"),
 )
 
@@ -154,7 +159,7 @@ def build_actions(self: MainWindow) -> None:
             if spec.id == "file.open":
                 menu.addMenu(self.recent_menu)
             if spec.id in ("file.open", "file.export", "edit.redo", "edit.models",
-                           "layer.delete",
+                           "layer.delete", "image.canvas",
                            "layer.lower", "select.feather", "view.actual"):
                 menu.addSeparator()
         if spec.toolbar == "main":

@@ -130,6 +130,7 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor)
         document.events.connect(self._on_event)
         tool_state.changed.connect(self._on_tool_option)
+        tool_state.request.connect(self._on_tool_request)
         self._init_ai_mask_overlay()  # when the red overlay shows: editor.ui.mask_overlay
         self._refresh_selection()
         self._refresh_ai_any()
@@ -237,6 +238,12 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
         if name == "tool":
             for t in self._tools.values():
                 t.cancel()
+        elif self.tool_state.tool in self._tools:
+            self._tools[self.tool_state.tool].option_changed(name)
+
+    def _on_tool_request(self, name: str) -> None:
+        if self.isVisible():  # the current tab's canvas only
+            self.current_tool().command(name)
 
     # --- view transform -------------------------------------------------------------
 
@@ -398,6 +405,8 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
             return
         if self._tool_down:
             self.current_tool().move(pos, event.modifiers())
+        else:
+            self.current_tool().hover(pos, event.modifiers())
         self.cursor_moved.emit(pos)
         self._update_cursor_area(old_mouse, pos)
 
@@ -451,6 +460,9 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)
+            return
+        if not self._tool_down and self.current_tool().key_press(event.key(), event.modifiers()):
+            self.update()
             return
         if event.key() == Qt.Key.Key_Escape:
             if self._tool_down:

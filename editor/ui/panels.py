@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from editor.document import BLEND_MODE_NAMES, BLEND_MODES, Document, Event
 from editor.ui.canvas import to_display
 from editor.ui.icons import icon
-from editor.ui.tools import TOOLS, ToolState
+from editor.ui.tools import TOOL_OPTIONS, TOOLS, ToolState
 
 THUMB = 40
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 1  # "Soft Light · 60% · mask" under the name
@@ -562,6 +562,9 @@ class ToolOptionsPanel(QWidget):
                 self._rows[key] = (text, holder)
                 w = holder
             form.addRow(label, w)
+        self._extra = {tid: factory(state) for tid, factory in TOOL_OPTIONS.items()}
+        for w in self._extra.values():
+            form.addRow(w)
 
         self.size.valueChanged.connect(lambda v: state.set("size", v))
         self.hardness.valueChanged.connect(lambda v: state.set("hardness", v / 100))
@@ -603,10 +606,10 @@ class ToolOptionsPanel(QWidget):
             self.mask_add.setChecked(not s.mask_subtract)
             self.tolerance.setValue(s.tolerance)
             self.contiguous.setChecked(s.fill_contiguous)
-            brushy = s.tool in ("brush", "eraser", "mask-brush")
+            brushy = s.tool in ("brush", "eraser", "mask-brush", "heal", "clone", "spot-heal")
             show = {
                 "size": brushy, "hardness": brushy,
-                "opacity": brushy or s.tool == "fill",
+                "opacity": brushy and s.tool != "spot-heal" or s.tool == "fill",
                 "color": s.tool in ("brush", "fill", "picker"),
                 "mask_target": s.tool == "mask-brush", "mask_mode": s.tool == "mask-brush",
                 "tolerance": s.tool == "fill", "contiguous": s.tool == "fill",
@@ -614,6 +617,8 @@ class ToolOptionsPanel(QWidget):
             for key, (_text, w) in self._rows.items():
                 w.setVisible(show[key])
                 self._labels[key].setVisible(show[key])
+            for tid, w in self._extra.items():
+                w.setVisible(tid == s.tool)
         finally:
             for w in widgets:
                 w.blockSignals(False)

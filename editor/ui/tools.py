@@ -8,11 +8,14 @@ options panel mirrors it and never holds state of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QWidget
 
 from editor.document import BrushSettings, Document, LayerLockedError
 
@@ -34,11 +37,16 @@ TOOLS: tuple[ToolInfo, ...] = (
     ToolInfo("eraser", "Eraser", "eraser", "E"),
     ToolInfo("mask-brush", "Mask Brush", "mask-brush", "M"),
     ToolInfo("rect-select", "Rectangle Select", "rect-select", "R"),
-    ToolInfo("ellipse-select", "Ellipse Select", "ellipse-select", "J"),
+    ToolInfo("ellipse-select", "Ellipse Select", "ellipse-select", "Shift+R"),
     ToolInfo("lasso", "Lasso Select", "lasso", "L"),
     ToolInfo("move", "Move Layer", "move", "V"),
     ToolInfo("picker", "Colour Picker", "picker", "I"),
     ToolInfo("fill", "Fill", "fill", "G"),
+    # Retouching (editor.ui.tools_heal, editor.ui.tools_crop): Photoshop's letters.
+    ToolInfo("heal", "Healing Brush", "heal", "J"),
+    ToolInfo("spot-heal", "Spot Healing Brush", "spot-heal", "Shift+J"),
+    ToolInfo("clone", "Clone Stamp", "clone", "S"),
+    ToolInfo("crop", "Crop", "crop", "C"),
 )
 
 SIZE_STEPS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150,
@@ -49,6 +57,9 @@ class ToolState(QObject):
     """Current tool and its options. ``changed(name)`` fires after each change."""
 
     changed = Signal(str)
+    #: a command for the current tool from its options (e.g. "crop.apply"); the visible
+    #: canvas passes it to its tool (Tool.command)
+    request = Signal(str)
 
     _DEFAULTS: ClassVar[dict[str, Any]] = {
         "tool": "brush",
@@ -60,6 +71,13 @@ class ToolState(QObject):
         "mask_subtract": False,
         "tolerance": 32,  # 0..255, per channel, like GIMP's threshold
         "fill_contiguous": True,
+        "clone_aligned": True,  # heal/clone: keep the source offset across strokes
+        "clone_sample": "layer",  # "layer" | "merged"
+        "spot_fill": "proximity",  # spot healing: "proximity" (texture) | "smooth"
+        "crop_aspect": "free",  # a key of editor.ui.tools_crop.ASPECTS
+        "crop_portrait": False,  # swap the preset's width and height
+        "crop_thirds": True,  # rule-of-thirds overlay
+        "crop_straighten": False,  # the next crop-tool drag draws a horizon line
     }
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -87,6 +105,10 @@ class ToolState(QObject):
             value = int(min(255, max(0, int(value))))
         elif name == "mask_target" and value not in ("ai_mask", "mask"):
             raise ValueError(f"mask target must be 'ai_mask' or 'mask', got {value!r}")
+        elif name == "clone_sample" and value not in ("layer", "merged"):
+            raise ValueError(f"clone sample must be 'layer' or 'merged', got {value!r}")
+        elif name == "spot_fill" and value not in ("proximity", "smooth"):
+            raise ValueError(f"spot fill must be 'proximity' or 'smooth', got {value!r}")
         if self._values[name] == value:
             return
         self._values[name] = value
@@ -142,6 +164,22 @@ class Tool:
     def release(self, p: QPointF, modifiers: Qt.KeyboardModifier) -> None: ...
 
     def cancel(self) -> None: ...
+
+    def hover(self, p: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        """The mouse moved with no button down (document coordinates)."""
+
+    def key_press(self, key: int, modifiers: Qt.KeyboardModifier) -> bool:
+        """A key pressed on the canvas; True when the tool used it (Enter applies a crop)."""
+        return False
+
+    def paint_overlay(self, painter: QPainter) -> None:
+        """Draw tool feedback over the image (screen coordinates; see canvas.to_screen)."""
+
+    def command(self, name: str) -> None:
+        """A command from the tool options (ToolState.request)."""
+
+    def option_changed(self, name: str) -> None:
+        """A tool option changed while this is the canvas's current tool."""
 
     def overlay_shape(self) -> tuple[str, list[QPointF]] | None:
         return None
@@ -402,3 +440,27 @@ TOOL_CLASSES: dict[str, type[Tool]] = {
     "picker": PickerTool,
     "fill": FillTool,
 }
+
+
+#: extra rows of the tool options panel: tool id -> factory(state) -> widget
+TOOL_OPTIONS: dict[str, Callable[[ToolState], QWidget]] = {}
+
+
+def _register_retouch_tools() -> None:
+    # Imported here: those modules subclass the tools above.
+    from editor.ui.tools_crop import CropOptions, CropTool
+    from editor.ui.tools_heal import (
+        CloneTool,
+        HealTool,
+        SourceOptions,
+        SpotHealOptions,
+        SpotHealTool,
+    )
+
+    TOOL_CLASSES.update({"heal": HealTool, "spot-heal": SpotHealTool, "clone": CloneTool,
+                         "crop": CropTool})
+    TOOL_OPTIONS.update({"heal": SourceOptions, "clone": SourceOptions,
+                         "spot-heal": SpotHealOptions, "crop": CropOptions})
+
+
+_register_retouch_tools()

@@ -7,10 +7,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from editor.document import Document
-from editor.ui.actions import ACTIONS
+from editor.document import Document, flip_horizontal, flip_vertical, rotate_90, rotate_180
 
 
 class CommandsMixin:
@@ -87,6 +87,21 @@ class CommandsMixin:
             w, h, _ = dlg.values()
             self._guard(lambda doc: doc.resize_canvas(w, h), "Canvas size")
 
+    def rotate_cw(self) -> None:
+        self._guard(lambda d: rotate_90(d, clockwise=True), "Rotate")
+
+    def rotate_ccw(self) -> None:
+        self._guard(lambda d: rotate_90(d, clockwise=False), "Rotate")
+
+    def rotate_180(self) -> None:
+        self._guard(rotate_180, "Rotate")
+
+    def flip_horizontal(self) -> None:
+        self._guard(flip_horizontal, "Flip")
+
+    def flip_vertical(self) -> None:
+        self._guard(flip_vertical, "Flip")
+
     def layer_new(self) -> None:
         self._guard(lambda d: d.add_layer(), "New layer")
 
@@ -160,16 +175,13 @@ class CommandsMixin:
         open_models_dialog(self)
 
     def show_shortcuts(self) -> None:
-        rows = [f"{s.title.replace('&', '').rstrip('…'):<28} {s.shortcut.replace('|', ', ')}"
-                for s in ACTIONS if s.shortcut]
-        rows += ["Pan                          Space+drag, middle button",
-                 "Zoom                         Ctrl+wheel",
-                 "Mask brush: subtract         Alt+drag",
-                 "Selection: add / subtract    Shift / Alt while dragging"]
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "\n".join(rows),
-                          QMessageBox.StandardButton.Ok, self)
-        box.setStyleSheet("QLabel { font-family: monospace; }")
-        box.open()
+        """Help ▸ Keyboard Shortcuts: the searchable list (editor.ui.shortcuts_dialog)."""
+        from editor.ui.shortcuts_dialog import ShortcutsDialog
+
+        dlg = ShortcutsDialog(self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.shortcuts_dialog = dlg
+        dlg.open()
 
     def about(self) -> None:
         QMessageBox.about(self, "About Retouch",
