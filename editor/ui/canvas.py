@@ -248,6 +248,8 @@ class Canvas(CanvasOverlaysMixin, QWidget):
         if name == "tool":
             for t in self._tools.values():
                 t.cancel()
+            if self.isVisible():  # only the canvas of the current tab
+                self.current_tool().activate()
 
     # --- view transform -------------------------------------------------------------
 
@@ -409,6 +411,8 @@ class Canvas(CanvasOverlaysMixin, QWidget):
             return
         if self._tool_down:
             self.current_tool().move(pos, event.modifiers())
+        else:
+            self.current_tool().hover(pos)
         self.cursor_moved.emit(pos)
         self._update_cursor_area(old_mouse, pos)
 
@@ -459,6 +463,9 @@ class Canvas(CanvasOverlaysMixin, QWidget):
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.current_tool().key_press(event.key(), event.modifiers()):
+            self.update()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)

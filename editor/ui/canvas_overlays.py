@@ -46,6 +46,8 @@ class CanvasOverlaysMixin:
 
     def _paint_tool_overlay(self, p: QPainter) -> None:
         tool = self._tools.get(self.tool_state.tool)
+        if tool is not None:
+            tool.paint_overlay(p)
         shape = tool.overlay_shape() if tool else None
         if shape is None:
             return

@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
 
 from editor.document import BrushSettings, Document, LayerLockedError
+from editor.document.selection import COMBINE_MODES
 
 if TYPE_CHECKING:
     from editor.ui.canvas import Canvas
@@ -39,7 +40,12 @@ TOOLS: tuple[ToolInfo, ...] = (
     ToolInfo("move", "Move Layer", "move", "V"),
     ToolInfo("picker", "Colour Picker", "picker", "I"),
     ToolInfo("fill", "Fill", "fill", "G"),
+    # Ctrl+T is Edit ▸ Free Transform's shortcut (editor.ui.tools_transform).
+    ToolInfo("transform", "Free Transform", "transform", ""),
 )
+
+#: the selection tools, which take the mode / feather / antialias options
+SELECTION_TOOLS = ("rect-select", "ellipse-select", "lasso")
 
 SIZE_STEPS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150,
               200, 250, 300, 400, 500, 700, 1000)
@@ -60,11 +66,17 @@ class ToolState(QObject):
         "mask_subtract": False,
         "tolerance": 32,  # 0..255, per channel, like GIMP's threshold
         "fill_contiguous": True,
+        # Selection tools (GIMP/Photoshop options; Shift/Alt while dragging override mode).
+        "select_mode": "replace",  # one of editor.document.selection.COMBINE_MODES
+        "select_feather": 0.0,  # px, 0 = off
+        "select_antialias": True,  # ellipse and lasso
     }
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._values = dict(self._DEFAULTS)
+        #: the tool chosen before the current one (Free Transform returns to it)
+        self.previous_tool = ""
 
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__.get("_values")
@@ -87,8 +99,16 @@ class ToolState(QObject):
             value = int(min(255, max(0, int(value))))
         elif name == "mask_target" and value not in ("ai_mask", "mask"):
             raise ValueError(f"mask target must be 'ai_mask' or 'mask', got {value!r}")
+        elif name == "select_mode" and value not in COMBINE_MODES:
+            raise ValueError(f"selection mode must be one of {COMBINE_MODES}, got {value!r}")
+        elif name == "select_feather":
+            value = float(min(500.0, max(0.0, float(value))))
+        elif name == "select_antialias":
+            value = bool(value)
         if self._values[name] == value:
             return
+        if name == "tool":
+            self.previous_tool = self._values["tool"]
         self._values[name] = value
         self.changed.emit(name)
 
@@ -106,8 +126,9 @@ class ToolState(QObject):
                              color=self.color, erase=erase)
 
 
-def selection_mode(modifiers: Qt.KeyboardModifier) -> str:
-    """Photoshop/GIMP modifiers: Shift adds, Alt (or Ctrl) subtracts, both intersect."""
+def selection_mode(modifiers: Qt.KeyboardModifier, default: str = "replace") -> str:
+    """Photoshop/GIMP modifiers: Shift adds, Alt (or Ctrl) subtracts, both intersect;
+    no modifier: ``default`` (the tool options' mode)."""
     shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
     alt = bool(modifiers & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier))
     if shift and alt:
@@ -116,7 +137,7 @@ def selection_mode(modifiers: Qt.KeyboardModifier) -> str:
         return "add"
     if alt:
         return "subtract"
-    return "replace"
+    return default
 
 
 class Tool:
@@ -143,8 +164,25 @@ class Tool:
 
     def cancel(self) -> None: ...
 
+    def activate(self) -> None:
+        """The tool was just chosen (Free Transform puts up its box here)."""
+
+    def key_press(self, key: int, modifiers: Qt.KeyboardModifier) -> bool:
+        """A key on the canvas; True when the tool used it (Enter/Esc of a transform)."""
+        return False
+
+    def hover(self, p: QPointF) -> None:
+        """The mouse moved with no button down (cursor feedback)."""
+
+    def paint_overlay(self, painter: Any) -> None:
+        """Paint over the image in screen coordinates (live previews, handles)."""
+
     def overlay_shape(self) -> tuple[str, list[QPointF]] | None:
         return None
+
+    def select_mode(self, modifiers: Qt.KeyboardModifier) -> str:
+        """The selection mode of a drag: the modifiers, else the tool options' mode."""
+        return selection_mode(modifiers, self.state.select_mode)
 
 
 class BrushTool(Tool):
@@ -219,16 +257,18 @@ class _DragSelect(Tool):
         s, self.start, self.end = self.start, None, None
         x0, x1 = sorted((round(s.x()), round(p.x())))
         y0, y1 = sorted((round(s.y()), round(p.y())))
-        mode = selection_mode(modifiers)
+        mode = self.select_mode(modifiers)
         if x1 - x0 < 1 or y1 - y0 < 1:
             if mode == "replace":  # a click without a drag deselects, as everywhere
                 self.doc.selection.select_none()
             self.canvas.update()
             return
+        feather = self.state.select_feather
         if self.kind == "rect":
-            self.doc.selection.select_rect(x0, y0, x1 - x0, y1 - y0, mode)
+            self.doc.selection.select_rect(x0, y0, x1 - x0, y1 - y0, mode, feather=feather)
         else:
-            self.doc.selection.select_ellipse(x0, y0, x1 - x0, y1 - y0, mode)
+            self.doc.selection.select_ellipse(x0, y0, x1 - x0, y1 - y0, mode,
+                                              self.state.select_antialias, feather)
 
     def cancel(self) -> None:
         self.start = self.end = None
@@ -262,12 +302,13 @@ class LassoTool(Tool):
 
     def release(self, p: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         pts, self.points = self.points + [p], []
-        mode = selection_mode(modifiers)
+        mode = self.select_mode(modifiers)
         if len(pts) < 3:
             if mode == "replace":
                 self.doc.selection.select_none()
             return
-        self.doc.selection.select_lasso([(q.x(), q.y()) for q in pts], mode)
+        self.doc.selection.select_lasso([(q.x(), q.y()) for q in pts], mode,
+                                        self.state.select_antialias, self.state.select_feather)
 
     def cancel(self) -> None:
         self.points = []
@@ -402,3 +443,8 @@ TOOL_CLASSES: dict[str, type[Tool]] = {
     "picker": PickerTool,
     "fill": FillTool,
 }
+
+# Free Transform lives in its own module, which needs Tool from this one.
+from editor.ui.tools_transform import TransformTool
+
+TOOL_CLASSES["transform"] = TransformTool

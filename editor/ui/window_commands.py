@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox
 
 from editor.document import Document
+from editor.ui import clipboard
 from editor.ui.actions import ACTIONS
 
 
@@ -127,7 +128,43 @@ class CommandsMixin:
         self._guard(lambda d: d.selection.invert())
 
     def select_feather(self) -> None:
-        self._guard(lambda d: d.selection.feather(4), "Feather")
+        from editor.ui import select_dialogs
+
+        select_dialogs.run(self, "feather")
+
+    def select_grow(self) -> None:
+        from editor.ui import select_dialogs
+
+        select_dialogs.run(self, "grow")
+
+    def select_shrink(self) -> None:
+        from editor.ui import select_dialogs
+
+        select_dialogs.run(self, "shrink")
+
+    # --- clipboard (editor.ui.clipboard) and free transform ---------------------------
+
+    def edit_cut(self) -> None:
+        clipboard.cut(self)
+
+    def edit_copy(self) -> None:
+        clipboard.copy(self)
+
+    def edit_copy_merged(self) -> None:
+        clipboard.copy(self, merged=True)
+
+    def edit_paste(self) -> None:
+        clipboard.paste(self)
+
+    def edit_paste_new_image(self) -> None:
+        clipboard.paste_new_image(self)
+
+    def edit_clear(self) -> None:
+        clipboard.clear(self)
+
+    def edit_transform(self) -> None:
+        if self.document is not None:
+            self.tool_state.set("tool", "transform")
 
     def ai_mask_from_selection(self) -> None:
         self._guard(lambda d: d.set_ai_mask(d.selection.to_mask(), "AI mask from selection"))
@@ -165,7 +202,9 @@ class CommandsMixin:
         rows += ["Pan                          Space+drag, middle button",
                  "Zoom                         Ctrl+wheel",
                  "Mask brush: subtract         Alt+drag",
-                 "Selection: add / subtract    Shift / Alt while dragging"]
+                 "Selection: add / subtract    Shift / Alt while dragging",
+                 "Selection: intersect         Shift+Alt while dragging",
+                 "Free transform: apply/cancel Enter / Esc (Shift keeps aspect)"]
         box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "\n".join(rows),
                           QMessageBox.StandardButton.Ok, self)
         box.setStyleSheet("QLabel { font-family: monospace; }")
