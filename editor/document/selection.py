@@ -305,6 +305,13 @@ class Selection:
         """Select ▸ Shrink by ``radius`` px (one undo step; see :func:`shrink_mask`)."""
         self._doc._change_mask("selection", shrink_mask(self._array, radius), "Shrink selection")
 
+    def from_alpha(self, index: int | None = None) -> None:
+        """Alpha to Selection: the layer's alpha (default the active layer, in document
+        coordinates) becomes the selection. One undo step."""
+        _i, layer = self._doc._layer(index)
+        alpha = layer.region(self._doc.rect)[..., 3]
+        self.set_mask(alpha, text="Alpha to selection")
+
     def set_mask(
         self, mask: np.ndarray, mode: str = "replace", text: str = "Mask to selection"
     ) -> None:

@@ -10,8 +10,8 @@ command (one undo step).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPalette, QPixmap
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QSlider,
     QStyle,
     QStyledItemDelegate,
@@ -35,6 +36,7 @@ from editor.ui.canvas import to_display
 from editor.ui.icons import icon
 
 __all__ = [
+    "LOCKED_ROLE",
     "SUBTITLE_ROLE",
     "THUMB",
     "DocumentListener",
@@ -46,6 +48,7 @@ __all__ = [
 
 THUMB = 40
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 1  # "Soft Light · 60% · mask" under the name
+LOCKED_ROLE = Qt.ItemDataRole.UserRole + 2  # bool: the lock at the row's right end
 
 
 def layer_thumbnail(pixels: np.ndarray, max_value: int, size: int = THUMB) -> QPixmap:
@@ -102,9 +105,16 @@ class DocumentListener:
 class LayerItemDelegate(QStyledItemDelegate):
     """Draws a row's check state as an eye (shown) or a crossed eye (hidden) in a column
     at the left, as Krita, GIMP and Photoshop do; a click there toggles visibility
-    without changing the active layer."""
+    without changing the active layer. A lock at the right end (closed: locked, faint
+    open lock: not) toggles the layer's lock the same way (``lock_clicked(row)``)."""
 
     EYE = 28
+    LOCK = 26
+    lock_clicked = Signal(int)
+
+    def lock_rect(self, row_rect: QRect) -> QRect:
+        return QRect(row_rect.right() - self.LOCK + 1, row_rect.top(), self.LOCK,
+                     row_rect.height())
 
     def initStyleOption(self, option: QStyleOptionViewItem, index) -> None:
         super().initStyleOption(option, index)
@@ -122,7 +132,7 @@ class LayerItemDelegate(QStyledItemDelegate):
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, full, painter, widget)
         item = QStyleOptionViewItem(option)
         self.initStyleOption(item, index)
-        item.rect = option.rect.adjusted(self.EYE, 0, 0, 0)
+        item.rect = option.rect.adjusted(self.EYE, 0, -self.LOCK, 0)
         name, item.text = item.text, ""
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
         # Name, and below it what differs from a plain layer (blend, opacity, mask, lock).
@@ -160,14 +170,20 @@ class LayerItemDelegate(QStyledItemDelegate):
         side = 18
         eye.paint(painter, QRect(r.center().x() - side // 2 + 1, r.center().y() - side // 2,
                                  side, side))
+        locked = bool(index.data(LOCKED_ROLE))
+        lock = icon("lock", "#e0b050") if locked else icon("lock-open", "#5c5c5c")
+        r = self.lock_rect(option.rect)
+        side = 16
+        lock.paint(painter, QRect(r.center().x() - side // 2, r.center().y() - side // 2,
+                                  side, side))
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
         s = super().sizeHint(option, index)
-        return QSize(s.width() + self.EYE, s.height())
+        return QSize(s.width() + self.EYE + self.LOCK, s.height())
 
     def updateEditorGeometry(self, editor, option: QStyleOptionViewItem, index) -> None:
         shifted = QStyleOptionViewItem(option)
-        shifted.rect = option.rect.adjusted(self.EYE, 0, 0, 0)
+        shifted.rect = option.rect.adjusted(self.EYE, 0, -self.LOCK, 0)
         super().updateEditorGeometry(editor, shifted, index)
 
     def editorEvent(self, event, model, option: QStyleOptionViewItem, index) -> bool:
@@ -180,6 +196,13 @@ class LayerItemDelegate(QStyledItemDelegate):
                 new = Qt.CheckState.Unchecked if _is_checked(index) else Qt.CheckState.Checked
                 model.setData(index, new.value, Qt.ItemDataRole.CheckStateRole)
             return True  # swallow the press too: the eye does not select the row
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
+                    QEvent.Type.MouseButtonDblClick) \
+                and event.button() == Qt.MouseButton.LeftButton \
+                and self.lock_rect(option.rect).contains(event.position().toPoint()):
+            if kind == QEvent.Type.MouseButtonRelease:
+                self.lock_clicked.emit(index.row())
+            return True
         return super().editorEvent(event, model, option, index)
 
 
@@ -223,7 +246,12 @@ class LayersPanel(DocumentListener, QWidget):
 
         self.list = QListWidget()
         self.list.setIconSize(QSize(THUMB, THUMB))
-        self.list.setItemDelegate(LayerItemDelegate(self.list))
+        self.delegate = LayerItemDelegate(self.list)
+        self.delegate.lock_clicked.connect(self._toggle_lock_row)
+        self.list.setItemDelegate(self.delegate)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.context_menu: QMenu | None = None
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -326,9 +354,11 @@ class LayersPanel(DocumentListener, QWidget):
                     tip += ", has mask"
                 if layer.locked:
                     tip += ", locked"
-                tip += "\nDouble-click to rename; drag to reorder; the eye shows or hides it"
+                tip += ("\nDouble-click to rename; drag to reorder; the eye shows or hides it, "
+                        "the lock locks it; right-click for more")
                 item.setToolTip(tip)
                 item.setData(SUBTITLE_ROLE, layer_subtitle(layer))
+                item.setData(LOCKED_ROLE, layer.locked)
                 item.setIcon(self._thumb(layer))
             # Events arrive while the document is mid-update (layer-removed comes before
             # the active index is clamped, then active-changed follows): read defensively.
@@ -449,4 +479,91 @@ class LayersPanel(DocumentListener, QWidget):
         elif key == "layer-down" and i > 0:
             doc.move_layer(i, i - 1)
 
+    # --- lock toggle and context menu ---------------------------------------------
+
+    def _toggle_lock_row(self, row: int) -> None:
+        if self.doc is None or not 0 <= row < len(self.doc.layers):
+            return
+        self.toggle_lock(self._index_of(row))
+
+    def toggle_lock(self, index: int) -> None:
+        """Lock or unlock layer ``index`` (one undo step, "Toggle lock")."""
+        assert self.doc is not None
+        layer = self.doc.layers[index]
+        self._run(lambda d: d.set_layer_property(index, "locked", not layer.locked, merge=False))
+
+    def _run(self, fn) -> None:
+        doc = self.doc
+        if doc is None:
+            return
+        try:
+            fn(doc)
+        except (ValueError, RuntimeError) as exc:  # locked layer, stroke in progress...
+            window = self.window()
+            show = getattr(window, "show_message", None)
+            if show is not None:
+                show(str(exc))
+
+    def _context_menu(self, pos) -> None:
+        """Right-click: the clicked row becomes the active layer (as in Krita), then a
+        menu of what can be done to it."""
+        doc = self.doc
+        if doc is None:
+            return
+        item = self.list.itemAt(pos)
+        if item is not None:
+            doc.active_index = self._index_of(self.list.row(item))
+        self.context_menu = menu = self.build_context_menu()
+        menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    def build_context_menu(self) -> QMenu:
+        """The layer context menu for the active layer (object names ``layer-menu.*``)."""
+        doc = self.doc
+        assert doc is not None
+        menu = QMenu(self)
+        menu.setObjectName("layer-context-menu")
+        i = doc.active_index
+        layer = doc.active_layer
+        n = len(doc.layers)
+
+        def add(key: str, text: str, fn, enabled: bool = True, icon_name: str = "") -> QAction:
+            act = menu.addAction(icon(icon_name) if icon_name else QIcon(), text)
+            act.setObjectName(f"layer-menu.{key}")
+            act.setEnabled(enabled)
+            act.triggered.connect(lambda _=False: self._run(fn))
+            return act
+
+        has = layer is not None
+        add("new", "New Layer", lambda d: d.add_layer(), icon_name="layer-add")
+        add("duplicate", "Duplicate Layer", lambda d: d.duplicate_layer(i), has,
+            "layer-duplicate")
+        add("delete", "Delete Layer", lambda d: d.delete_layer(i), has, "layer-delete")
+        menu.addSeparator()
+        add("rename", "Rename…", lambda d: self._rename(i), has)
+        add("properties", "Properties…", lambda d: self._properties(i), has)
+        locked = bool(layer is not None and layer.locked)
+        add("lock", "Unlock Layer" if locked else "Lock Layer",
+            lambda d: self.toggle_lock(i), has, "lock-open" if locked else "lock")
+        menu.addSeparator()
+        add("merge", "Merge Down", lambda d: d.merge_down(i), has and i > 0, "layer-merge")
+        add("flatten", "Flatten Image", lambda d: d.flatten(), n > 0, "flatten")
+        menu.addSeparator()
+        add("alpha", "Alpha to Selection", lambda d: d.selection.from_alpha(i), has)
+        if layer is not None and layer.mask is not None:
+            add("mask", "Remove Layer Mask", lambda d: d.remove_layer_mask(i))
+        else:
+            add("mask", "Add Layer Mask", lambda d: d.add_layer_mask(i), has)
+        return menu
+
+    def _rename(self, index: int) -> None:
+        self.list.editItem(self.list.item(self._row_of(index)))
+
+    def _properties(self, index: int) -> None:
+        assert self.doc is not None
+        from editor.ui.layer_dialogs import LayerPropertiesDialog
+
+        dlg = LayerPropertiesDialog(self.doc.layers[index], self)
+        if dlg.exec():
+            for prop, value in dlg.values().items():
+                self.doc.set_layer_property(index, prop, value, merge=False)
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,7 +38,7 @@ from editor.ui.layers_panel import (  # noqa: F401 - re-exported (older imports)
     layer_subtitle,
     layer_thumbnail,
 )
-from editor.ui.tools import TOOLS, ToolState
+from editor.ui.tools import SELECTION_TOOLS, TOOLS, ToolState
 
 
 class HistoryPanel(DocumentListener, QListWidget):
@@ -131,6 +132,27 @@ class ToolOptionsPanel(QWidget):
         group.addButton(self.mask_sub)
         self.tolerance = _slider(0, 255)
         self.contiguous = QCheckBox("Contiguous")
+        self.select_mode = QComboBox()
+        self.select_mode.setObjectName("select-mode")
+        for mode, text in (("replace", "Replace"), ("add", "Add (Shift)"),
+                           ("subtract", "Subtract (Alt)"), ("intersect", "Intersect (Shift+Alt)")):
+            self.select_mode.addItem(text, mode)
+        self.select_mode.setToolTip("How a new selection combines with the current one; "
+                                    "Shift, Alt or both while dragging override it")
+        self.feather = QDoubleSpinBox()
+        self.feather.setObjectName("select-feather")
+        self.feather.setRange(0.0, 500.0)
+        self.feather.setDecimals(1)
+        self.feather.setSuffix(" px")
+        self.feather.setSpecialValueText("Off")
+        self.feather.setToolTip("Soften the edge of each new selection by this radius")
+        self.antialias = QCheckBox("Antialiasing")
+        self.antialias.setObjectName("select-antialias")
+        self.antialias.setToolTip("A smooth one-pixel edge on ellipses and lasso shapes")
+        self.transform_hint = QLabel("Drag inside to move, a handle to scale (Shift keeps "
+                                     "aspect), outside to rotate (Shift: 15° steps).\n"
+                                     "Enter applies, Esc cancels.")
+        self.transform_hint.setWordWrap(True)
 
         form = QFormLayout(self)
         form.addRow(self.title)
@@ -146,6 +168,10 @@ class ToolOptionsPanel(QWidget):
             "mask_mode": ("Mode", self._pair(self.mask_add, self.mask_sub)),
             "tolerance": ("Tolerance", self.tolerance),
             "contiguous": ("", self.contiguous),
+            "select_mode": ("Mode", self.select_mode),
+            "select_feather": ("Feather", self.feather),
+            "select_antialias": ("", self.antialias),
+            "transform_hint": ("", self.transform_hint),
         }
         self._labels: dict[str, QLabel] = {}
         for key, (text, w) in self._rows.items():
@@ -168,6 +194,10 @@ class ToolOptionsPanel(QWidget):
         self.mask_sub.toggled.connect(lambda on: state.set("mask_subtract", on))
         self.tolerance.valueChanged.connect(lambda v: state.set("tolerance", v))
         self.contiguous.toggled.connect(lambda on: state.set("fill_contiguous", on))
+        self.select_mode.currentIndexChanged.connect(
+            lambda i: state.set("select_mode", self.select_mode.itemData(i)))
+        self.feather.valueChanged.connect(lambda v: state.set("select_feather", v))
+        self.antialias.toggled.connect(lambda on: state.set("select_antialias", on))
         state.changed.connect(lambda _name: self.refresh())
         self.refresh()
 
@@ -184,7 +214,8 @@ class ToolOptionsPanel(QWidget):
     def refresh(self) -> None:
         s = self.state
         widgets = (self.size, self.hardness, self.opacity, self.color, self.mask_target,
-                   self.mask_add, self.mask_sub, self.tolerance, self.contiguous)
+                   self.mask_add, self.mask_sub, self.tolerance, self.contiguous,
+                   self.select_mode, self.feather, self.antialias)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -199,6 +230,10 @@ class ToolOptionsPanel(QWidget):
             self.mask_add.setChecked(not s.mask_subtract)
             self.tolerance.setValue(s.tolerance)
             self.contiguous.setChecked(s.fill_contiguous)
+            self.select_mode.setCurrentIndex(self.select_mode.findData(s.select_mode))
+            self.feather.setValue(s.select_feather)
+            self.antialias.setChecked(s.select_antialias)
+            selecting = s.tool in SELECTION_TOOLS
             brushy = s.tool in ("brush", "eraser", "mask-brush")
             show = {
                 "size": brushy, "hardness": brushy,
@@ -206,6 +241,9 @@ class ToolOptionsPanel(QWidget):
                 "color": s.tool in ("brush", "fill", "picker"),
                 "mask_target": s.tool == "mask-brush", "mask_mode": s.tool == "mask-brush",
                 "tolerance": s.tool == "fill", "contiguous": s.tool == "fill",
+                "select_mode": selecting, "select_feather": selecting,
+                "select_antialias": s.tool in ("ellipse-select", "lasso"),
+                "transform_hint": s.tool == "transform",
             }
             for key, (_text, w) in self._rows.items():
                 w.setVisible(show[key])
