@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 #: half the side of a handle square, and how near (screen px) a press must be to grab it
 HANDLE_PX = 5
-GRAB_PX = 8
+GRAB_PX = 6
 ROTATE_SNAP = 15.0
 #: the preview image is at most this many pixels on its long side (drawn scaled up)
 PREVIEW_MAX = 2048
