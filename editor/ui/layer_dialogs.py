@@ -6,7 +6,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
     QSpinBox,
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor.document import BLEND_MODE_NAMES, BLEND_MODES
+from editor.ui.dialogs import ok_cancel
 
 
 class LayerPropertiesDialog(QDialog):
@@ -43,11 +43,7 @@ class LayerPropertiesDialog(QDialog):
         form.addRow("Blend mode", self.blend)
         form.addRow("", self.visible)
         form.addRow("", self.locked)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self))
 
     def values(self) -> dict:
         layer, out = self.layer, {}

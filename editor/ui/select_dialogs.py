@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDoubleSpinBox, QFormLayout, QWidget
+
+from editor.ui.dialogs import ok_cancel
 
 if TYPE_CHECKING:
     from editor.ui.main_window import MainWindow
@@ -36,11 +38,7 @@ class RadiusDialog(QDialog):
         self.spin.selectAll()
         form = QFormLayout(self)
         form.addRow(f"{verb} by", self.spin)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self))
 
     def radius(self) -> float:
         return float(self.spin.value())

@@ -30,6 +30,13 @@ def add_patch(doc):
     return px
 
 
+def applied_size(doc, canvas):
+    """Enter, then the transformed layer's size."""
+    QTest.keyClick(canvas, Qt.Key.Key_Return)
+    layer = doc.layers[1]
+    return layer.width, layer.height
+
+
 def start(window, view, qtbot):
     window.tool_state.set("tool", "move")
     QTest.keyClick(view.canvas, Qt.Key.Key_T, CTRL)
@@ -76,9 +83,7 @@ def test_shift_on_an_edge_handle_keeps_the_aspect_ratio(window, view, qtbot):
     start(window, view, qtbot)
     # The right edge's handle at (40, 20): stretch the width to 45 (×1.5) with Shift.
     drag(canvas, [(40, 20), (55, 20)], modifiers=Qt.KeyboardModifier.ShiftModifier)
-    QTest.keyClick(canvas, Qt.Key.Key_Return)
-    layer = doc.layers[1]
-    assert (layer.width, layer.height) == (45, 30)
+    assert applied_size(doc, canvas) == (45, 30)
 
 
 def test_dragging_outside_rotates(window, view, qtbot):
@@ -88,9 +93,7 @@ def test_dragging_outside_rotates(window, view, qtbot):
     # Centre (25, 20); from right of the box (60, 20) to below it (25, 55): +90°.
     drag(canvas, [(60, 20), (50, 45), (25, 55)])
     assert abs(tool.session.box.angle - 90) < 1e-6
-    QTest.keyClick(canvas, Qt.Key.Key_Return)
-    layer = doc.layers[1]
-    assert (layer.width, layer.height) == (20, 30)
+    assert applied_size(doc, canvas) == (20, 30)
 
 
 def test_escape_cancels_and_restores_the_view(window, view, qtbot):
