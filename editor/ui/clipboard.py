@@ -9,7 +9,7 @@ marker uses that copy, anything else on the clipboard (a screenshot, an image co
 browser or GIMP) is read as a QImage (16-bit formats stay 16-bit).
 
 Paste adds a new layer ("Pasted Layer", one undo step) above the active one, centred on
-the selection, else where the pixels were copied from when that lies inside the image,
+the selection, else (in the image it was copied from) where the pixels were copied from,
 else centred on the view; the tool stays as it was (as in GIMP and Krita), and Ctrl+T
 then transforms the pasted layer. Cut is one undo step (copying changes nothing).
 """
@@ -17,6 +17,7 @@ then transforms the pasted layer. Cut is one undo step (copying changes nothing)
 from __future__ import annotations
 
 import uuid
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
 #: MIME type of the marker that says "this clipboard image is Retouch's own copy"
 MARKER_MIME = "application/x-retouch-clip"
 
-_internal: tuple[str, Clip] | None = None
+#: (marker token, the copy, the document it came from)
+_internal: tuple[str, Clip, weakref.ref] | None = None
 
 
 def array_to_qimage(pixels: np.ndarray) -> QImage:
@@ -66,26 +68,27 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     return buf.reshape(h, row)[:, : w * 4].reshape(h, w, 4).copy()
 
 
-def put_clip(clip: Clip) -> None:
-    """Put ``clip`` on the system clipboard (8-bit image) and keep it in full precision."""
+def put_clip(clip: Clip, source: Document | None = None) -> None:
+    """Put ``clip`` on the system clipboard (8-bit image) and keep it in full precision;
+    ``source`` is the document it was copied from (a paste there puts it back in place)."""
     global _internal
     token = uuid.uuid4().hex
-    _internal = (token, clip)
+    _internal = (token, clip, weakref.ref(source) if source is not None else (lambda: None))
     data = QMimeData()
     data.setImageData(array_to_qimage(clip.pixels))
     data.setData(MARKER_MIME, QByteArray(token.encode()))
     QGuiApplication.clipboard().setMimeData(data)
 
 
-def get_clip() -> Clip | None:
-    """What a paste would paste: Retouch's own copy when the clipboard still holds it,
-    else the clipboard's image (placed at (0, 0)), else None."""
+def get_clip() -> tuple[Clip, Document | None] | None:
+    """What a paste would paste and the document it was copied from: Retouch's own copy
+    when the clipboard still holds it, else the clipboard's image (no source), else None."""
     data = QGuiApplication.clipboard().mimeData()
     if data is None:
         return None
     if _internal is not None and data.hasFormat(MARKER_MIME) \
             and bytes(data.data(MARKER_MIME).data()).decode(errors="replace") == _internal[0]:
-        return _internal[1]
+        return _internal[1], _internal[2]()
     if not data.hasImage():
         return None
     image = data.imageData()
@@ -93,7 +96,7 @@ def get_clip() -> Clip | None:
         image = QImage(image)
     if image.isNull():
         return None
-    return Clip(qimage_to_array(image))
+    return Clip(qimage_to_array(image)), None
 
 
 # --- the Edit menu commands (called from the window's command slots) -----------------
@@ -102,7 +105,7 @@ def get_clip() -> Clip | None:
 def copy(window: MainWindow, merged: bool = False) -> None:
     clip = window._guard(lambda d: copy_selection(d, merged=merged), "Copy")
     if clip is not None:
-        put_clip(clip)
+        put_clip(clip, window.document)
         h, w = clip.pixels.shape[:2]
         window.show_message(f"Copied {w} × {h} px{' (merged)' if merged else ''}", 3000)
 
@@ -110,7 +113,7 @@ def copy(window: MainWindow, merged: bool = False) -> None:
 def cut(window: MainWindow) -> None:
     clip = window._guard(cut_selection, "Cut")
     if clip is not None:
-        put_clip(clip)
+        put_clip(clip, window.document)
 
 
 def clear(window: MainWindow) -> None:
@@ -131,12 +134,14 @@ def paste(window: MainWindow) -> None:
     if doc is None:
         paste_new_image(window)
         return
-    clip = get_clip()
-    if clip is None:
+    got = get_clip()
+    if got is None:
         window.show_message("Paste: the clipboard holds no image")
         return
+    clip, source = got
     h, w = clip.pixels.shape[:2]
-    origin = (clip.x, clip.y) if clip is (_internal[1] if _internal else None) else None
+    # Back in place only in the image it came from (GIMP); elsewhere centred in the view.
+    origin = (clip.x, clip.y) if source is doc else None
     x, y = paste_position((w, h), doc.size, doc.selection.bounds(), _view_centre(window), origin)
     window._guard(lambda d: d.add_layer_with_pixels(clip.pixels, "Pasted Layer",
                                                      "Paste", x, y), "Paste")
@@ -145,11 +150,11 @@ def paste(window: MainWindow) -> None:
 def paste_new_image(window: MainWindow) -> None:
     """Edit ▸ Paste as New Image: a new document the size of the clipboard image, at the
     image's own depth (16-bit when Retouch copied from a 16-bit image)."""
-    clip = get_clip()
-    if clip is None:
+    got = get_clip()
+    if got is None:
         window.show_message("Paste as New Image: the clipboard holds no image")
         return
-    doc = Document.from_pixels(clip.pixels, "Pasted")
+    doc = Document.from_pixels(got[0].pixels, "Pasted")
     doc.undo.clear()
     doc.undo.set_unsaved()  # nothing on disk matches it: closing asks to save
     window.add_document(doc, None, "Pasted")

@@ -95,7 +95,7 @@ def test_delete_clears_and_copy_merged_copies_what_is_seen(window, photo_view):
     doc.selection.select_rect(0, 0, 10, 10)
     QTest.keyClick(canvas, Qt.Key.Key_C, CTRL | SHIFT)
     expected = doc.composite((0, 0, 10, 10))
-    np.testing.assert_array_equal(get_clip().pixels, expected)
+    np.testing.assert_array_equal(get_clip()[0].pixels, expected)
     QTest.keyClick(canvas, Qt.Key.Key_Delete)
     assert (doc.layers[1].pixels[:10, :10, 3] == 0).all()
     assert doc.undo.undo_text == "Clear"
@@ -124,6 +124,22 @@ def test_paste_as_new_image_opens_a_document_of_the_clipboard_image(window, view
     assert window.tabs.count() == n + 1
     assert window.document.size == (16, 12)
     np.testing.assert_array_equal(window.document.layers[0].pixels, px)
+
+
+@pytest.mark.parametrize("photo_view", [8], indirect=True)
+def test_paste_goes_back_in_place_in_its_own_image_and_to_the_view_in_another(
+        window, photo_view, qtbot):
+    doc, canvas = photo_view.document, photo_view.canvas
+    doc.selection.select_rect(5, 6, 10, 8)
+    QTest.keyClick(canvas, Qt.Key.Key_C, CTRL)
+    doc.selection.select_none()
+    QTest.keyClick(canvas, Qt.Key.Key_V, CTRL)
+    assert doc.layers[-1].offset == (5, 6)
+    other = window.add_document(photo_document(8, 200, 150), None, "other")
+    qtbot.wait(10)
+    other.canvas.fit()
+    QTest.keyClick(other.canvas, Qt.Key.Key_V, CTRL)
+    assert other.document.layers[-1].offset == (95, 71)  # centred: (200 - 10) / 2, (150 - 8) / 2
 
 
 def test_paste_with_no_image_on_the_clipboard_says_so(window, view):
