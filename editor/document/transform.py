@@ -21,7 +21,7 @@ clockwise on screen**.
   the user drew along a horizon (or a vertical) into the angle that levels it.
 * :func:`transform_layer` (Edit ▸ Free Transform) maps one layer, or the selection's
   contents, by an affine matrix (:func:`affine_rgba`: whole-pixel shifts exact, scales
-  Lanczos, rotations bilinear premultiplied).
+  and rotations bicubic, premultiplied, with OpenCV).
 * :func:`crop_rotated` crops to a ``w × h`` rectangle that is rotated by ``angle`` about
   its centre ``(x + w/2, y + h/2)`` (angle 0 is :meth:`Document.crop`, exact).
 
@@ -379,13 +379,15 @@ def affine_rgba(
     document coordinates, ``p' = A p + t``). Returns the result and its document
     position, the smallest whole-pixel box holding it.
 
-    A shift by whole pixels is exact (the array is only moved). A scale without rotation
-    is resampled with Lanczos (:func:`editor.document.resample.resize_rgba`) when it lands
-    on whole pixels; anything else bilinearly, premultiplied (transparent pixels do not
-    bleed), after a Lanczos pre-shrink when it reduces by more than half, so a large
-    reduction does not alias. ``kind``: "rgba", or "mask"/"doc" for a 2-D uint8 mask
-    (255 / 0 outside). 8 and 16 bit keep their depth."""
-    from editor.document.resample import resize_mask, resize_rgba
+    A shift by whole pixels is exact (the array is only moved). Otherwise colour is
+    resampled premultiplied (transparent pixels do not bleed) in float32 with OpenCV,
+    bicubic (Photoshop's default; Lanczos took 3× as long on a 12 MP layer): a scale
+    without rotation that lands on whole pixels as a plain resize (area averaging when
+    it shrinks), anything else as a warp, after an area-averaging pre-shrink when it
+    reduces by more than half, so a large reduction does not alias. Edges are
+    anti-aliased (the outside is transparent). ``kind``: "rgba", or "mask"/"doc" for a
+    2-D uint8 mask (255 / 0 outside). 8 and 16 bit keep their depth."""
+    import cv2  # warpAffine/resize: ~50× faster than the numpy path on a 12 MP layer
 
     m = _affine(matrix)
     a, t = m[:, :2], m[:, 2]
@@ -394,26 +396,76 @@ def affine_rgba(
     x, y, bw, bh = affine_bounds(m, ox, oy, w, h)
     if np.allclose(a, np.eye(2)) and np.allclose(t, np.rint(t), atol=1e-6):
         return pixels.copy(), (ox + round(t[0]), oy + round(t[1]))
-    resize = resize_rgba if kind == "rgba" else resize_mask
+    if kind == "rgba":
+        f = _premultiplied(pixels)
+        border = 0.0
+    else:
+        f = pixels.astype(np.float32)
+        border = 255.0 if kind == "mask" else 0.0
+    # The largest singular value of A: how much the map shrinks at least.
+    stretch = float(np.linalg.svd(a, compute_uv=False).max())
+    out = None
     if abs(a[0, 1]) < 1e-12 and abs(a[1, 0]) < 1e-12 and a[0, 0] > 0 and a[1, 1] > 0:
-        # Axis-aligned scale: exact when the scaled edges fall on whole pixels.
+        # Axis-aligned scale: a plain resize when the scaled edges fall on whole pixels.
         fx, fy = ox * a[0, 0] + t[0], oy * a[1, 1] + t[1]
         if np.allclose([fx, fy, w * a[0, 0], h * a[1, 1]], [x, y, bw, bh], atol=1e-6):
-            return resize(pixels, bw, bh, "lanczos"), (x, y)
-    src, sorigin, sm = pixels, (ox, oy), a
-    # Singular values of A: the smallest says how much the map shrinks at most.
-    shrink = float(np.linalg.svd(a, compute_uv=False).max())
-    if shrink < 0.5:
-        sw, sh = max(1, round(w * shrink * 2)), max(1, round(h * shrink * 2))
-        src = resize(pixels, sw, sh, "lanczos")
-        # Undo the pre-shrink in the matrix: p_src = origin + S (p_small - origin).
-        s = np.diag([w / sw, h / sh])
-        sm = a @ s
-        t = t + a @ np.array([ox, oy]) - sm @ np.array([ox, oy])
-    inv = np.linalg.inv(sm)
-    shift = inv @ (np.array([x, y], np.float64) - t)
-    out = _warp(src, sorigin, (bw, bh), inv, shift, kind)
-    return out, (x, y)
+            shrinking = bw < w and bh < h
+            interp = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
+            out = cv2.resize(f, (bw, bh), interpolation=interp)
+    if out is None:
+        src, sm = f, a
+        if stretch < 0.5:
+            sw, sh = max(1, round(w * stretch * 2)), max(1, round(h * stretch * 2))
+            src = cv2.resize(f, (sw, sh), interpolation=cv2.INTER_AREA)
+            # Undo the pre-shrink in the matrix: p_src = origin + S (p_small - origin).
+            sm = a @ np.diag([w / sw, h / sh])
+            t = t + a @ np.array([ox, oy]) - sm @ np.array([ox, oy])
+        inv = np.linalg.inv(sm)
+        # Output pixel index j (centre at doc x + j + ½) → source pixel index.
+        off = inv @ (np.array([x, y], np.float64) + 0.5 - t) - np.array([ox, oy]) - 0.5
+        warp = np.column_stack([inv, off])
+        out = cv2.warpAffine(
+            src,
+            warp,
+            (bw, bh),
+            flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(border,) * 4,
+        )
+    if kind != "rgba":
+        return np.rint(np.clip(out, 0.0, 255.0)).astype(np.uint8), (x, y)
+    return _straight(out, pixels.dtype), (x, y)
+
+
+def _premultiplied(px: np.ndarray) -> np.ndarray:
+    """Straight-alpha uint8/uint16 RGBA → premultiplied float32 in [0, 1], in strips of
+    rows (no full-size temporaries)."""
+    maxv = float(np.iinfo(px.dtype).max)
+    f = np.empty(px.shape, np.float32)
+    for y in range(0, px.shape[0], _STRIP):
+        b = f[y : y + _STRIP]
+        np.multiply(px[y : y + _STRIP], np.float32(1.0 / maxv), out=b, dtype=np.float32)
+        b[..., :3] *= b[..., 3:4]
+    return f
+
+
+def _straight(f: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Inverse of :func:`_premultiplied` (``f`` is overwritten), clipped and rounded."""
+    maxv = np.float32(np.iinfo(dtype).max)
+    out = np.empty(f.shape, dtype)
+    for y in range(0, f.shape[0], _STRIP):
+        b = f[y : y + _STRIP]
+        a = b[..., 3:4]
+        # Divide by the alpha before clipping it: bicubic overshoot at an edge is the
+        # same in colour and alpha, so a flat colour stays exactly that colour.
+        scale = np.zeros_like(a)
+        np.divide(maxv, a, out=scale, where=a > 1e-6)  # no colour under alpha 0
+        np.clip(a, 0.0, 1.0, out=a)
+        b[..., :3] *= scale
+        np.clip(b[..., :3], 0.0, maxv, out=b[..., :3])
+        a *= maxv
+        out[y : y + _STRIP] = np.rint(b)
+    return out
 
 
 def _composite_over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:

@@ -117,3 +117,17 @@ def test_locked_layer_and_degenerate_matrix_are_refused():
 def test_affine_bounds():
     assert affine_bounds(shift(2, 3), 0, 0, 10, 5) == (2, 3, 10, 5)
     assert affine_bounds(np.array([[0, -1, 0], [1, 0, 0]]), 0, 0, 10, 5) == (-5, 0, 5, 10)
+
+
+def test_16_bit_layers_keep_their_precision_through_a_rotation():
+    doc = Document(80, 80, 16)
+    px = np.zeros((40, 40, 4), np.uint16)
+    px[..., :3] = 1000  # between two 8-bit steps (771 and 1028)
+    px[..., 3] = 65535
+    doc.add_layer("Deep", px, offset=(20, 20))
+    transform_layer(doc, np.array([[math.cos(0.4), -math.sin(0.4), 30],
+                                   [math.sin(0.4), math.cos(0.4), -10]]))
+    layer = doc.layers[0]
+    assert layer.dtype == np.uint16
+    inner = layer.pixels[layer.pixels[..., 3] == 65535]
+    assert len(inner) > 500 and (np.abs(inner[:, :3].astype(int) - 1000) <= 1).all()
