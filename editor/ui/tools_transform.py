@@ -202,6 +202,7 @@ class TransformTool(Tool):
         self._leave()
 
     def _leave(self) -> None:
+        self.canvas.setCursor(Qt.CursorShape.CrossCursor)  # hover set a handle cursor
         # After the signal that chose this tool has reached everyone.
         prev = self.state.previous_tool
         back = prev if prev and prev != "transform" else "move"
