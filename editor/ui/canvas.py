@@ -238,6 +238,8 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
         if name == "tool":
             for t in self._tools.values():
                 t.cancel()
+            if self.isVisible():  # only the canvas of the current tab
+                self.current_tool().activate()
         elif self.tool_state.tool in self._tools:
             self._tools[self.tool_state.tool].option_changed(name)
 
@@ -457,6 +459,9 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.current_tool().key_press(event.key(), event.modifiers()):
+            self.update()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)

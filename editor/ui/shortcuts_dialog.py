@@ -51,6 +51,8 @@ GESTURES: tuple[ShortcutRow, ...] = (
     ShortcutRow("Cancel crop", "Esc", "Crop"),
     ShortcutRow("Straighten (draw the horizon)", "Ctrl+drag", "Crop"),
     ShortcutRow("Swap portrait / landscape", "X", "Crop"),
+    ShortcutRow("Apply / cancel the transform", "Enter / Esc", "Free Transform"),
+    ShortcutRow("Keep the aspect ratio; snap rotation to 15°", "Shift+drag", "Free Transform"),
 )
 
 

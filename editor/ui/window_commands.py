@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from editor.document import Document, flip_horizontal, flip_vertical, rotate_90, rotate_180
+from editor.ui import clipboard
 
 
 class CommandsMixin:
@@ -142,7 +143,43 @@ class CommandsMixin:
         self._guard(lambda d: d.selection.invert())
 
     def select_feather(self) -> None:
-        self._guard(lambda d: d.selection.feather(4), "Feather")
+        from editor.ui import select_dialogs
+
+        select_dialogs.run(self, "feather")
+
+    def select_grow(self) -> None:
+        from editor.ui import select_dialogs
+
+        select_dialogs.run(self, "grow")
+
+    def select_shrink(self) -> None:
+        from editor.ui import select_dialogs
+
+        select_dialogs.run(self, "shrink")
+
+    # --- clipboard (editor.ui.clipboard) and free transform ---------------------------
+
+    def edit_cut(self) -> None:
+        clipboard.cut(self)
+
+    def edit_copy(self) -> None:
+        clipboard.copy(self)
+
+    def edit_copy_merged(self) -> None:
+        clipboard.copy(self, merged=True)
+
+    def edit_paste(self) -> None:
+        clipboard.paste(self)
+
+    def edit_paste_new_image(self) -> None:
+        clipboard.paste_new_image(self)
+
+    def edit_clear(self) -> None:
+        clipboard.clear(self)
+
+    def edit_transform(self) -> None:
+        if self.document is not None:
+            self.tool_state.set("tool", "transform")
 
     def ai_mask_from_selection(self) -> None:
         self._guard(lambda d: d.set_ai_mask(d.selection.to_mask(), "AI mask from selection"))
