@@ -12,8 +12,7 @@ filter from the same function.
 
 from __future__ import annotations
 
-import shots  # noqa: F401 - sets up sys.path and throw-away settings first
-
+import shots
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QFileDialog
 
