@@ -20,11 +20,11 @@ import weakref
 
 import numpy as np
 
-from editor.ai.watch import keeps_display
+from editor.ai.watch import DocumentListener, keeps_display
 from editor.document import Command, Document, Event, Layer, LayerOverride, Rect
 
 
-class CompareState:
+class CompareState(DocumentListener):
     """One AI result: ``layer`` (a new layer, left out in the before view) or, with
     ``rect`` and ``before``, a patch of ``layer`` over ``rect`` whose old pixels are
     ``before``. Made right after the result's undo step was pushed (the top one)."""
@@ -34,7 +34,6 @@ class CompareState:
         self.layer = layer
         self.rect = rect
         self.before = before
-        self._doc = weakref.ref(doc)
         self.command: Command | None = (doc.undo.command(doc.undo.index - 1)
                                         if doc.undo.index else None)
         # the steps done or undone since: those that changed what the layers show, and
@@ -44,8 +43,7 @@ class CompareState:
         self._applied = self._applied_now(doc)
         self._pending = False  # such a change seen, not yet matched to a step
         self._broken = self.command is None  # a change no step can take back
-        self._open = True
-        doc.events.connect(self._event)
+        self._listen(doc)
 
     @staticmethod
     def _applied_now(doc: Document) -> list[Command]:
@@ -81,13 +79,6 @@ class CompareState:
                 self._changers.update(unknown or others)
         self._pending = False
         self._applied = applied
-
-    def close(self) -> None:
-        if self._open:
-            self._open = False
-            doc = self._doc()
-            if doc is not None:
-                doc.events.disconnect(self._event)
 
     @property
     def valid(self) -> bool:
