@@ -5,9 +5,7 @@ change detection) is :mod:`editor.ai`; a dialog gathers the choices, calls its
 ``editor.ai.<task>.build_*`` and submits through the host's one submit path::
 
     req = ask_request(host, InpaintDialog(host), "Remove / Inpaint")   # a frozen request
-    watch = DocumentWatch(doc, geometry=req.snap.geometry)             # editor.ai.watch
-    host.submit_job(req, run_inpaint_request, req.title,
-                    lambda result: apply_inpaint(watch, req, result), watch=watch)
+    submit_edit(host, req, run_inpaint_request, apply_inpaint)         # watch + submit
 
 Widgets: :class:`EngineCombo` (every engine of a task; unavailable ones are listed but
 disabled, with the reason in their tooltip and after the name), :class:`ParamsForm`
@@ -46,10 +44,12 @@ from editor.ai.requests import (
     SOURCES,
 )
 from editor.ai.upscale import engine_label
+from editor.ai.watch import DocumentWatch
 from editor.document import Document
 from editor.jobs.engines import engines_for
 
 if TYPE_CHECKING:
+    from editor.jobs import JobHandle
     from editor.jobs.engines import Engine
     from editor.ui.host import Host
 
@@ -337,3 +337,22 @@ def ask_request(host: Host, dialog: QDialog, title: str) -> Any | None:
 def parent_widget(host: Host) -> QWidget | None:
     """The widget a dialog of ``host`` is parented to (the main window is one)."""
     return host if isinstance(host, QWidget) else None
+
+
+def submit_edit(host: Host, req: Any, run: Callable[[Any, Any], Any],
+                apply: Callable[[DocumentWatch, Any, Any], None],
+                then: Callable[[], None] | None = None) -> JobHandle:
+    """Submit an AI edit of the host's current document: a :class:`DocumentWatch` on the
+    frame of ``req.snap`` (if it has one) is captured now, and on the GUI thread
+    ``apply(watch, req, result)`` lands the result (then ``then()``, if given)."""
+    doc = host.document
+    assert doc is not None
+    snap = getattr(req, "snap", None)
+    watch = DocumentWatch(doc, geometry=snap.geometry if snap is not None else None)
+
+    def on_result(result: Any) -> None:
+        apply(watch, req, result)
+        if then is not None:
+            then()
+
+    return host.submit_job(req, run, req.title, on_result, watch=watch)

@@ -41,7 +41,6 @@ from editor.ai.requests import (
     InpaintRequest,
     run_inpaint_request,
 )
-from editor.ai.watch import DocumentWatch
 from editor.document import Rect
 from editor.ui import ai_common as ac
 from editor.ui.compare import reset_compare_action
@@ -55,15 +54,8 @@ if TYPE_CHECKING:
 
 def start_inpaint(host: Host, req: InpaintRequest) -> JobHandle:
     """Submit ``req`` for the host's current document; the result applies itself."""
-    doc = host.document
-    assert doc is not None
-    watch = DocumentWatch(doc, geometry=req.snap.geometry)
-
-    def apply(result: np.ndarray) -> None:
-        apply_inpaint(watch, req, result)
-        reset_compare_action(host)
-
-    return host.submit_job(req, run_inpaint_request, req.title, apply, watch=watch)
+    return ac.submit_edit(host, req, run_inpaint_request, apply_inpaint,
+                          then=lambda: reset_compare_action(host))
 
 
 # --- the dialog -----------------------------------------------------------------------

@@ -66,7 +66,6 @@ from editor.ai.style import (
     live_preview,
     style_pixels,
 )
-from editor.ai.watch import DocumentWatch
 from editor.jobs.engines import engines_for, get_engine
 from editor.ui import ai_common as ac
 from editor.ui.dialog_memory import remember
@@ -87,11 +86,7 @@ OWN_PARAMS = ("strength", "keep_colors", "style_scale")
 def start_style(host: Host, req: StyleRequest) -> JobHandle:
     """Submit ``req`` for the host's current document; the result applies itself. Slow
     engines also open a :class:`StyleProgress` window with intermediate previews."""
-    doc = host.document
-    assert doc is not None
-    watch = DocumentWatch(doc, geometry=req.snap.geometry)
-    job = host.submit_job(req, run_style_request, req.title,
-                          lambda result: apply_style(watch, req, result), watch=watch)
+    job = ac.submit_edit(host, req, run_style_request, apply_style)
     engine = get_engine(req.engine_id, TASK)
     if engine.has_preview and not job.finished:
         StyleProgress(host, job).show()

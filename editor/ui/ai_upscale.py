@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from editor.ai.requests import SCOPE_IMAGE, SCOPE_SELECTION, UpscaleRequest, run_upscale_request
 from editor.ai.upscale import SCALES, apply_upscale, build_upscale, estimate, too_large
-from editor.ai.watch import DocumentWatch
 from editor.ui import ai_common as ac
 from editor.ui.dialog_memory import remember
 from editor.ui.filters import FilterAction, register_filter
@@ -36,12 +35,7 @@ if TYPE_CHECKING:
 
 def start_upscale(host: Host, req: UpscaleRequest) -> JobHandle:
     """Submit ``req`` for the host's current document; the result applies itself."""
-    doc = host.document
-    assert doc is not None
-    geometry = req.snap.geometry if req.snap is not None else None
-    watch = DocumentWatch(doc, geometry=geometry)
-    return host.submit_job(req, run_upscale_request, req.title,
-                           lambda result: apply_upscale(watch, req, result), watch=watch)
+    return ac.submit_edit(host, req, run_upscale_request, apply_upscale)
 
 
 # --- the dialog -----------------------------------------------------------------------
