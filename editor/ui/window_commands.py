@@ -14,6 +14,29 @@ from editor.document import Document, flip_horizontal, flip_vertical, rotate_90,
 from editor.ui import clipboard
 
 
+def _canvas_view(method: str) -> Callable[[Any], None]:
+    """A slot calling the current canvas's ``method`` (zoom and fit), if a tab is open."""
+
+    def slot(self: Any) -> None:
+        if self.canvas:
+            getattr(self.canvas, method)()
+
+    slot.__name__ = method
+    return slot
+
+
+def _select_dialog(which: str) -> Callable[[Any], None]:
+    """A slot opening Select ▸ ``which``'s radius dialog."""
+
+    def slot(self: Any) -> None:
+        from editor.ui import select_dialogs
+
+        select_dialogs.run(self, which)
+
+    slot.__name__ = f"select_{which}"
+    return slot
+
+
 class CommandsMixin:
     """One-line slots for ``MainWindow``; every document command goes through
     :meth:`_guard` (ends a stroke, turns expected errors into a status message)."""
@@ -142,20 +165,10 @@ class CommandsMixin:
     def select_invert(self) -> None:
         self._guard(lambda d: d.selection.invert())
 
-    def select_feather(self) -> None:
-        from editor.ui import select_dialogs
-
-        select_dialogs.run(self, "feather")
-
-    def select_grow(self) -> None:
-        from editor.ui import select_dialogs
-
-        select_dialogs.run(self, "grow")
-
-    def select_shrink(self) -> None:
-        from editor.ui import select_dialogs
-
-        select_dialogs.run(self, "shrink")
+    # Select ▸ Feather… / Grow… / Shrink…: one radius dialog (editor.ui.select_dialogs)
+    select_feather = _select_dialog("feather")
+    select_grow = _select_dialog("grow")
+    select_shrink = _select_dialog("shrink")
 
     # --- clipboard (editor.ui.clipboard) and free transform ---------------------------
 
@@ -190,21 +203,10 @@ class CommandsMixin:
     def clear_ai_mask(self) -> None:
         self._guard(lambda d: d.clear_ai_mask())
 
-    def zoom_in(self) -> None:
-        if self.canvas:
-            self.canvas.zoom_in()
-
-    def zoom_out(self) -> None:
-        if self.canvas:
-            self.canvas.zoom_out()
-
-    def zoom_fit(self) -> None:
-        if self.canvas:
-            self.canvas.fit()
-
-    def zoom_actual(self) -> None:
-        if self.canvas:
-            self.canvas.actual_size()
+    zoom_in = _canvas_view("zoom_in")
+    zoom_out = _canvas_view("zoom_out")
+    zoom_fit = _canvas_view("fit")
+    zoom_actual = _canvas_view("actual_size")
 
     def manage_models(self) -> None:
         from editor.ui.models_dialog import open_models_dialog
