@@ -1,0 +1,144 @@
+"""Applying an adjustment or filter to a layer: the pixels it gives (for a preview on the
+canvas) and the one undo step that writes them (numpy only).
+
+Both go through :func:`adjustment_result`, so the preview a dialog shows is bit for bit
+what OK writes: the function's output over the layer (or the selection's box of it, with
+context pixels for neighbourhood filters), mixed with the old pixels by the selection
+exactly as :meth:`Document.apply_patch` mixes a masked patch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from editor.document.adjust import filter_margin
+from editor.document.compositor import LayerOverride
+from editor.document.events import Rect
+from editor.document.layer import Layer, LayerLockedError
+from editor.document.selection import feather_mask
+
+if TYPE_CHECKING:
+    from editor.document.document import Document
+
+
+@dataclass(frozen=True)
+class AdjustmentResult:
+    """What an adjustment makes of a layer: ``pixels`` (``(h, w, 4)`` of the layer dtype)
+    replace the layer's pixels over document ``rect``; outside it nothing changes."""
+
+    index: int
+    layer: Layer
+    rect: Rect
+    pixels: np.ndarray
+
+
+def _area(doc: Document, layer: Layer, feather: float, respect_selection: bool,
+          ) -> tuple[Rect, np.ndarray | None] | None:
+    """The document rect an adjustment may change and the selection over it (None: all),
+    or None when nothing is selected there."""
+    area = layer.bounds
+    if not (respect_selection and doc.selection.active):
+        return (None if area.empty else (area, None))
+    reach = filter_margin(feather / 2.0) + 1 if feather > 0 else 0
+    b = doc.selection.bounds()
+    assert b is not None
+    grown = Rect(b.x - reach, b.y - reach, b.w + 2 * reach, b.h + 2 * reach)
+    cut = grown.intersect(doc.rect)
+    sel = doc.selection.mask[cut.slices()]
+    if feather > 0:
+        sel = feather_mask(sel, feather)
+    # Shrink to what is selected after feathering, within the layer.
+    area = area.intersect(cut)
+    if area.empty:
+        return None
+    sel = sel[area.translated(-cut.x, -cut.y).slices()]
+    if not sel.any():
+        return None
+    return area, sel
+
+
+def adjustment_result(
+    doc: Document,
+    func: Callable[[np.ndarray], np.ndarray],
+    layer_index: int | None = None,
+    feather: float = 0.0,
+    respect_selection: bool = True,
+    margin: int = 0,
+) -> AdjustmentResult | None:
+    """Run ``func`` on a layer (default: the active one) without changing the document.
+
+    With a selection (and ``respect_selection``) ``func`` sees the selection's box of the
+    layer plus ``margin`` context pixels, and its output is mixed with the old pixels by
+    the selection feathered by ``feather`` px (rounded as ``apply_patch`` rounds).
+    Returns None when there is nothing to change (empty layer, nothing selected on it)."""
+    index, layer = doc._layer(layer_index)
+    if feather < 0 or margin < 0:
+        raise ValueError(f"feather and margin must be >= 0, got {feather}, {margin}")
+    found = _area(doc, layer, feather, respect_selection)
+    if found is None:
+        return None
+    area, sel = found
+    ctx = Rect(area.x - margin, area.y - margin, area.w + 2 * margin, area.h + 2 * margin)
+    ctx = ctx.intersect(layer.bounds)
+    src = layer.region(ctx)
+    out = np.asarray(func(src))
+    if out.shape != src.shape or out.dtype != src.dtype:
+        raise ValueError(
+            f"the adjustment returned {out.dtype} {out.shape}, expected {src.dtype} {src.shape}"
+        )
+    inner = area.translated(-ctx.x, -ctx.y).slices()
+    new = out[inner]
+    if sel is not None:
+        old = src[inner]
+        k = sel[..., None].astype(np.float32) / 255.0
+        mixed = old.astype(np.float32) + (new.astype(np.float32) - old) * k
+        new = np.rint(mixed).astype(src.dtype)
+    else:
+        new = new.copy()
+    return AdjustmentResult(index, layer, area, new)
+
+
+def adjustment_preview(
+    doc: Document,
+    func: Callable[[np.ndarray], np.ndarray],
+    layer_index: int | None = None,
+    feather: float = 0.0,
+    respect_selection: bool = True,
+    margin: int = 0,
+) -> LayerOverride | None:
+    """The adjustment as a display override (``Canvas.set_display_override``): the
+    document shown as :func:`apply_adjustment` would leave it, the document untouched."""
+    r = adjustment_result(doc, func, layer_index, feather, respect_selection, margin)
+    return None if r is None else LayerOverride(r.layer, r.rect, r.pixels)
+
+
+def apply_adjustment(
+    doc: Document,
+    func: Callable[[np.ndarray], np.ndarray],
+    layer_index: int | None = None,
+    text: str = "Adjust",
+    feather: float = 0.0,
+    respect_selection: bool = True,
+    margin: int = 0,
+) -> Rect | None:
+    """Apply ``func`` (pixels → pixels of the same shape and dtype, e.g.
+    ``functools.partial(curves, master=[(0, 0), (0.5, 0.6), (1, 1)])``) to a layer as one
+    undo step. With a selection (and ``respect_selection``) only the selected part
+    changes, blended by the selection feathered by ``feather`` px; ``func`` then sees the
+    selection's box of the layer plus ``margin`` context pixels (neighbourhood filters:
+    ``filter_margin(radius)``). Only the changed 64² tiles are stored.
+
+    Returns the changed document rect, or None when nothing changed (no step).
+    Raises LayerLockedError for a locked layer, RuntimeError during a stroke."""
+    doc._no_stroke()
+    _index, layer = doc._layer(layer_index)
+    if layer.locked:
+        raise LayerLockedError(f"layer {layer.name!r} is locked")
+    r = adjustment_result(doc, func, layer_index, feather, respect_selection, margin)
+    if r is None:
+        return None
+    return doc.apply_patch(r.index, r.rect.x, r.rect.y, r.pixels, text)
