@@ -78,6 +78,7 @@ class LevelsDialog(AdjustDialog):
         layout.addLayout(top)
         self.hist = HistogramView()
         self.hist.set_counts(layer_histogram(self), "luminosity")
+        self.hist.setMinimumSize(280, 140)
         layout.addWidget(self.hist)
         self.in_black = ValueSlider("Input black", 0, 255, 0)
         self.gamma = ValueSlider("Gamma", 0.1, 9.99, 1.0, decimals=2)

@@ -70,7 +70,6 @@ class ValueSlider(QWidget):
         self.spin.setDecimals(decimals)
         self.spin.setSingleStep(1 / self._scale if decimals else 1)
         self.spin.setSuffix(suffix)
-        self.spin.setKeyboardTracking(False)
         self.spin.setMinimumWidth(80)
         self.label.setBuddy(self.spin)
         lay = QHBoxLayout(self)

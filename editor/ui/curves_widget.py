@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from editor.document.adjust import curve_lut
@@ -36,7 +36,7 @@ class HistogramView(QWidget):
         super().__init__(parent)
         self.counts = np.zeros((4, 256), np.int64)
         self.channels = "rgb"
-        self.setMinimumSize(256, 100)
+        self.setMinimumSize(160, 60)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:
@@ -67,18 +67,19 @@ class HistogramView(QWidget):
         p.save()
         if len(rows) > 1:
             p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Plus)
+        p.setPen(Qt.PenStyle.NoPen)
         for name, row in zip(rows, data):
             h = np.minimum(row / top, 1.0) * rect.height()
-            path = QPainterPath(QPointF(rect.left(), rect.bottom()))
-            for i in range(bins):
-                y = rect.bottom() - h[i]
-                path.lineTo(xs[i], y)
-                path.lineTo(xs[i + 1], y)
-            path.lineTo(rect.right(), rect.bottom())
-            path.closeSubpath()
+            # One polygon (a few Qt calls per channel, not two per bin): steps over bins.
+            ys = rect.bottom() - np.repeat(h, 2)
+            xx = np.repeat(xs, 2)[1:-1]
+            pts = [QPointF(rect.left(), rect.bottom())]
+            pts += [QPointF(float(x), float(y)) for x, y in zip(xx, ys)]
+            pts.append(QPointF(rect.right(), rect.bottom()))
             colour = QColor(CHANNEL_COLOURS[name])
             colour.setAlpha(200 if len(rows) > 1 else 170)
-            p.fillPath(path, colour)
+            p.setBrush(colour)
+            p.drawPolygon(QPolygonF(pts))
         p.restore()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -204,11 +205,9 @@ class CurvesWidget(QWidget):
                        QPointF(b.right(), b.top() + b.height() * k / 4))
         p.drawLine(b.bottomLeft(), b.topRight())
         ys = curve_lut(self.points, max(2, int(b.width())))
-        path = QPainterPath(self.to_widget(0.0, float(ys[0])))
-        for k, y in enumerate(ys[1:], 1):
-            path.lineTo(self.to_widget(k / (len(ys) - 1), float(y)))
+        line = QPolygonF([self.to_widget(k / (len(ys) - 1), float(y)) for k, y in enumerate(ys)])
         p.setPen(QPen(self.colour, 2))
-        p.drawPath(path)
+        p.drawPolyline(line)
         p.setPen(QPen(QColor(20, 20, 20), 1))
         p.setBrush(self.colour)
         for x, y in self.points:

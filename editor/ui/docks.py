@@ -101,4 +101,4 @@ def _histogram(host: Any) -> QWidget:
 
 
 register_dock(DockSpec("navigator", "Navigator", _navigator, height=190))
-register_dock(DockSpec("histogram", "Histogram", _histogram, height=170))
+register_dock(DockSpec("histogram", "Histogram", _histogram, tab_with="navigator"))

@@ -38,7 +38,7 @@ class NavigatorView(QWidget):
         self.viewport: QRectF | None = None  # document coordinates
         self._grab: QPointF | None = None  # where in the viewport the drag holds it
         self._checker = QBrush(checker_pixmap())
-        self.setMinimumSize(160, 120)
+        self.setMinimumSize(120, 80)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
 
