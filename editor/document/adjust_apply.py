@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -103,16 +103,14 @@ def adjustment_result(
 
 
 def adjustment_preview(
-    doc: Document,
-    func: Callable[[np.ndarray], np.ndarray],
-    layer_index: int | None = None,
-    feather: float = 0.0,
-    respect_selection: bool = True,
-    margin: int = 0,
+    doc: Document, func: Callable[[np.ndarray], np.ndarray], layer_index: int | None = None,
+    **options: Any,
 ) -> LayerOverride | None:
     """The adjustment as a display override (``Canvas.set_display_override``): the
-    document shown as :func:`apply_adjustment` would leave it, the document untouched."""
-    r = adjustment_result(doc, func, layer_index, feather, respect_selection, margin)
+    document shown as :func:`apply_adjustment` would leave it, the document untouched.
+    ``options``: ``feather``, ``respect_selection``, ``margin`` as for
+    :func:`adjustment_result`."""
+    r = adjustment_result(doc, func, layer_index, **options)
     return None if r is None else LayerOverride(r.layer, r.rect, r.pixels)
 
 

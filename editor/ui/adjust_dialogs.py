@@ -60,24 +60,30 @@ def layer_histogram(dlg: AdjustDialog) -> np.ndarray:
     return histogram(px, 256, m)
 
 
-def _channel_combo() -> QComboBox:
-    box = QComboBox()
-    for label, _row, _param in CHANNELS:
-        box.addItem(label)
-    return box
+class _ChannelDialog(AdjustDialog):
+    """Levels and Curves: a channel choice (RGB, Red, Green, Blue) over a histogram of
+    the layer within the selection."""
 
-
-class LevelsDialog(AdjustDialog):
-    title = "Levels…"
-
-    def build(self, layout: QVBoxLayout) -> None:
-        self.channel = _channel_combo()
+    def add_channel_header(self, layout: QVBoxLayout) -> None:
+        self.channel = QComboBox()
+        for label, _row, _param in CHANNELS:
+            self.channel.addItem(label)
         top = QHBoxLayout()
         top.addWidget(QLabel("Channel"))
         top.addWidget(self.channel, 1)
         layout.addLayout(top)
         self.hist = HistogramView()
         self.hist.set_counts(layer_histogram(self), "luminosity")
+
+    def _param(self) -> str:
+        return CHANNELS[self.channel.currentIndex()][2]
+
+
+class LevelsDialog(_ChannelDialog):
+    title = "Levels…"
+
+    def build(self, layout: QVBoxLayout) -> None:
+        self.add_channel_header(layout)
         self.hist.setMinimumSize(280, 140)
         layout.addWidget(self.hist)
         self.in_black = ValueSlider("Input black", 0, 255, 0)
@@ -91,9 +97,6 @@ class LevelsDialog(AdjustDialog):
             s.value_changed.connect(self._slider_moved)
         self.values: dict[str, tuple[float, ...]] = {}
         self.channel.currentIndexChanged.connect(self._channel_changed)
-
-    def _param(self) -> str:
-        return CHANNELS[self.channel.currentIndex()][2]
 
     def _channel_changed(self, i: int) -> None:
         self.hist.set_channels(CHANNELS[i][1])
@@ -129,17 +132,11 @@ class LevelsDialog(AdjustDialog):
         self._load()
 
 
-class CurvesDialog(AdjustDialog):
+class CurvesDialog(_ChannelDialog):
     title = "Curves…"
 
     def build(self, layout: QVBoxLayout) -> None:
-        self.channel = _channel_combo()
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Channel"))
-        top.addWidget(self.channel, 1)
-        layout.addLayout(top)
-        self.hist = HistogramView()
-        self.hist.set_counts(layer_histogram(self), "luminosity")
+        self.add_channel_header(layout)
         self.curve = CurvesWidget()
         self.curve.histogram = self.hist
         layout.addWidget(self.curve, 1)
@@ -151,9 +148,6 @@ class CurvesDialog(AdjustDialog):
         self.points: dict[str, list[tuple[float, float]]] = {}
         self.curve.points_changed.connect(self._curve_moved)
         self.channel.currentIndexChanged.connect(self._channel_changed)
-
-    def _param(self) -> str:
-        return CHANNELS[self.channel.currentIndex()][2]
 
     def _channel_changed(self, i: int) -> None:
         row = CHANNELS[i][1]

@@ -134,10 +134,8 @@ def test_preview_is_what_apply_writes_within_the_selection(name: str, depth: int
 
 
 def test_sharpen_raises_edge_contrast_and_denoise_lowers_flat_noise_in_8_bit() -> None:
-    edge = np.zeros((8, 16, 4), np.uint16)
-    edge[..., 3] = 65535
-    edge[:, 8:, :3] = 40000
-    edge[:, :8, :3] = 20000
+    edge = np.full((8, 16, 4), 65535, np.uint16)
+    edge[..., :3] = np.where(np.arange(16) < 8, 20000, 40000)[None, :, None]
     sharp = unsharp_mask(edge, amount=1.0, radius=1.5)
     assert sharp.dtype == np.uint16
     contrast = lambda a: int(a[4, 8, 0]) - int(a[4, 7, 0])
