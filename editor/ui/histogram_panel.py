@@ -1,6 +1,6 @@
 """The Histogram panel: R, G, B or luminosity counts of the composite or the active layer.
 
-Cheap by construction: it bins a sample of at most 512 px on the long side
+Cheap by construction: it bins a sample of at most 1024 px on the long side
 (:mod:`editor.document.overview`), at the document's own precision (a 16-bit image is
 binned into 256 bins from its 16-bit values), a quarter second after the last edit and
 never during a stroke (:class:`editor.ui.panel_follow.FollowingPanel`)."""
@@ -17,8 +17,8 @@ from editor.document.overview import sampled_composite, sampled_region
 from editor.ui.curves_widget import HistogramView
 from editor.ui.panel_follow import FollowingPanel
 
-#: long side of the sample the panel bins
-SAMPLE_SIDE = 512
+#: long side of the sample the panel bins (about a million pixels at most)
+SAMPLE_SIDE = 1024
 CHANNEL_CHOICES = (("RGB", "rgb"), ("Luminosity", "luminosity"), ("Red", "red"),
                    ("Green", "green"), ("Blue", "blue"))
 
