@@ -61,20 +61,52 @@ def _area(doc: Document, layer: Layer, feather: float, respect_selection: bool,
     return area, sel
 
 
-def adjustment_result(
+@dataclass(frozen=True)
+class AdjustmentInput:
+    """A frozen copy of what an adjustment reads (safe to hand to a worker thread):
+    ``src`` is the layer over ``ctx`` (``rect`` plus context), ``sel`` the selection over
+    ``rect`` (None: all of it). :meth:`run` makes the result."""
+
+    index: int
+    layer: Layer
+    rect: Rect
+    ctx: Rect
+    src: np.ndarray
+    sel: np.ndarray | None
+
+    def run(self, func: Callable[[np.ndarray], np.ndarray]) -> AdjustmentResult:
+        src = self.src
+        out = np.asarray(func(src))
+        if out.shape != src.shape or out.dtype != src.dtype:
+            raise ValueError(
+                f"the adjustment returned {out.dtype} {out.shape}, expected {src.dtype} "
+                f"{src.shape}"
+            )
+        inner = self.rect.translated(-self.ctx.x, -self.ctx.y).slices()
+        new = out[inner]
+        if self.sel is not None:
+            old = src[inner]
+            k = self.sel[..., None].astype(np.float32) / 255.0
+            mixed = old.astype(np.float32) + (new.astype(np.float32) - old) * k
+            new = np.rint(mixed).astype(src.dtype)
+        else:
+            new = new.copy()
+        return AdjustmentResult(self.index, self.layer, self.rect, new)
+
+
+def adjustment_input(
     doc: Document,
-    func: Callable[[np.ndarray], np.ndarray],
     layer_index: int | None = None,
     feather: float = 0.0,
     respect_selection: bool = True,
     margin: int = 0,
-) -> AdjustmentResult | None:
-    """Run ``func`` on a layer (default: the active one) without changing the document.
-
-    With a selection (and ``respect_selection``) ``func`` sees the selection's box of the
-    layer plus ``margin`` context pixels, and its output is mixed with the old pixels by
-    the selection feathered by ``feather`` px (rounded as ``apply_patch`` rounds).
-    Returns None when there is nothing to change (empty layer, nothing selected on it)."""
+    within: Rect | None = None,
+) -> AdjustmentInput | None:
+    """Copy what an adjustment of a layer (default: the active one) reads: with a
+    selection (and ``respect_selection``) the selection's box of the layer plus ``margin``
+    context pixels, and the selection feathered by ``feather`` px. ``within`` (a preview
+    of what is on screen) shrinks the area further. None when there is nothing to change
+    (empty layer, nothing selected on it or within)."""
     index, layer = doc._layer(layer_index)
     if feather < 0 or margin < 0:
         raise ValueError(f"feather and margin must be >= 0, got {feather}, {margin}")
@@ -82,24 +114,31 @@ def adjustment_result(
     if found is None:
         return None
     area, sel = found
+    if within is not None:
+        part = area.intersect(Rect(*within))
+        if part.empty:
+            return None
+        if sel is not None:
+            sel = sel[part.translated(-area.x, -area.y).slices()]
+        area = part
     ctx = Rect(area.x - margin, area.y - margin, area.w + 2 * margin, area.h + 2 * margin)
     ctx = ctx.intersect(layer.bounds)
-    src = layer.region(ctx)
-    out = np.asarray(func(src))
-    if out.shape != src.shape or out.dtype != src.dtype:
-        raise ValueError(
-            f"the adjustment returned {out.dtype} {out.shape}, expected {src.dtype} {src.shape}"
-        )
-    inner = area.translated(-ctx.x, -ctx.y).slices()
-    new = out[inner]
-    if sel is not None:
-        old = src[inner]
-        k = sel[..., None].astype(np.float32) / 255.0
-        mixed = old.astype(np.float32) + (new.astype(np.float32) - old) * k
-        new = np.rint(mixed).astype(src.dtype)
-    else:
-        new = new.copy()
-    return AdjustmentResult(index, layer, area, new)
+    return AdjustmentInput(index, layer, area, ctx, layer.region(ctx),
+                           None if sel is None else np.array(sel))
+
+
+def adjustment_result(
+    doc: Document,
+    func: Callable[[np.ndarray], np.ndarray],
+    layer_index: int | None = None,
+    **options: Any,
+) -> AdjustmentResult | None:
+    """Run ``func`` on a layer without changing the document: its output over the area
+    of :func:`adjustment_input` (``options``: feather, respect_selection, margin,
+    within), mixed with the old pixels by the selection (rounded as ``apply_patch``
+    rounds). None when there is nothing to change."""
+    inp = adjustment_input(doc, layer_index, **options)
+    return None if inp is None else inp.run(func)
 
 
 def adjustment_preview(
@@ -136,7 +175,8 @@ def apply_adjustment(
     _index, layer = doc._layer(layer_index)
     if layer.locked:
         raise LayerLockedError(f"layer {layer.name!r} is locked")
-    r = adjustment_result(doc, func, layer_index, feather, respect_selection, margin)
+    r = adjustment_result(doc, func, layer_index, feather=feather,
+                          respect_selection=respect_selection, margin=margin)
     if r is None:
         return None
     return doc.apply_patch(r.index, r.rect.x, r.rect.y, r.pixels, text)

@@ -6,10 +6,12 @@ it does in :meth:`func` (pixels → pixels, from ``editor.document.adjust``) and
 go back to its defaults in :meth:`reset_values`; it calls :meth:`changed` when a control
 moves. The base does the rest:
 
-- the preview is a display override of the canvas
-  (:func:`editor.document.adjust.adjustment_preview`): the target layer's pixels as OK
-  would leave them, restricted to the selection, recomputed shortly after the last change
-  (debounced); the document itself never changes while the dialog is open, so Cancel
+- the preview is a display override of the canvas: the target layer's pixels as OK
+  would leave them (:func:`editor.document.adjust.adjustment_input`, the same code OK
+  runs), restricted to the selection and to what the canvas shows (recomputed after a
+  pan or zoom), shortly after the last change (debounced). A preview of more than
+  :data:`SYNC_PIXELS` runs on the jobs' preview lane, so the GUI never waits and only the
+  newest lands. The document itself never changes while the dialog is open, so Cancel
   restores exactly by dropping the override;
 - OK runs :func:`editor.document.adjust.apply_adjustment` with the same function: one
   undo step whose pixels are those of the preview;
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -38,8 +41,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.document import LayerLockedError
-from editor.document.adjust import adjustment_preview, apply_adjustment
+from editor.document import LayerLockedError, LayerOverride
+from editor.document.adjust import AdjustmentInput, adjustment_input, apply_adjustment
+from editor.document.events import Rect
+from editor.ui.jobs_controller import LANE_PREVIEW
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,18 @@ PixelFunc = Callable[[np.ndarray], np.ndarray]
 
 #: milliseconds between the last control change and the preview
 PREVIEW_DELAY_MS = 60
+#: previews reading more pixels than this run on the preview lane (newest wins), not on
+#: the GUI thread
+SYNC_PIXELS = 500_000
+#: document pixels previewed around what the canvas shows (a small pan needs no redo)
+VIEW_PAD = 64
+PREVIEW_KEY = "adjust-preview"
+
+
+def run_preview(request: tuple[AdjustmentInput, PixelFunc], _ctx: Any) -> Any:
+    """Worker side of a large preview: the frozen input through the function."""
+    inp, func = request
+    return inp.run(func)
 
 
 class ValueSlider(QWidget):
@@ -149,8 +166,10 @@ class AdjustDialog(QDialog):
         self._timer.setInterval(PREVIEW_DELAY_MS)
         self._timer.timeout.connect(self._preview_now)
         self._closed = False
+        self._generation = 0  # bumped by every change: a late background preview is dropped
         self.build(self.body)
         self.document.events.connect(self._on_event)
+        self.canvas.view_changed.connect(self.changed)
 
     # --- what a dialog provides ---------------------------------------------------------
 
@@ -178,7 +197,8 @@ class AdjustDialog(QDialog):
         return self.document.index_of(self.layer)
 
     def changed(self, *_args: Any) -> None:
-        """A control moved: preview again shortly."""
+        """A control moved (or the view, or the document): preview again shortly."""
+        self._generation += 1
         self._timer.start()
 
     def reset(self) -> None:
@@ -195,22 +215,47 @@ class AdjustDialog(QDialog):
         return f
 
     def _say(self, text: str) -> None:
+        if self._closed:
+            return  # a late background preview's error after the dialog closed
         self.status.setText(text)
         self.status.setVisible(bool(text))
+
+    def _view_rect(self) -> Rect:
+        r = self.canvas.visible_doc_rect()
+        x0, y0 = int(np.floor(r.left())) - VIEW_PAD, int(np.floor(r.top())) - VIEW_PAD
+        x1, y1 = int(np.ceil(r.right())) + VIEW_PAD, int(np.ceil(r.bottom())) + VIEW_PAD
+        return Rect(x0, y0, x1 - x0, y1 - y0)
 
     def _preview_now(self) -> None:
         self._timer.stop()
         if self._closed:
             return
+        self._generation += 1
         f = self._func_or_none() if self.preview_box.isChecked() else None
-        override = None
+        inp = None
         if f is not None:
             try:
-                override = adjustment_preview(self.document, f, self.layer_index,
-                                              margin=self.margin())
+                inp = adjustment_input(self.document, self.layer_index, margin=self.margin(),
+                                       within=self._view_rect())
             except ValueError as exc:
                 self._say(str(exc))
-        self.canvas.set_display_override(override)
+        if inp is None or f is None:
+            self.canvas.set_display_override(None)
+            return
+        if inp.src.shape[0] * inp.src.shape[1] <= SYNC_PIXELS:
+            self._show(self._generation, inp.run(f))
+            return
+        gen = self._generation
+        self.host.submit_job((inp, f), run_preview, f"{self.title.rstrip('…')} preview",
+                             key=PREVIEW_KEY, lane=LANE_PREVIEW, document=False,
+                             uses_device=False, on_done=lambda r: self._show(gen, r),
+                             on_error=self._say)
+
+    def _show(self, generation: int, result: Any) -> None:
+        if self._closed or generation != self._generation:
+            return  # superseded by a newer change
+        self.canvas.set_display_override(
+            LayerOverride(result.layer, result.rect, result.pixels))
 
     def _on_event(self, ev: Any) -> None:
         if self._closed:
@@ -227,6 +272,7 @@ class AdjustDialog(QDialog):
         self._closed = True
         self._timer.stop()
         self.document.events.disconnect(self._on_event)
+        self.canvas.view_changed.disconnect(self.changed)
         self.canvas.set_display_override(None)
         self.closing()
 
@@ -241,12 +287,15 @@ class AdjustDialog(QDialog):
             doc = self.document
             if doc.stroke_active:
                 doc.end_stroke()
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
                 apply_adjustment(doc, f, self.layer_index, text=self.title.rstrip("…"),
                                  margin=self.margin())
             except (LayerLockedError, ValueError, RuntimeError) as exc:
                 self._say(str(exc))
                 return
+            finally:
+                QApplication.restoreOverrideCursor()
         self._finish()
         super().accept()
 

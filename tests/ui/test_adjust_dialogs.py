@@ -9,7 +9,14 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from editor.document import Document
-from editor.document.adjust import Levels, colour_balance, curves, gaussian_blur, levels
+from editor.document.adjust import (
+    Levels,
+    colour_balance,
+    curves,
+    exposure,
+    gaussian_blur,
+    levels,
+)
 from editor.ui.adjust_preview import AdjustDialog
 
 OFF = 10  # the view fixture: screen = doc + 10
@@ -219,3 +226,44 @@ def test_adjustment_shortcuts_are_listed(window):
     assert keys["image.adjust.levels"] == "Ctrl+L" and keys["image.adjust.curves"] == "Ctrl+M"
     assert keys["image.adjust.hue_saturation"] == "Ctrl+U"
     assert keys["image.adjust.colour_balance"] == "Ctrl+B"
+
+
+def test_large_previews_run_in_the_background_and_only_the_newest_lands(window, gview, qtbot,
+                                                                       monkeypatch):
+    from editor.ui import adjust_preview
+
+    monkeypatch.setattr(adjust_preview, "SYNC_PIXELS", 100)
+    doc, canvas = gview.document, gview.canvas
+    before = doc.layers[0].pixels.copy()
+    dlg = open_by_shortcut(window, gview, qtbot, Qt.Key.Key_L)
+    type_value(qtbot, dlg.in_black, 40)
+    type_value(qtbot, dlg.in_white, 200)
+    expect = levels(before, master=Levels(40 / 255, 200 / 255))
+    qtbot.waitUntil(lambda: canvas.display_override is not None
+                    and np.array_equal(canvas.display_composite(), expect), timeout=10000)
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    np.testing.assert_array_equal(doc.layers[0].pixels, expect)
+    assert doc.undo.count == 1
+
+
+def test_the_preview_covers_what_the_canvas_shows_and_follows_a_pan(window, qtbot):
+    from editor.ui import adjust_preview
+
+    v = window.add_document(gradient_document(8, 1200, 900), None, "wide")
+    before = v.document.layers[0].pixels.copy()
+    canvas = v.canvas
+    canvas.set_view(1.0, QPointF(0, 0))
+    window.actions_by_id["image.adjust.exposure"].trigger()
+    dlg = next(d for d in window.findChildren(AdjustDialog) if not d._closed)
+    type_value(qtbot, dlg.sliders["stops"], "1.00")
+    qtbot.waitUntil(lambda: canvas.display_override is not None, timeout=10000)
+    r = canvas.display_override.rect
+    pad = adjust_preview.VIEW_PAD
+    assert r.x == 0 and r.w <= canvas.width() + 2 * pad + 1 and r.w < 1200
+    canvas.center_on(1100, 800)  # the other corner
+    qtbot.waitUntil(lambda: canvas.display_override is not None
+                    and canvas.display_override.rect.right == 1200, timeout=10000)
+    assert canvas.display_override.rect.x > 0
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+    # OK applies to the whole layer, not only to what was last on screen.
+    np.testing.assert_array_equal(v.document.layers[0].pixels, exposure(before, stops=1.0))
