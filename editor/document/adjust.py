@@ -310,30 +310,29 @@ def exposure(
 
 
 def _rgb_to_hsl(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """HSL of float32 RGB 0..1: hue in degrees 0..360, saturation and lightness 0..1."""
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    mx, mn = rgb.max(axis=-1), rgb.min(axis=-1)
-    light = (mx + mn) / 2.0
+    mx = np.maximum(np.maximum(r, g), b)
+    mn = np.minimum(np.minimum(r, g), b)
+    light = (mx + mn) * np.float32(0.5)
     d = mx - mn
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sat = np.where(d == 0, 0.0, d / (1.0 - np.abs(2.0 * light - 1.0)))
-        hr = np.where(mx == r, ((g - b) / d) % 6.0, 0.0)
-        hg = np.where(mx == g, (b - r) / d + 2.0, 0.0)
-        hb = np.where(mx == b, (r - g) / d + 4.0, 0.0)
-    hue = np.where(d == 0, 0.0, np.where(mx == r, hr, np.where(mx == g, hg, hb))) * 60.0
+    grey = d == 0
+    safe = np.where(grey, np.float32(1), d)
+    denom = 1 - np.abs(2 * light - 1)
+    sat = np.where(grey, np.float32(0), d / np.where(denom <= 0, np.float32(1), denom))
+    hue = np.where(mx == r, (g - b) / safe,
+                   np.where(mx == g, (b - r) / safe + 2, (r - g) / safe + 4))
+    hue = np.where(grey, np.float32(0), (hue * np.float32(60)) % np.float32(360))
     return hue.astype(np.float32), np.clip(sat, 0, 1).astype(np.float32), light
 
 
 def _hsl_to_rgb(h: np.ndarray, s: np.ndarray, light: np.ndarray) -> np.ndarray:
-    c = (1.0 - np.abs(2.0 * light - 1.0)) * s
-    hp = (h % 360.0) / 60.0
-    x = c * (1.0 - np.abs(hp % 2.0 - 1.0))
-    z = np.zeros_like(c)
-    sector = np.floor(hp).astype(np.int64) % 6
-    r = np.choose(sector, [c, x, z, z, x, c])
-    g = np.choose(sector, [x, c, c, x, z, z])
-    b = np.choose(sector, [z, z, x, c, c, x])
-    m = light - c / 2.0
-    return np.stack([r + m, g + m, b + m], axis=-1)
+    """RGB (float32, last axis) of HSL: ``l − a·clip(min(k − 3, 9 − k), −1, 1)`` with
+    ``k = (n + h/30) mod 12`` for n = 0, 8, 4 and ``a = s·min(l, 1 − l)``."""
+    a = (s * np.minimum(light, 1 - light))[..., None]
+    k = (np.asarray([0, 8, 4], np.float32) + (h / np.float32(30))[..., None]) % np.float32(12)
+    t = np.clip(np.minimum(k - 3, 9 - k), -1, 1)
+    return (light[..., None] - a * t).astype(np.float32)
 
 
 def hue_saturation(
