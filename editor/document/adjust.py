@@ -524,18 +524,10 @@ def denoise(pixels: np.ndarray, strength: float = 0.05, radius: int = 2) -> np.n
 
 
 # The undoable command lives in its own module; importers of this one keep finding it here.
-from editor.document.adjust_apply import (
+from editor.document.adjust_apply import (  # noqa: F401 - re-exported
     AdjustmentInput,
     adjustment_input,
     adjustment_preview,
     adjustment_result,
     apply_adjustment,
 )
-
-__all__ = [
-    "AdjustmentInput", "Levels", "adjustment_input", "adjustment_preview", "adjustment_result", "apply_adjustment",
-    "brightness_contrast", "colour_balance", "colour_balance_weights", "curve", "curve_lut",
-    "curves", "denoise", "exposure", "filter_margin", "gaussian_blur", "gaussian_kernel",
-    "histogram", "hue_saturation", "levels", "linear_to_srgb", "srgb_to_linear",
-    "unsharp_mask", "white_balance",
-]
