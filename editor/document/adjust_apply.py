@@ -61,6 +61,10 @@ def _area(doc: Document, layer: Layer, feather: float, respect_selection: bool,
     return area, sel
 
 
+#: rows per band of a pointwise adjustment (a 6000-px row band is ~6 MB of float32 RGB)
+BAND_ROWS = 64
+
+
 @dataclass(frozen=True)
 class AdjustmentInput:
     """A frozen copy of what an adjustment reads (safe to hand to a worker thread):
@@ -74,9 +78,17 @@ class AdjustmentInput:
     src: np.ndarray
     sel: np.ndarray | None
 
-    def run(self, func: Callable[[np.ndarray], np.ndarray]) -> AdjustmentResult:
+    def run(self, func: Callable[[np.ndarray], np.ndarray],
+            pointwise: bool = False) -> AdjustmentResult:
+        """``func`` over ``src``, mixed by the selection. ``pointwise``: ``func`` maps each
+        pixel on its own (a tone or colour adjustment, not a filter), so it runs on bands
+        of :data:`BAND_ROWS` rows: the same pixels, far smaller temporaries."""
         src = self.src
-        out = np.asarray(func(src))
+        if pointwise and len(src) > BAND_ROWS:
+            out = np.concatenate([np.asarray(func(src[y:y + BAND_ROWS]))
+                                  for y in range(0, len(src), BAND_ROWS)])
+        else:
+            out = np.asarray(func(src))
         if out.shape != src.shape or out.dtype != src.dtype:
             raise ValueError(
                 f"the adjustment returned {out.dtype} {out.shape}, expected {src.dtype} "
@@ -135,10 +147,11 @@ def adjustment_result(
 ) -> AdjustmentResult | None:
     """Run ``func`` on a layer without changing the document: its output over the area
     of :func:`adjustment_input` (``options``: feather, respect_selection, margin,
-    within), mixed with the old pixels by the selection (rounded as ``apply_patch``
-    rounds). None when there is nothing to change."""
+    within; and ``pointwise`` for :meth:`AdjustmentInput.run`), mixed with the old pixels
+    by the selection (rounded as ``apply_patch`` rounds). None when nothing changes."""
+    pointwise = bool(options.pop("pointwise", False))
     inp = adjustment_input(doc, layer_index, **options)
-    return None if inp is None else inp.run(func)
+    return None if inp is None else inp.run(func, pointwise)
 
 
 def adjustment_preview(
@@ -161,13 +174,16 @@ def apply_adjustment(
     feather: float = 0.0,
     respect_selection: bool = True,
     margin: int = 0,
+    pointwise: bool = False,
 ) -> Rect | None:
     """Apply ``func`` (pixels → pixels of the same shape and dtype, e.g.
     ``functools.partial(curves, master=[(0, 0), (0.5, 0.6), (1, 1)])``) to a layer as one
     undo step. With a selection (and ``respect_selection``) only the selected part
     changes, blended by the selection feathered by ``feather`` px; ``func`` then sees the
     selection's box of the layer plus ``margin`` context pixels (neighbourhood filters:
-    ``filter_margin(radius)``). Only the changed 64² tiles are stored.
+    ``filter_margin(radius)``). ``pointwise`` (tone and colour adjustments): computed in
+    bands of rows, the same result with less memory. Only the changed 64² tiles are
+    stored.
 
     Returns the changed document rect, or None when nothing changed (no step).
     Raises LayerLockedError for a locked layer, RuntimeError during a stroke."""
@@ -176,7 +192,8 @@ def apply_adjustment(
     if layer.locked:
         raise LayerLockedError(f"layer {layer.name!r} is locked")
     r = adjustment_result(doc, func, layer_index, feather=feather,
-                          respect_selection=respect_selection, margin=margin)
+                          respect_selection=respect_selection, margin=margin,
+                          pointwise=pointwise)
     if r is None:
         return None
     return doc.apply_patch(r.index, r.rect.x, r.rect.y, r.pixels, text)

@@ -60,10 +60,10 @@ VIEW_PAD = 64
 PREVIEW_KEY = "adjust-preview"
 
 
-def run_preview(request: tuple[AdjustmentInput, PixelFunc], _ctx: Any) -> Any:
+def run_preview(request: tuple[AdjustmentInput, PixelFunc, bool], _ctx: Any) -> Any:
     """Worker side of a large preview: the frozen input through the function."""
-    inp, func = request
-    return inp.run(func)
+    inp, func, pointwise = request
+    return inp.run(func, pointwise)
 
 
 class ValueSlider(QWidget):
@@ -187,7 +187,8 @@ class AdjustDialog(QDialog):
         raise NotImplementedError
 
     def margin(self) -> int:
-        """Context pixels the function reads around the selection (filters)."""
+        """Context pixels the function reads around the selection (filters; 0: the
+        function maps each pixel on its own and may run in bands of rows)."""
         return 0
 
     # --- the shared part --------------------------------------------------------------
@@ -242,11 +243,12 @@ class AdjustDialog(QDialog):
         if inp is None or f is None:
             self.canvas.set_display_override(None)
             return
+        pointwise = self.margin() == 0
         if inp.src.shape[0] * inp.src.shape[1] <= SYNC_PIXELS:
-            self._show(self._generation, inp.run(f))
+            self._show(self._generation, inp.run(f, pointwise))
             return
         gen = self._generation
-        self.host.submit_job((inp, f), run_preview, f"{self.title.rstrip('…')} preview",
+        self.host.submit_job((inp, f, pointwise), run_preview, f"{self.title.rstrip('…')} preview",
                              key=PREVIEW_KEY, lane=LANE_PREVIEW, document=False,
                              uses_device=False, on_done=lambda r: self._show(gen, r),
                              on_error=self._say)
@@ -290,7 +292,7 @@ class AdjustDialog(QDialog):
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
                 apply_adjustment(doc, f, self.layer_index, text=self.title.rstrip("…"),
-                                 margin=self.margin())
+                                 margin=self.margin(), pointwise=self.margin() == 0)
             except (LayerLockedError, ValueError, RuntimeError) as exc:
                 self._say(str(exc))
                 return

@@ -147,3 +147,17 @@ def test_sharpen_raises_edge_contrast_and_denoise_lowers_flat_noise_in_8_bit() -
     assert out.dtype == np.uint8
     assert out[..., :3].astype(float).var() < 0.3 * noisy[..., :3].astype(float).var()
     assert abs(out[..., :3].mean() - noisy[..., :3].mean()) < 1.0
+
+
+def test_pointwise_bands_give_the_same_pixels_as_one_pass() -> None:
+    from editor.document.adjust_apply import BAND_ROWS, adjustment_result
+
+    rng = np.random.default_rng(8)
+    px = rng.integers(0, 65536, (3 * BAND_ROWS + 7, 50, 4)).astype(np.uint16)
+    doc = Document.from_pixels(px)
+    doc.selection.select_ellipse(3, 10, 40, 3 * BAND_ROWS)
+    f = partial(hue_saturation, hue=25, saturation=0.4)
+    whole = adjustment_result(doc, f)
+    banded = adjustment_result(doc, f, pointwise=True)
+    assert whole.rect == banded.rect
+    np.testing.assert_array_equal(whole.pixels, banded.pixels)
