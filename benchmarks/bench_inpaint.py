@@ -6,6 +6,9 @@ The engines crop the mask's bounding box plus a context margin (ml.engines.inpai
 Document.apply_patch) and ``inpaint`` (returns a full copy of the image, so its 24 MP
 time includes copying 288 MB of float32). Each 24 MP row uses the 1 MP time of the same
 call as its baseline: a ratio near 1 means the image size does not matter.
+
+:func:`fsr_quality_rows` times FSR "best" against "fast" on a 93×90 hole in a real photo:
+the reason the editor's dialog offers "fast" only (issue #17).
 """
 
 from __future__ import annotations
@@ -53,7 +56,32 @@ def rows() -> list[dict]:
                 )
             )
     out.extend(_editor_rows(sizes))
+    out.extend(fsr_quality_rows())
     return out
+
+
+def fsr_quality_rows() -> list[dict]:
+    """xphoto FSR "best" against "fast" on a 93×90 hole in a real photo (scikit-image's
+    coffee, 600×400), the case of issue #17: why the dialog offers "fast" only."""
+    from benchmarks.common import median_time, row
+    from ml.engines import get
+    from ml.types import RunContext
+
+    try:
+        from skimage import data
+    except ImportError:
+        return [row("fsr best vs fast", 0.0, notes="skipped: scikit-image not installed")]
+    image = data.coffee()[..., :3].astype(np.float32) / 255.0
+    mask = np.zeros(image.shape[:2], np.float32)
+    mask[200:290, 150:243] = 1.0
+    engine = get("fsr", "inpaint")
+    times = {q: median_time(lambda q=q: engine.inpaint(
+        image, mask, RunContext(), **engine.resolve_params({"quality": q})),
+        repeat=1 if q == "best" else 3, warmup=0 if q == "best" else 1)
+        for q in ("fast", "best")}
+    return [row("fsr quality=best 93×90 hole, coffee", times["best"],
+                "fsr quality=fast", times["fast"],
+                notes="ratio < 1 = slower than fast; not offered in the dialog")]
 
 
 def _editor_rows(sizes: dict[str, tuple[int, int]]) -> list[dict]:

@@ -7,8 +7,9 @@ Run under a virtual X server (real windows, so the dialogs can be captured with 
 
 * inpaint-before: scikit-image's ``coffee.png`` (public domain) with the spoon painted
   over in the AI mask (mask brush, real mouse events) and the Remove / Inpaint dialog open;
-* inpaint-after: the fill (FSR texture engine) as a new layer; the AI-mask overlay hides
-  itself when the fill lands (the mask is kept, View ▸ Show AI Mask shows it);
+* inpaint-after: the fill (FSR texture engine) as a new layer, with the Brush tool
+  picked (B) before it ran: the red AI-mask overlay shows only with the Mask Brush, while
+  a dialog uses the mask, or with View ▸ Show AI Mask (editor.ui.mask_overlay);
 * upscale-before: ``chelsea.png`` (public domain) at 400 % with the Upscale dialog open
   (output size and memory estimate);
 * upscale-after: the same spot after Upscale 4× with the built-in sr-small CNN, at 100 %
@@ -51,32 +52,23 @@ def wait_job(job, app) -> None:
     QTest.qWait(200)
 
 
-def main() -> int:
+def coffee_with_spoon_masked(window, zoom: float):
+    """scikit-image's coffee.png in a new tab at ``zoom`` (image at (20, 20) on the
+    canvas), the spoon painted into the AI mask with the mask brush (real mouse events);
+    returns (document, canvas)."""
     from PySide6.QtCore import QPoint, QPointF, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
     from skimage import data
 
     from editor.document import Document
-    from editor.ui import ai_inpaint, ai_upscale
-    from editor.ui.app import create_main_window
 
-    window = create_main_window()
-    window.move(0, 0)
-    window.resize(1400, 900)
-    window.show()
-    app = QApplication.instance()
-    QTest.qWaitForWindowExposed(window)
-    window.detect_device()
-
-    # --- inpainting: remove the spoon -------------------------------------------------
     doc = Document.from_pixels(rgba(data.coffee()), "Photo")  # 600×400
     doc.undo.clear()
     view = window.add_document(doc, None, "coffee.png")
     QTest.qWait(200)
     canvas = view.canvas
-    canvas.set_view(1.75, QPointF(20, 20))
-    window.tool_state.set("tool", "mask-brush")
+    canvas.set_view(zoom, QPointF(20, 20))
+    window.actions_by_id["tool.mask-brush"].trigger()  # M
     window.tool_state.set("hardness", 0.9)
 
     def screen(x: float, y: float) -> QPoint:
@@ -97,8 +89,31 @@ def main() -> int:
     stroke(handle, 26)
     bowl = [(364, 250), (356, 270), (352, 290), (360, 308), (372, 296), (384, 272), (368, 262)]
     stroke(bowl, 60)
-    QTest.mouseMove(canvas, screen(560, 380))
+    QTest.mouseMove(canvas, screen(580, 390))  # the brush outline off the spoon
     QTest.qWait(100)
+    return doc, canvas
+
+
+def main() -> int:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+    from skimage import data
+
+    from editor.document import Document
+    from editor.ui import ai_inpaint, ai_upscale
+    from editor.ui.app import create_main_window
+
+    window = create_main_window()
+    window.move(0, 0)
+    window.resize(1400, 900)
+    window.show()
+    app = QApplication.instance()
+    QTest.qWaitForWindowExposed(window)
+    window.detect_device()
+
+    # --- inpainting: remove the spoon -------------------------------------------------
+    doc, canvas = coffee_with_spoon_masked(window, 1.75)
 
     dialog = ai_inpaint.InpaintDialog(window)
     dialog.engine.select("fsr")
@@ -110,10 +125,10 @@ def main() -> int:
     save(grab_with_dialog(window, dialog), "inpaint-before.png")
     req = dialog.request()
     dialog.close()
+    window.actions_by_id["tool.brush"].trigger()  # B: the red overlay is for mask tools
     job = ai_inpaint.start_inpaint(window, req)
     wait_job(job, app)
-    # the red AI-mask overlay hides itself when the fill lands (the mask is kept)
-    assert not canvas.ai_mask_visible and doc.ai_mask.any()
+    assert not canvas.ai_mask_visible and doc.ai_mask.any()  # the mask is kept
     QTest.qWait(300)
     save(window.grab().toImage(), "inpaint-after.png")
 

@@ -17,7 +17,7 @@ Modules and their public API::
                layer_region(doc, layer, rect)   # the one cut of a layer to a doc rect
                layer_coverage, layer_is_empty, default_source, take_snapshot(doc, source,
                region, mask) -> Snapshot
-    watch      DocumentWatch(doc, layer=None, *, geometry=None, until_display_change=False)
+    watch      DocumentWatch(doc, layer=None, *, geometry=None)
                .check_frame(what) .layer_index() .check_layer_in_place(what)
                .check_layers_intact(what) .display_changed .close(); keeps_display(ev)
     apply      apply_as_layer / apply_into_layer / apply_result / apply_whole_image

@@ -96,6 +96,17 @@ def slowed(ctx: RunContext, delay: float) -> RunContext:
     return RunContext(progress=slow, cancel=ctx.cancel, device=ctx.device)
 
 
+def paced(ctx: RunContext, delay: float) -> RunContext:
+    """A request's ``step_delay`` applied: ``ctx`` itself when 0, else :func:`slowed` with
+    two "starting" reports sent (so a test sees the job running before its first step)."""
+    if delay <= 0:
+        return ctx
+    ctx = slowed(ctx, delay)
+    ctx.report(0.0, "starting")
+    ctx.report(0.01, "starting")
+    return ctx
+
+
 # --- inpainting --------------------------------------------------------------------------
 
 
@@ -122,10 +133,7 @@ class InpaintRequest:
 
 def run_inpaint_request(req: InpaintRequest, ctx: RunContext) -> np.ndarray:
     """Worker side: the filled region, same size and dtype as the snapshot."""
-    if req.step_delay > 0:
-        ctx = slowed(ctx, req.step_delay)
-        ctx.report(0.0, "starting")
-        ctx.report(0.01, "starting")
+    ctx = paced(ctx, req.step_delay)
     mask = req.hole.astype(np.uint8) * 255
     return engines.run_inpaint_pixels(req.engine_id, req.snap.pixels, mask, ctx,
                                       **dict(req.params))
@@ -156,9 +164,7 @@ class UpscaleRequest:
 def run_upscale_request(req: UpscaleRequest, ctx: RunContext) -> Any:
     """Worker side. Image scope: one upscaled array per layer; selection scope:
     ``(pixels, alpha)`` with alpha the upscaled selection (uint8)."""
-    if req.step_delay > 0:
-        ctx = slowed(ctx, req.step_delay)
-        ctx.report(0.0, "starting")
+    ctx = paced(ctx, req.step_delay)
     params = dict(req.params)
     s = req.scale
     if req.scope == SCOPE_SELECTION:
@@ -210,10 +216,7 @@ class StyleRequest:
 
 def run_style_request(req: StyleRequest, ctx: RunContext) -> np.ndarray:
     """Worker side: the stylised image, same size and dtype as the snapshot, its alpha."""
-    if req.step_delay > 0:
-        ctx = slowed(ctx, req.step_delay)
-        ctx.report(0.0, "starting")
-        ctx.report(0.01, "starting")
+    ctx = paced(ctx, req.step_delay)
     return engines.run_style_pixels(req.engine_id, req.snap.pixels, req.style, ctx,
                                **dict(req.params))
 

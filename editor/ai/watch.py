@@ -38,20 +38,38 @@ def frame_changed_message(what: str) -> str:
     return f"the image was resized or cropped while {what} ran; result dropped"
 
 
-class DocumentWatch:
+class DocumentListener:
+    """Holds a document weakly (a listener never keeps a closed document alive) and feeds
+    its events to ``_event`` from :meth:`_listen` until :meth:`close`."""
+
+    def _listen(self, doc: Document) -> None:
+        self._doc = weakref.ref(doc)
+        self._open = True
+        doc.events.connect(self._event)
+
+    def _event(self, ev: Event) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop listening; what was seen so far still counts."""
+        if self._open:
+            self._open = False
+            doc = self._doc()
+            if doc is not None:
+                doc.events.disconnect(self._event)
+
+
+class DocumentWatch(DocumentListener):
     """Captured when a job is submitted; listens to the document until :meth:`close`.
 
     ``layer`` (default: the active layer) is the layer the job reads or writes;
     ``geometry`` is the frame the job's coordinates refer to (default: the document's
     :attr:`~editor.document.Document.geometry_generation` now; pass the snapshot's when
-    the request was built earlier). ``until_display_change`` stops listening at the first
-    change of what the layers show (the compare needs no more). The document is held
-    weakly so a watch never keeps a closed document alive.
+    the request was built earlier).
     """
 
     def __init__(self, doc: Document, layer: Layer | None = None, *,
-                 geometry: int | None = None, until_display_change: bool = False) -> None:
-        self._doc = weakref.ref(doc)
+                 geometry: int | None = None) -> None:
         self.layer = layer if layer is not None else doc.active_layer
         self.offset = self.layer.offset if self.layer is not None else None
         self.geometry = doc.geometry_generation if geometry is None else geometry
@@ -59,9 +77,7 @@ class DocumentWatch:
         self.layers = doc.layers
         self.layers_edited = False
         self.display_changed = False
-        self._until_display_change = until_display_change
-        self._open = True
-        doc.events.connect(self._event)
+        self._listen(doc)
 
     @classmethod
     def capture(cls, doc: Document, geometry: int | None = None) -> DocumentWatch:
@@ -84,16 +100,6 @@ class DocumentWatch:
             self.layers_edited = True
         if not keeps_display(ev):
             self.display_changed = True
-            if self._until_display_change:
-                self.close()
-
-    def close(self) -> None:
-        """Stop listening (the job ended); the checks still answer from what was seen."""
-        if self._open:
-            self._open = False
-            doc = self._doc()
-            if doc is not None:
-                doc.events.disconnect(self._event)
 
     # --- the checks the apply step makes ---------------------------------------------
 

@@ -73,6 +73,15 @@ Selection (doc.selection): .mask -> (H, W) uint8 read-only or None (nothing sele
     select_rect(x, y, w, h, mode="replace"), select_ellipse(...), select_lasso(points, mode),
     select_all(), select_none(), invert(), feather(radius), set_mask(mask, mode="replace")
     mode: "replace" | "add" | "subtract" | "intersect". Each is one undo step.
+    Shape options: select_rect(..., feather=0), select_ellipse(..., antialias=True,
+    feather=0), select_lasso(points, mode, antialias=False, feather=0);
+    grow(radius), shrink(radius), from_alpha(index=None) (Alpha to Selection).
+
+Free transform (editor.document.transform): transform_layer(doc, matrix, index=None,
+    selection_only=False) -- 2×3 affine in document coordinates, one undo step;
+    affine_rgba(pixels, origin, matrix) resamples (whole-pixel moves exact).
+Clipboard pixels (editor.document.copy_paste): copy_selection(doc, merged=False) -> Clip,
+    cut_selection(doc) -> Clip (one step), clear_selection(doc), paste_position(...).
 
 UndoStack: push(command, apply=True), undo(), redo(), can_undo, can_redo, index, count,
     text(i), undo_text, redo_text, set_index(i) (history panel), limit (steps, settable),

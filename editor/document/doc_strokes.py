@@ -54,18 +54,19 @@ class StrokeMixin:
 
     def stroke_to(self, x: float, y: float, pressure: float = 1.0) -> Rect | None:
         """Continue the stroke to document point (x, y); returns the changed doc rect."""
-        if self._stroke is None or self._stroke_info is None:
-            raise RuntimeError("no brush stroke in progress; call begin_stroke first")
-        _t, _l, ox, oy = self._stroke_info
-        r = self._stroke.stroke_to(x - ox, y - oy, pressure)
-        return None if r is None else r.translated(ox, oy)
+        return self._in_stroke("stroke_to", x, y, pressure)
 
     def dab(self, x: float, y: float, pressure: float = 1.0) -> Rect | None:
         """A single dab at document point (x, y) within the current stroke."""
+        return self._in_stroke("dab", x, y, pressure)
+
+    def _in_stroke(self, op: str, x: float, y: float, pressure: float) -> Rect | None:
+        """``Stroke.<op>`` at document point (x, y) in the layer's coordinates; the changed
+        rect back in document coordinates."""
         if self._stroke is None or self._stroke_info is None:
             raise RuntimeError("no brush stroke in progress; call begin_stroke first")
         _t, _l, ox, oy = self._stroke_info
-        r = self._stroke.dab(x - ox, y - oy, pressure)
+        r = getattr(self._stroke, op)(x - ox, y - oy, pressure)
         return None if r is None else r.translated(ox, oy)
 
     def end_stroke(self, text: str | None = None) -> bool:

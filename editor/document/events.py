@@ -6,6 +6,7 @@ an :class:`Event` says changed.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -120,10 +121,8 @@ class EventHub:
             self._callbacks.append(callback)
 
     def disconnect(self, callback: Callback) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self._callbacks.remove(callback)
-        except ValueError:
-            pass
 
     def emit(self, kind: str, **fields: Any) -> Event:
         if kind not in EVENT_KINDS:

@@ -79,29 +79,31 @@ def _p_exclusion(pc: Array, ab: Array, cs: Array) -> Array:
     return t
 
 
+def _fold(x: Array, top: Array, c: Array, pos_scale: Array | None = None) -> Array:
+    """``c (top - |x|) + max(x, 0) [· pos_scale]`` in place on ``x``: both W3C branches of
+    HardLight in one expression (Overlay is HardLight with the layers swapped)."""
+    pos = np.clip(x, _ZERO, _ONE)
+    if pos_scale is not None:
+        pos *= pos_scale
+    np.abs(x, out=x)
+    np.subtract(top, x, out=x)
+    x *= c
+    x += pos
+    return x
+
+
 def _p_hard_light(pc: Array, ab: Array, cs: Array) -> Array:
-    # HardLight(Cb, Cs) = Cb (1 - |2Cs - 1|) + max(2Cs - 1, 0)   (both W3C branches)
+    # HardLight(Cb, Cs) = Cb (1 - |2Cs - 1|) + max(2Cs - 1, 0)
     s = cs * _TWO
     s -= _ONE
-    pos = np.clip(s, _ZERO, _ONE)
-    pos *= ab
-    np.abs(s, out=s)
-    np.subtract(_ONE, s, out=s)
-    s *= pc
-    s += pos
-    return s
+    return _fold(s, _ONE, pc, ab)
 
 
 def _p_overlay(pc: Array, ab: Array, cs: Array) -> Array:
     # Overlay = HardLight(Cs, Cb): ab*B = Cs (ab - |2pc - ab|) + max(2pc - ab, 0)
     q = pc * _TWO
     q -= ab
-    pos = np.clip(q, _ZERO, _ONE)
-    np.abs(q, out=q)
-    np.subtract(ab, q, out=q)
-    q *= cs
-    q += pos
-    return q
+    return _fold(q, ab, cs)
 
 
 def _soft_light(cb: Array, cs: Array) -> Array:

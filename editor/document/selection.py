@@ -1,8 +1,14 @@
-"""Selection masks: shapes, combine modes, feathering (numpy only).
+"""Selection masks: shapes, combine modes, feathering, grow/shrink (numpy only).
 
 A selection is an ``(H, W)`` uint8 mask, 255 = fully selected. The pure functions here
 build masks; :class:`Selection` is the document's selection, whose every change is one
 undo step and emits "selection-changed".
+
+The shape selections take the tool options of GIMP/Photoshop: ``mode`` (replace, add,
+subtract, intersect: how the new shape combines with the current selection),
+``antialias`` (a soft one-pixel rim instead of a stair-stepped edge; a rectangle on whole
+pixels has none) and ``feather`` (a radius in pixels: the new shape is blurred before it
+is combined, so only its own edge goes soft).
 """
 
 from __future__ import annotations
@@ -30,8 +36,11 @@ def rect_mask(shape: tuple[int, int], x: int, y: int, w: int, h: int) -> np.ndar
     return m
 
 
-def ellipse_mask(shape: tuple[int, int], x: float, y: float, w: float, h: float) -> np.ndarray:
-    """The ellipse inscribed in ``(x, y, w, h)``, anti-aliased over about one pixel."""
+def ellipse_mask(
+    shape: tuple[int, int], x: float, y: float, w: float, h: float, antialias: bool = True
+) -> np.ndarray:
+    """The ellipse inscribed in ``(x, y, w, h)``, anti-aliased over about one pixel
+    (``antialias=False``: a pixel is in when its centre is)."""
     m = np.zeros(shape, np.uint8)
     if w <= 0 or h <= 0:
         return m
@@ -44,13 +53,25 @@ def ellipse_mask(shape: tuple[int, int], x: float, y: float, w: float, h: float)
     xx = (np.arange(r.x, r.right, dtype=np.float32) + 0.5 - cx)[None, :]
     d = np.sqrt((xx / rx) ** 2 + (yy / ry) ** 2)
     # Signed distance to the edge in pixels, approximated with the smaller radius.
+    if not antialias:
+        m[r.slices()] = np.where(d <= 1.0, 255, 0).astype(np.uint8)
+        return m
     cov = np.clip((1.0 - d) * min(rx, ry) + 0.5, 0.0, 1.0)
     m[r.slices()] = np.rint(cov * 255.0).astype(np.uint8)
     return m
 
 
-def polygon_mask(shape: tuple[int, int], points: Sequence[tuple[float, float]]) -> np.ndarray:
-    """Even-odd fill of a closed polygon (lasso); a pixel is in when its centre is."""
+#: sub-pixel samples per side for an anti-aliased lasso (16 coverage levels per pixel)
+_LASSO_AA = 4
+
+
+def polygon_mask(
+    shape: tuple[int, int], points: Sequence[tuple[float, float]], antialias: bool = False
+) -> np.ndarray:
+    """Even-odd fill of a closed polygon (lasso); a pixel is in when its centre is
+    (``antialias=True``: coverage from 4 × 4 samples per pixel, a soft edge)."""
+    if antialias:
+        return _polygon_mask_aa(shape, points)
     m = np.zeros(shape, np.uint8)
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(pts) < 3:
@@ -77,6 +98,60 @@ def polygon_mask(shape: tuple[int, int], points: Sequence[tuple[float, float]]) 
             if cb > ca:
                 m[row, ca:cb] = 255
     return m
+
+
+def _polygon_mask_aa(shape: tuple[int, int], points: Sequence[tuple[float, float]]) -> np.ndarray:
+    m = np.zeros(shape, np.uint8)
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(pts) < 3:
+        return m
+    # Supersample only the polygon's bounding box.
+    r = Rect(
+        int(np.floor(pts[:, 0].min())),
+        int(np.floor(pts[:, 1].min())),
+        0,
+        0,
+    )
+    r = Rect(
+        r.x, r.y, int(np.ceil(pts[:, 0].max())) + 1 - r.x, int(np.ceil(pts[:, 1].max())) + 1 - r.y
+    )
+    r = r.intersect(Rect(0, 0, shape[1], shape[0]))
+    if r.empty:
+        return m
+    k = _LASSO_AA
+    local = (pts - (r.x, r.y)) * k
+    fine = polygon_mask((r.h * k, r.w * k), [tuple(p) for p in local])
+    cov = fine.reshape(r.h, k, r.w, k).astype(np.uint32).sum(axis=(1, 3))
+    m[r.slices()] = ((cov + k * k // 2) // (k * k)).astype(np.uint8)
+    return m
+
+
+def grow_mask(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Select ▸ Grow: every pixel within ``radius`` px of the selection joins it (a
+    grey-level dilation with a disc, so a soft edge stays soft)."""
+    return _morph(mask, radius, grow=True)
+
+
+def shrink_mask(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Select ▸ Shrink: pixels within ``radius`` px of the unselected area leave the
+    selection (grey-level erosion with a disc; the image border counts as selected, as
+    in GIMP's default)."""
+    return _morph(mask, radius, grow=False)
+
+
+def _morph(mask: np.ndarray, radius: int, grow: bool) -> np.ndarray:
+    radius = int(radius)
+    if radius < 0:
+        raise ValueError(f"grow/shrink radius must be >= 0, got {radius}")
+    if radius == 0 or not mask.any():
+        return mask.copy()
+    import cv2  # morphology with a disc; numpy alone would loop over the disc's offsets
+
+    d = 2 * radius + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d))
+    if grow:
+        return cv2.dilate(mask, disc, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.erode(mask, disc, borderType=cv2.BORDER_REPLICATE)
 
 
 #: The old private name, kept for callers that imported it from here.
@@ -170,19 +245,43 @@ class Selection:
     def _shape(self) -> tuple[int, int]:
         return self._array.shape  # type: ignore[return-value]
 
-    def _set(self, new: np.ndarray, mode: str, text: str) -> None:
+    def _set(self, new: np.ndarray, mode: str, text: str, feather: float = 0.0) -> None:
         if mode not in COMBINE_MODES:
             raise ValueError(f"unknown selection mode {mode!r}; expected one of {COMBINE_MODES}")
+        if feather < 0:
+            raise ValueError(f"feather radius must be >= 0, got {feather}")
+        if feather > 0:
+            new = feather_mask(new, feather)
         self._doc._change_mask("selection", combine(self._array, new, mode), text)
 
-    def select_rect(self, x: int, y: int, w: int, h: int, mode: str = "replace") -> None:
-        self._set(rect_mask(self._shape(), x, y, w, h), mode, "Select rectangle")
+    def select_rect(
+        self, x: int, y: int, w: int, h: int, mode: str = "replace", feather: float = 0.0
+    ) -> None:
+        """Rectangle on whole pixels (no anti-aliasing needed); ``feather`` softens it."""
+        self._set(rect_mask(self._shape(), x, y, w, h), mode, "Select rectangle", feather)
 
-    def select_ellipse(self, x: float, y: float, w: float, h: float, mode: str = "replace") -> None:
-        self._set(ellipse_mask(self._shape(), x, y, w, h), mode, "Select ellipse")
+    def select_ellipse(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        mode: str = "replace",
+        antialias: bool = True,
+        feather: float = 0.0,
+    ) -> None:
+        m = ellipse_mask(self._shape(), x, y, w, h, antialias)
+        self._set(m, mode, "Select ellipse", feather)
 
-    def select_lasso(self, points: Sequence[tuple[float, float]], mode: str = "replace") -> None:
-        self._set(polygon_mask(self._shape(), points), mode, "Lasso select")
+    def select_lasso(
+        self,
+        points: Sequence[tuple[float, float]],
+        mode: str = "replace",
+        antialias: bool = False,
+        feather: float = 0.0,
+    ) -> None:
+        m = polygon_mask(self._shape(), points, antialias)
+        self._set(m, mode, "Lasso select", feather)
 
     def select_all(self) -> None:
         self._doc._change_mask("selection", np.full(self._shape(), 255, np.uint8), "Select all")
@@ -197,6 +296,21 @@ class Selection:
         if radius < 0:
             raise ValueError(f"feather radius must be >= 0, got {radius}")
         self._doc._change_mask("selection", feather_mask(self._array, radius), "Feather selection")
+
+    def grow(self, radius: int) -> None:
+        """Select ▸ Grow by ``radius`` px (one undo step; see :func:`grow_mask`)."""
+        self._doc._change_mask("selection", grow_mask(self._array, radius), "Grow selection")
+
+    def shrink(self, radius: int) -> None:
+        """Select ▸ Shrink by ``radius`` px (one undo step; see :func:`shrink_mask`)."""
+        self._doc._change_mask("selection", shrink_mask(self._array, radius), "Shrink selection")
+
+    def from_alpha(self, index: int | None = None) -> None:
+        """Alpha to Selection: the layer's alpha (default the active layer, in document
+        coordinates) becomes the selection. One undo step."""
+        _i, layer = self._doc._layer(index)
+        alpha = layer.region(self._doc.rect)[..., 3]
+        self.set_mask(alpha, text="Alpha to selection")
 
     def set_mask(
         self, mask: np.ndarray, mode: str = "replace", text: str = "Mask to selection"

@@ -19,6 +19,9 @@ clockwise on screen**.
   transparent) or cropped to the largest axis-aligned rectangle inside it (``"crop"``,
   no transparent corners; :func:`inscribed_size`). :func:`straighten_angle` turns a line
   the user drew along a horizon (or a vertical) into the angle that levels it.
+* :func:`transform_layer` (Edit ▸ Free Transform) maps one layer, or the selection's
+  contents, by an affine matrix (:func:`affine_rgba`: whole-pixel shifts exact, scales
+  and rotations bicubic, premultiplied, with OpenCV).
 * :func:`crop_rotated` crops to a ``w × h`` rectangle that is rotated by ``angle`` about
   its centre ``(x + w/2, y + h/2)`` (angle 0 is :meth:`Document.crop`, exact).
 
@@ -35,7 +38,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from editor.document.commands import GeometryCommand
+from editor.document.commands import GeometryCommand, LayersCommand
+from editor.document.events import Rect
+from editor.document.layer import LayerLockedError, _cut
 from editor.document.undo import Command
 
 if TYPE_CHECKING:
@@ -337,3 +342,236 @@ def crop_rotated(doc: Document, x: float, y: float, w: int, h: int, angle: float
         raise ValueError(f"crop size must be positive, got {w}×{h}")
     after = _frame_state(doc, x + w / 2.0, y + h / 2.0, w, h, a)
     doc.undo.push(GeometryCommand(doc, "Crop", doc._geometry_state(), after))
+
+
+# --- free transform of one layer (or of the selection's contents) ---------------------------
+
+
+def _affine(matrix: object) -> np.ndarray:
+    m = np.asarray(matrix, dtype=np.float64)
+    if m.shape == (3, 3):
+        m = m[:2]
+    if m.shape != (2, 3) or not np.all(np.isfinite(m)):
+        raise ValueError(f"an affine transform is a finite 2×3 matrix, got shape {m.shape}")
+    if abs(np.linalg.det(m[:, :2])) < 1e-9:
+        raise ValueError("the transform squashes the layer to nothing (zero scale)")
+    return m
+
+
+def affine_bounds(
+    matrix: object, x: float, y: float, w: float, h: float
+) -> tuple[int, int, int, int]:
+    """The whole-pixel box (x, y, w, h) holding rectangle (x, y, w, h) mapped by
+    ``matrix`` (2×3: ``p' = A p + t`` in document coordinates)."""
+    m = _affine(matrix)
+    corners = np.array([[x, y], [x + w, y], [x, y + h], [x + w, y + h]], np.float64)
+    q = corners @ m[:, :2].T + m[:, 2]
+    # A hair of tolerance so a shift by whole pixels stays exactly the layer's size.
+    x0, y0 = np.floor(q.min(axis=0) + 1e-6).astype(int)
+    x1, y1 = np.ceil(q.max(axis=0) - 1e-6).astype(int)
+    return int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))
+
+
+def affine_rgba(
+    pixels: np.ndarray, origin: tuple[int, int], matrix: object, kind: str = "rgba"
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """``pixels`` (placed at document ``origin``) mapped by the affine ``matrix`` (2×3,
+    document coordinates, ``p' = A p + t``). Returns the result and its document
+    position, the smallest whole-pixel box holding it.
+
+    A shift by whole pixels is exact (the array is only moved). Otherwise colour is
+    resampled premultiplied (transparent pixels do not bleed) in float32 with OpenCV,
+    bicubic (Photoshop's default; Lanczos took 3× as long on a 12 MP layer): a scale
+    without rotation that lands on whole pixels as a plain resize (area averaging when
+    it shrinks), anything else as a warp, after an area-averaging pre-shrink when it
+    reduces by more than half, so a large reduction does not alias. Edges are
+    anti-aliased (the outside is transparent). ``kind``: "rgba", or "mask"/"doc" for a
+    2-D uint8 mask (255 / 0 outside). 8 and 16 bit keep their depth."""
+    import cv2  # warpAffine/resize: ~50× faster than the numpy path on a 12 MP layer
+
+    m = _affine(matrix)
+    a, t = m[:, :2], m[:, 2]
+    h, w = pixels.shape[:2]
+    ox, oy = origin
+    x, y, bw, bh = affine_bounds(m, ox, oy, w, h)
+    if np.allclose(a, np.eye(2)) and np.allclose(t, np.rint(t), atol=1e-6):
+        return pixels.copy(), (ox + round(t[0]), oy + round(t[1]))
+    if kind == "rgba":
+        f = _premultiplied(pixels)
+        border = 0.0
+    else:
+        f = pixels.astype(np.float32)
+        border = 255.0 if kind == "mask" else 0.0
+    # The largest singular value of A: how much the map shrinks at least.
+    stretch = float(np.linalg.svd(a, compute_uv=False).max())
+    out = None
+    if abs(a[0, 1]) < 1e-12 and abs(a[1, 0]) < 1e-12 and a[0, 0] > 0 and a[1, 1] > 0:
+        # Axis-aligned scale: a plain resize when the scaled edges fall on whole pixels.
+        fx, fy = ox * a[0, 0] + t[0], oy * a[1, 1] + t[1]
+        if np.allclose([fx, fy, w * a[0, 0], h * a[1, 1]], [x, y, bw, bh], atol=1e-6):
+            shrinking = bw < w and bh < h
+            interp = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
+            out = cv2.resize(f, (bw, bh), interpolation=interp)
+    if out is None:
+        src, sm = f, a
+        if stretch < 0.5:
+            sw, sh = max(1, round(w * stretch * 2)), max(1, round(h * stretch * 2))
+            src = cv2.resize(f, (sw, sh), interpolation=cv2.INTER_AREA)
+            # Undo the pre-shrink in the matrix: p_src = origin + S (p_small - origin).
+            sm = a @ np.diag([w / sw, h / sh])
+            t = t + a @ np.array([ox, oy]) - sm @ np.array([ox, oy])
+        inv = np.linalg.inv(sm)
+        # Output pixel index j (centre at doc x + j + ½) → source pixel index.
+        off = inv @ (np.array([x, y], np.float64) + 0.5 - t) - np.array([ox, oy]) - 0.5
+        warp = np.column_stack([inv, off])
+        out = cv2.warpAffine(
+            src,
+            warp,
+            (bw, bh),
+            flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(border,) * 4,
+        )
+    if kind != "rgba":
+        return np.rint(np.clip(out, 0.0, 255.0)).astype(np.uint8), (x, y)
+    return _straight(out, pixels.dtype), (x, y)
+
+
+def _premultiplied(px: np.ndarray) -> np.ndarray:
+    """Straight-alpha uint8/uint16 RGBA → premultiplied float32 in [0, 1], in strips of
+    rows (no full-size temporaries)."""
+    maxv = float(np.iinfo(px.dtype).max)
+    f = np.empty(px.shape, np.float32)
+    for y in range(0, px.shape[0], _STRIP):
+        b = f[y : y + _STRIP]
+        np.multiply(px[y : y + _STRIP], np.float32(1.0 / maxv), out=b, dtype=np.float32)
+        b[..., :3] *= b[..., 3:4]
+    return f
+
+
+def _straight(f: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Inverse of :func:`_premultiplied` (``f`` is overwritten), clipped and rounded."""
+    maxv = np.float32(np.iinfo(dtype).max)
+    out = np.empty(f.shape, dtype)
+    for y in range(0, f.shape[0], _STRIP):
+        b = f[y : y + _STRIP]
+        a = b[..., 3:4]
+        # Divide by the alpha before clipping it: bicubic overshoot at an edge is the
+        # same in colour and alpha, so a flat colour stays exactly that colour.
+        scale = np.zeros_like(a)
+        np.divide(maxv, a, out=scale, where=a > 1e-6)  # no colour under alpha 0
+        np.clip(a, 0.0, 1.0, out=a)
+        b[..., :3] *= scale
+        np.clip(b[..., :3], 0.0, maxv, out=b[..., :3])
+        a *= maxv
+        out[y : y + _STRIP] = np.rint(b)
+    return out
+
+
+def _composite_over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """Straight-alpha ``top`` over ``bottom`` (same shape and dtype), source-over."""
+    maxv = float(np.iinfo(top.dtype).max)
+    ft, fb = top.astype(np.float32) / maxv, bottom.astype(np.float32) / maxv
+    at, ab = ft[..., 3:4], fb[..., 3:4]
+    ao = at + ab * (1.0 - at)
+    col = ft[..., :3] * at + fb[..., :3] * ab * (1.0 - at)
+    safe = np.where(ao > 0, ao, np.float32(1.0))
+    out = np.concatenate([np.where(ao > 0, col / safe, 0.0), ao], axis=2)
+    return np.rint(np.clip(out, 0.0, 1.0) * maxv).astype(top.dtype)
+
+
+def split_selection(
+    doc: Document, index: int | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """The active (or ``index``) layer split by the selection over the selection's
+    bounding box: (floating, remaining, (x, y)): the selected part (alpha × selection)
+    and the rest (alpha × (1 − selection)), both ``(h, w, 4)`` of the document dtype."""
+    _i, layer = doc._layer(index)
+    b = doc.selection.bounds()
+    if b is None:
+        raise ValueError("nothing is selected")
+    px = layer.region(b)
+    sel = doc._selection[b.slices()].astype(np.float32)[..., None] / 255.0
+    alpha = px[..., 3:4].astype(np.float32)
+    floating, remaining = px.copy(), px.copy()
+    floating[..., 3:4] = np.rint(alpha * sel).astype(px.dtype)
+    remaining[..., 3:4] = np.rint(alpha * (1.0 - sel)).astype(px.dtype)
+    return floating, remaining, (b.x, b.y)
+
+
+class LayerTransformCommand(Command):
+    """Free transform: one layer replaced by its transformed copy (a LayersCommand) and,
+    when the selection's contents moved, the selection moved with them."""
+
+    def __init__(self, doc: Document, text: str, layers: Command, selection: tuple | None) -> None:
+        self.doc = doc
+        self.text = text
+        self.layers = layers
+        self.selection = selection  # (before, after) doc-sized uint8 arrays, or None
+
+    def _set_selection(self, array: np.ndarray) -> None:
+        self.doc._selection[...] = array
+        self.doc._target_changed("selection", None, self.doc.rect)
+
+    def redo(self) -> None:
+        self.layers.redo()
+        if self.selection is not None:
+            self._set_selection(self.selection[1])
+
+    def undo(self) -> None:
+        self.layers.undo()
+        if self.selection is not None:
+            self._set_selection(self.selection[0])
+
+    @property
+    def nbytes(self) -> int:
+        extra = 0 if self.selection is None else 2 * self.selection[0].nbytes
+        return self.layers.nbytes + extra
+
+
+def transform_layer(
+    doc: Document, matrix: object, index: int | None = None, selection_only: bool = False
+) -> None:
+    """Edit ▸ Free Transform: map a layer (default the active one) by the affine
+    ``matrix`` (2×3 in document coordinates, ``p' = A p + t``; see :func:`affine_rgba`
+    for the resampling). The layer grows or shrinks to the box of its new content; its
+    mask moves with it.
+
+    ``selection_only``: only the selected pixels move (the selection's contents are cut
+    from the layer, transformed and put back over what remains), and the selection moves
+    with them, as in Photoshop. Locked layers refuse (LayerLockedError). One undo step."""
+    doc._no_stroke()
+    m = _affine(matrix)
+    i, layer = doc._layer(index)
+    if layer.locked:
+        raise LayerLockedError(f"layer {layer.name!r} is locked")
+    new = layer.copy()
+    sel = None
+    if selection_only:
+        floating, remaining, (fx, fy) = split_selection(doc, i)
+        moved, (mx, my) = affine_rgba(floating, (fx, fy), m)
+        r = layer.bounds.union(Rect(mx, my, moved.shape[1], moved.shape[0]))
+        base = layer.region(r)
+        bx, by = fx - r.x, fy - r.y
+        base[by : by + remaining.shape[0], bx : bx + remaining.shape[1]] = remaining
+        top = np.zeros_like(base)
+        top[my - r.y : my - r.y + moved.shape[0], mx - r.x : mx - r.x + moved.shape[1]] = moved
+        mask = None
+        if layer.mask is not None:
+            mask = _cut(layer.mask, layer.bounds, r, 255)
+        new._replace_pixels(_composite_over(top, base), mask)
+        new._offset = (r.x, r.y)
+        moved_sel, (sx, sy) = affine_rgba(doc._selection, (0, 0), m, kind="doc")
+        sel_rect = Rect(sx, sy, moved_sel.shape[1], moved_sel.shape[0])
+        sel = (doc._selection.copy(), _cut(moved_sel, sel_rect, doc.rect, 0))
+    else:
+        px, (x, y) = affine_rgba(layer.pixels, layer.offset, m)
+        mask = None
+        if layer.mask is not None:
+            mask, _pos = affine_rgba(layer.mask, layer.offset, m, kind="mask")
+        new._replace_pixels(px, mask)
+        new._offset = (x, y)
+    after_layers = list(doc._layers)
+    after_layers[i] = new
+    cmd = LayersCommand(doc, "Free transform", doc._layers, after_layers, doc._active, i)
+    doc.undo.push(LayerTransformCommand(doc, "Free transform", cmd, sel))

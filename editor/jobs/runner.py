@@ -6,6 +6,7 @@ See :mod:`editor.jobs` for the public API and the rules each lane follows.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
@@ -370,10 +371,8 @@ class JobRunner(QObject):
         self.cancelled.emit(job)
 
     def _drop(self, job: JobHandle) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self._active.remove(job)
-        except ValueError:
-            pass
 
     @Slot(object)
     def _on_started(self, job: JobHandle) -> None:
@@ -395,41 +394,33 @@ class JobRunner(QObject):
             cb(p)
         self.progress.emit(job, p)
 
-    @Slot(object, object)
-    def _on_result(self, job: JobHandle, result: Any) -> None:
+    def _end(self, job: JobHandle, state: str, callback: str, signal: Any, value: Any) -> None:
+        """A worker's outcome reached the GUI thread: unless the job was cancelled meanwhile
+        (then it ends cancelled and ``value`` is dropped), mark it ``state``, call its
+        ``callback`` with ``value`` and emit ``signal(job, value)`` even if that raised."""
         if job.finished:
             return
         if job.token.cancelled:  # cancelled after the worker finished: drop the result
             self._finish_cancelled(job)
             return
-        job.state = "done"
+        job.state = state
         if self._current is job:
             self._current = None
         self._drop(job)
         try:
-            cb = job._callbacks.get("done")
+            cb = job._callbacks.get(callback)
             if cb is not None:
-                cb(result)
+                cb(value)
         finally:
-            self.finished.emit(job, result)
+            signal.emit(job, value)
+
+    @Slot(object, object)
+    def _on_result(self, job: JobHandle, result: Any) -> None:
+        self._end(job, "done", "done", self.finished, result)
 
     @Slot(object, str)
     def _on_error(self, job: JobHandle, message: str) -> None:
-        if job.finished:
-            return
-        if job.token.cancelled:
-            self._finish_cancelled(job)
-            return
-        job.state = "failed"
-        if self._current is job:
-            self._current = None
-        self._drop(job)
-        try:
-            cb = job._callbacks.get("error")
-            if cb is not None:
-                cb(message)
-        finally:
-            self.failed.emit(job, message)
+        self._end(job, "failed", "error", self.failed, message)
 
     @Slot(object)
     def _on_cancelled(self, job: JobHandle) -> None:

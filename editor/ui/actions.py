@@ -75,6 +75,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("file.quit", "&Quit", "quit", "Ctrl+Q", "close", "File"),
     ActionSpec("edit.undo", "&Undo", "undo", "Ctrl+Z", "undo", "Edit", "main"),
     ActionSpec("edit.redo", "&Redo", "redo", "Ctrl+Shift+Z|Ctrl+Y", "redo", "Edit", "main"),
+    ActionSpec("edit.cut", "Cu&t", "cut", "Ctrl+X", "edit_cut", "Edit"),
+    ActionSpec("edit.copy", "&Copy", "copy", "Ctrl+C", "edit_copy", "Edit"),
+    ActionSpec("edit.copy_merged", "Copy &Merged", "", "Ctrl+Shift+C", "edit_copy_merged",
+               "Edit"),
+    ActionSpec("edit.paste", "&Paste", "paste", "Ctrl+V", "edit_paste", "Edit"),
+    # "file.new…" ids stay enabled with no image open: a paste can make the first one.
+    ActionSpec("file.new_from_clipboard", "Paste as New &Image", "", "Ctrl+Shift+V",
+               "edit_paste_new_image", "Edit"),
+    ActionSpec("edit.clear", "Cl&ear", "", "Delete", "edit_clear", "Edit"),
+    ActionSpec("edit.transform", "Free &Transform", "transform", "Ctrl+T", "edit_transform",
+               "Edit"),
     *(ActionSpec(f"tool.{t.id}", t.title, t.icon, t.shortcut, "set_tool", "Edit/Tools", "tools",
                  checkable=True, group="tools", arg=t.id) for t in TOOLS),
     ActionSpec("tool.smaller", "Smaller Brush", "", "[", "brush_smaller", "Edit/Tools"),
@@ -85,6 +96,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("image.crop", "&Crop to Selection", "crop", "", "crop_to_selection", "Image"),
     ActionSpec("image.resize", "&Scale Image…", "", "", "resize_image", "Image"),
     ActionSpec("image.canvas", "Canvas Si&ze…", "", "", "resize_canvas", "Image"),
+    # Whole-image rotate/flip: id image.<callback>, icon <callback> with dashes.
+    *(ActionSpec(f"image.{cb}", title, cb.replace("_", "-"), "", cb, "Image") for cb, title in (
+        ("rotate_cw", "Rotate 90° &Clockwise"), ("rotate_ccw", "Rotate 90° Counter-clock&wise"),
+        ("rotate_180", "Rotate &180°"), ("flip_horizontal", "Flip &Horizontal"),
+        ("flip_vertical", "Flip &Vertical"))),
     *(ActionSpec(f"image.adjust.{kind}", title, "", keys, _open_adjustment, "Image/Adjustments",
                  arg=kind) for kind, title, keys in ADJUSTMENT_ACTIONS),
     ActionSpec("layer.new", "&New Layer", "layer-add", "Ctrl+Shift+N", "layer_new", "Layer"),
@@ -105,7 +121,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "select_none", "Select"),
     ActionSpec("select.invert", "&Invert Selection", "select-invert", "Ctrl+I",
                "select_invert", "Select"),
-    ActionSpec("select.feather", "&Feather 4 px", "", "", "select_feather", "Select"),
+    ActionSpec("select.feather", "&Feather…", "", "", "select_feather", "Select"),
+    ActionSpec("select.grow", "&Grow…", "", "", "select_grow", "Select"),
+    ActionSpec("select.shrink", "S&hrink…", "", "", "select_shrink", "Select"),
     ActionSpec("select.ai_from_sel", "AI Mask from Selection", "mask-from-selection", "",
                "ai_mask_from_selection", "Select"),
     ActionSpec("select.sel_from_ai", "Selection from AI Mask", "", "", "selection_from_ai_mask",
@@ -121,7 +139,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                checkable=True),
     ActionSpec("view.compare", "Compare Before/After (hold \\)", "", "", "toggle_compare",
                "View", checkable=True, toggled=True),
-    ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "", "", "show_shortcuts", "Help"),
+    ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "keyboard", "", "show_shortcuts", "Help"),
     ActionSpec("help.about", "&About Retouch", "about", "", "about", "Help"),
 )
 
@@ -177,8 +195,8 @@ def build_actions(self: MainWindow) -> None:
             if spec.id == "file.open":
                 menu.addMenu(self.recent_menu)
             if spec.id in ("file.open", "file.export", "edit.redo", "edit.models",
-                           "layer.delete",
-                           "layer.lower", "select.feather", "view.actual"):
+                           "layer.delete", "image.canvas", "edit.clear", "edit.transform",
+                           "layer.lower", "select.shrink", "view.actual"):
                 menu.addSeparator()
         if spec.toolbar == "main":
             self.main_toolbar.addAction(act)

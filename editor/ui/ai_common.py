@@ -5,22 +5,21 @@ change detection) is :mod:`editor.ai`; a dialog gathers the choices, calls its
 ``editor.ai.<task>.build_*`` and submits through the host's one submit path::
 
     req = ask_request(host, InpaintDialog(host), "Remove / Inpaint")   # a frozen request
-    watch = DocumentWatch(doc, geometry=req.snap.geometry)             # editor.ai.watch
-    host.submit_job(req, run_inpaint_request, req.title,
-                    lambda result: apply_inpaint(watch, req, result), watch=watch)
+    submit_edit(host, req, run_inpaint_request, apply_inpaint)         # watch + submit
 
 Widgets: :class:`EngineCombo` (every engine of a task; unavailable ones are listed but
 disabled, with the reason in their tooltip and after the name), :class:`ParamsForm`
 (one editor per :class:`ml.types.Param` of the chosen engine), :func:`source_combo` and
-:func:`mask_source_combo`, and the usual dialog layout helpers.
+:func:`mask_source_combo`, :class:`ShowsAIMask` (the red AI-mask overlay shows while the
+dialog works on the AI mask) and the usual dialog layout helpers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,10 +44,12 @@ from editor.ai.requests import (
     SOURCES,
 )
 from editor.ai.upscale import engine_label
+from editor.ai.watch import DocumentWatch
 from editor.document import Document
 from editor.jobs.engines import engines_for
 
 if TYPE_CHECKING:
+    from editor.jobs import JobHandle
     from editor.jobs.engines import Engine
     from editor.ui.host import Host
 
@@ -71,6 +72,7 @@ class EngineCombo(QComboBox):
         prefer: str | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setObjectName("engine")
         self.task = task
         self._engines: list[Engine] = []
         self._reasons: dict[str, str | None] = {}
@@ -138,6 +140,8 @@ class ParamsForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None, skip: Sequence[str] = ()) -> None:
         super().__init__(parent)
+        self.setObjectName("params")
+        self._recall: Callable[[str], Any] | None = None
         self._skip = set(skip)
         self._layout = QFormLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -151,9 +155,10 @@ class ParamsForm(QWidget):
         self.engine = engine
         if engine is None:
             return
+        hidden = self._skip | set(getattr(engine, "ui_hidden_params", ()))
         for p in engine.params:
-            if p.name in self._skip:
-                continue
+            if p.name in hidden:
+                continue  # the dialog's own, or one the engine keeps for the CLI
             w: QWidget
             if p.kind == "int":
                 w = QSpinBox()
@@ -186,6 +191,30 @@ class ParamsForm(QWidget):
             w.setObjectName(f"param.{p.name}")
             self._editors[p.name] = w
             self._layout.addRow(p.label or p.name, w)
+        self._recall_values()
+
+    # the dialog memory (editor.ui.dialog_memory): each engine's own last used values
+
+    def memory_values(self) -> dict[str, Any]:
+        if self.engine is None:
+            return {}
+        return {f"{self.engine.id}/{k}": v for k, v in self.values().items()}
+
+    def set_memory(self, recall: Callable[[str], Any]) -> None:
+        self._recall = recall
+        self._recall_values()
+
+    def _recall_values(self) -> None:
+        if self._recall is None or self.engine is None:
+            return
+        for p in self.engine.params:
+            value = self._recall(f"{self.engine.id}/{p.name}") if p.name in self._editors else None
+            if value is None:
+                continue
+            try:
+                self.set_value(p.name, p.coerce(value))
+            except ValueError:
+                pass  # outside the engine's range now: its default stays
 
     def editor(self, name: str) -> QWidget:
         return self._editors[name]
@@ -242,6 +271,29 @@ def mask_source_combo(doc: Document, parent: QWidget | None = None) -> QComboBox
     return box
 
 
+class ShowsAIMask(QObject):
+    """While ``dialog`` is on screen and ``uses_ai_mask()`` is true, the canvases of
+    ``doc`` show the red AI-mask overlay (the rule: :mod:`editor.ui.mask_overlay`), so
+    the user sees the area it will process. Call :meth:`sync` when the choice changes."""
+
+    def __init__(self, dialog: QDialog, host: Host, doc: Document | None,
+                 uses_ai_mask: Callable[[], bool]) -> None:
+        super().__init__(dialog)
+        self._dialog, self._host, self._doc, self._uses = dialog, host, doc, uses_ai_mask
+        dialog.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self._dialog and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.sync()
+        return False
+
+    def sync(self) -> None:
+        on = self._dialog.isVisible() and bool(self._uses())
+        for view in self._host.views():
+            if view.document is self._doc:
+                view.canvas.set_ai_mask_in_use(on)
+
+
 def info_label() -> QLabel:
     """The wrapped, selectable line under a filter dialog's form ("what will be processed")."""
     label = QLabel()
@@ -285,3 +337,22 @@ def ask_request(host: Host, dialog: QDialog, title: str) -> Any | None:
 def parent_widget(host: Host) -> QWidget | None:
     """The widget a dialog of ``host`` is parented to (the main window is one)."""
     return host if isinstance(host, QWidget) else None
+
+
+def submit_edit(host: Host, req: Any, run: Callable[[Any, Any], Any],
+                apply: Callable[[DocumentWatch, Any, Any], None],
+                then: Callable[[], None] | None = None) -> JobHandle:
+    """Submit an AI edit of the host's current document: a :class:`DocumentWatch` on the
+    frame of ``req.snap`` (if it has one) is captured now, and on the GUI thread
+    ``apply(watch, req, result)`` lands the result (then ``then()``, if given)."""
+    doc = host.document
+    assert doc is not None
+    snap = getattr(req, "snap", None)
+    watch = DocumentWatch(doc, geometry=snap.geometry if snap is not None else None)
+
+    def on_result(result: Any) -> None:
+        apply(watch, req, result)
+        if then is not None:
+            then()
+
+    return host.submit_job(req, run, req.title, on_result, watch=watch)

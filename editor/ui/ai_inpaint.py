@@ -9,9 +9,9 @@ named after the engine, clipped to the mask with a soft edge, or a patch into th
 layer, and becomes the document's before/after (View ▸ Compare Before/After, hold ``\\``;
 :mod:`editor.ui.compare`).
 
-When the fill used the AI mask, its red overlay is hidden as the result lands (the mask
-itself is kept for a retry): View ▸ Show AI Mask (Ctrl+H) or painting the mask shows it
-again.
+While the dialog is open with *Mask: AI mask*, the red AI-mask overlay shows what will
+be filled; whether it shows afterwards follows the one rule of
+:mod:`editor.ui.mask_overlay` (the mask itself is kept for a retry).
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from editor.ai.requests import (
     InpaintRequest,
     run_inpaint_request,
 )
-from editor.ai.watch import DocumentWatch
 from editor.document import Rect
 from editor.ui import ai_common as ac
 from editor.ui.compare import reset_compare_action
+from editor.ui.dialog_memory import remember
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
@@ -54,21 +54,8 @@ if TYPE_CHECKING:
 
 def start_inpaint(host: Host, req: InpaintRequest) -> JobHandle:
     """Submit ``req`` for the host's current document; the result applies itself."""
-    doc = host.document
-    assert doc is not None
-    watch = DocumentWatch(doc, geometry=req.snap.geometry)
-
-    def apply(result: np.ndarray) -> None:
-        apply_inpaint(watch, req, result)
-        reset_compare_action(host)
-        if req.mask_source == MASK_AI:
-            # the red overlay would hide the result; the mask stays for a retry and
-            # View ▸ Show AI Mask (or painting the mask) shows it again
-            for view in host.views():
-                if view.document is doc:
-                    view.canvas.set_ai_mask_visible(False)
-
-    return host.submit_job(req, run_inpaint_request, req.title, apply, watch=watch)
+    return ac.submit_edit(host, req, run_inpaint_request, apply_inpaint,
+                          then=lambda: reset_compare_action(host))
 
 
 # --- the dialog -----------------------------------------------------------------------
@@ -92,6 +79,7 @@ class InpaintDialog(QDialog):
         self._source_chosen = False  # until the user picks one, it follows the mask
         self.source.activated.connect(self._source_picked)
         self.feather = QSpinBox()
+        self.feather.setObjectName("feather")
         self.feather.setRange(0, 64)
         self.feather.setValue(DEFAULT_FEATHER)
         self.feather.setSuffix(" px")
@@ -100,6 +88,8 @@ class InpaintDialog(QDialog):
         self.to_layer = QRadioButton("New layer (named after the engine)")
         self.into_active = QRadioButton("Write into the active layer")
         self.to_layer.setChecked(True)
+        self.to_layer.setObjectName("result.new_layer")
+        self.into_active.setObjectName("result.into_active")
         group = QButtonGroup(self)
         group.addButton(self.to_layer)
         group.addButton(self.into_active)
@@ -120,7 +110,14 @@ class InpaintDialog(QDialog):
         self.feather.valueChanged.connect(lambda _v: self._context_changed())
         self.source.currentIndexChanged.connect(lambda _i: self._update_info())
         self.into_active.toggled.connect(lambda _on: self._update_info())
+        self.shows_mask = ac.ShowsAIMask(
+            self, host, self.doc, lambda: self.mask_source.currentData() == MASK_AI)
+        self.mask_source.currentIndexChanged.connect(lambda _i: self.shows_mask.sync())
         self._engine_changed(self.engine.engine())
+        # engine, its parameters, feather and output as last confirmed (the sample and
+        # mask sources follow the document at hand instead)
+        self.memory = remember(self, "inpaint", host, [
+            self.engine, self.params, self.feather, self.to_layer, self.into_active])
 
     def _mask_and_region(self) -> tuple[np.ndarray | None, Rect | None]:
         mask = regions.mask_array(self.doc, self.mask_source.currentData())

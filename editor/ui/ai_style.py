@@ -44,8 +44,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.ai.regions import default_mask_source, mask_array
+from editor.ai.regions import default_mask_source, mask_array, mask_bounds
 from editor.ai.requests import (
+    MASK_AI,
     MASK_TITLES,
     PREVIEW_SIDE,
     SOURCE_MERGED,
@@ -65,9 +66,9 @@ from editor.ai.style import (
     live_preview,
     style_pixels,
 )
-from editor.ai.watch import DocumentWatch
 from editor.jobs.engines import engines_for, get_engine
 from editor.ui import ai_common as ac
+from editor.ui.dialog_memory import remember
 from editor.ui.filters import FilterAction, register_filter
 from editor.ui.jobs_controller import LANE_PREVIEW
 
@@ -85,11 +86,7 @@ OWN_PARAMS = ("strength", "keep_colors", "style_scale")
 def start_style(host: Host, req: StyleRequest) -> JobHandle:
     """Submit ``req`` for the host's current document; the result applies itself. Slow
     engines also open a :class:`StyleProgress` window with intermediate previews."""
-    doc = host.document
-    assert doc is not None
-    watch = DocumentWatch(doc, geometry=req.snap.geometry)
-    job = host.submit_job(req, run_style_request, req.title,
-                          lambda result: apply_style(watch, req, result), watch=watch)
+    job = ac.submit_edit(host, req, run_style_request, apply_style)
     engine = get_engine(req.engine_id, TASK)
     if engine.has_preview and not job.finished:
         StyleProgress(host, job).show()
@@ -208,6 +205,7 @@ class StyleDialog(QDialog):
         style_row.addWidget(self.style_source, 1)
         style_row.addWidget(self.browse)
         self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setObjectName("strength")
         self.strength.setRange(0, 100)
         self.strength.setValue(100)
         self.strength_label = QLabel("100 %")
@@ -215,16 +213,22 @@ class StyleDialog(QDialog):
         strength_row.addWidget(self.strength, 1)
         strength_row.addWidget(self.strength_label)
         self.keep_colors = QCheckBox("Keep original colours (luminance only)")
+        self.keep_colors.setObjectName("keep_colors")
         self.style_scale = QDoubleSpinBox()
+        self.style_scale.setObjectName("style_scale")
         self.style_scale.setRange(0.25, 4.0)
         self.style_scale.setSingleStep(0.25)
         self.style_scale.setValue(1.0)
         self.style_scale.setSuffix(" ×")
         self.style_scale.setToolTip("size of the brush strokes relative to the image")
         self.source = ac.source_combo(self.doc, self)
+        # restricting is the user's choice: a mask left over from an earlier fill must
+        # not silently limit the style (the info line says what will be processed)
         self.restrict = QCheckBox("Only inside")
+        self.restrict.setObjectName("style.restrict")
         self.mask_source = ac.mask_source_combo(self.doc, self)
-        self.restrict.setChecked(default_mask_source(self.doc) is not None)
+        self.restrict.setEnabled(default_mask_source(self.doc) is not None)
+        self.mask_source.setEnabled(self.restrict.isEnabled())
         mask_row = QHBoxLayout()
         mask_row.addWidget(self.restrict)
         mask_row.addWidget(self.mask_source, 1)
@@ -274,7 +278,15 @@ class StyleDialog(QDialog):
             box.currentIndexChanged.connect(lambda _i: self._changed())
         self.style_scale.valueChanged.connect(lambda _v: self._changed())
         self.finished.connect(lambda _r: self._stop_preview())
+        self.shows_mask = ac.ShowsAIMask(self, host, self.doc,
+                                         lambda: self.mask_choice() == MASK_AI)
+        self.restrict.toggled.connect(lambda _on: self.shows_mask.sync())
+        self.mask_source.currentIndexChanged.connect(lambda _i: self.shows_mask.sync())
         self._engine_changed(self.engine.engine())
+        # the engine and its options as last applied; the style image, what to apply to
+        # and Only inside follow the document at hand
+        self.memory = remember(self, "style", host, [
+            self.engine, self.params, self.strength, self.keep_colors, self.style_scale])
 
     # --- choices ---------------------------------------------------------------------
 
@@ -388,6 +400,19 @@ class StyleDialog(QDialog):
                            source=self.source.currentData(), mask_source=self.mask_choice(),
                            step_delay=step_delay)
 
+    def area_text(self) -> str:
+        """What will be processed, for the info line: the whole image, or the mask's box."""
+        d = self.doc
+        choice = self.mask_choice()
+        if choice is None:
+            text = f"Processes the whole image, {d.width}×{d.height} ({d.width * d.height / 1e6:.1f} MP)"
+            if self.restrict.isEnabled():
+                text += " (tick Only inside to limit it to a mask)"
+            return text
+        box = mask_bounds(mask_array(d, choice))
+        size = f": {box.w}×{box.h} px at ({box.x}, {box.y})" if box is not None else ""
+        return f"Processes only inside the {MASK_TITLES[choice]}{size}"
+
     # --- state and preview ------------------------------------------------------------
 
     def _changed(self) -> None:
@@ -410,13 +435,10 @@ class StyleDialog(QDialog):
             self.preview.setText("No preview")
             return
         assert engine is not None
-        mp = self.doc.width * self.doc.height / 1e6
-        where = (f", only inside the {MASK_TITLES[self.mask_choice()]}"
-                 if self.mask_choice() else "")
         speed = ("live preview on the right" if live_preview(engine.id) else
                  "slow: progress and intermediate results show in a window with Cancel")
-        self.info.setText(f"{self.doc.width}×{self.doc.height} ({mp:.1f} MP){where}; the "
-                          f"result is a new layer. {engine.name}: {speed}.")
+        self.info.setText(f"{self.area_text()}; the result is a new layer. "
+                          f"{engine.name}: {speed}.")
         if live_preview(engine.id):
             self.timer.start()
         else:

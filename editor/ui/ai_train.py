@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from editor.jobs.latent import TrainRequest, run_training
 from editor.jobs.runner import LANE_BACKGROUND
 from editor.ui.ai_style import to_qimage
+from editor.ui.dialog_memory import remember
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
@@ -139,6 +140,11 @@ class TrainDialog(QDialog):
         lay.addWidget(self.plot)
         lay.addWidget(self.status)
         lay.addLayout(buttons)
+        for w, key in ((self.folder, "folder"), (self.name, "name"), (self.kind, "kind"),
+                       (self.size, "size"), (self.latent, "latent"), (self.epochs, "epochs")):
+            w.setObjectName(key)
+        self.memory = remember(self, "train-latent", host, [  # stored on Start
+            self.folder, self.name, self.kind, self.size, self.latent, self.epochs])
 
     def _browse(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Training images", self.folder.text())
@@ -172,6 +178,7 @@ class TrainDialog(QDialog):
             req, run_training, f"Train {req.name}", lane=LANE_BACKGROUND, document=False,
             on_progress=self._progress, on_done=self._done, on_error=self._failed,
             on_cancelled=self._cancelled)
+        self.memory.save()
         self._sync_buttons()
         return self.job
 
@@ -277,6 +284,11 @@ class DirectionDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.status)
         lay.addLayout(buttons)
+        for w, key in ((self.model, "model"), (self.with_folder, "with"),
+                       (self.without_folder, "without")):
+            w.setObjectName(key)
+        self.memory = remember(self, "latent-direction", host, [  # stored on Learn
+            self.model, self.with_folder, self.without_folder])
 
     def _browse(self, edit: QLineEdit) -> None:
         path = QFileDialog.getExistingDirectory(self, "Images", edit.text())
@@ -291,6 +303,7 @@ class DirectionDialog(QDialog):
         req = DirectionRequest(self.model.currentData(), self.name.text(),
                                self.with_folder.text().strip(),
                                self.without_folder.text().strip())
+        self.memory.save()
         self.status.setText("Learning…")
         self.learn_button.setEnabled(False)
         self.job = self.host.submit_job(

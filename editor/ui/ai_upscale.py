@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from editor.ai.requests import SCOPE_IMAGE, SCOPE_SELECTION, UpscaleRequest, run_upscale_request
 from editor.ai.upscale import SCALES, apply_upscale, build_upscale, estimate, too_large
-from editor.ai.watch import DocumentWatch
 from editor.ui import ai_common as ac
+from editor.ui.dialog_memory import remember
 from editor.ui.filters import FilterAction, register_filter
 
 if TYPE_CHECKING:
@@ -35,12 +35,7 @@ if TYPE_CHECKING:
 
 def start_upscale(host: Host, req: UpscaleRequest) -> JobHandle:
     """Submit ``req`` for the host's current document; the result applies itself."""
-    doc = host.document
-    assert doc is not None
-    geometry = req.snap.geometry if req.snap is not None else None
-    watch = DocumentWatch(doc, geometry=geometry)
-    return host.submit_job(req, run_upscale_request, req.title,
-                           lambda result: apply_upscale(watch, req, result), watch=watch)
+    return ac.submit_edit(host, req, run_upscale_request, apply_upscale)
 
 
 # --- the dialog -----------------------------------------------------------------------
@@ -55,6 +50,7 @@ class UpscaleDialog(QDialog):
         self.setWindowTitle("Upscale")
         self.engine = ac.EngineCombo("upscale", self, prefer="sr-small")
         self.scale = QComboBox()
+        self.scale.setObjectName("scale")
         self.params = ac.ParamsForm(self)
         self.whole = QRadioButton("Whole image (resizes every layer)")
         self.selection = QRadioButton("Selection → new layer")
@@ -81,6 +77,9 @@ class UpscaleDialog(QDialog):
         self.scale.currentIndexChanged.connect(lambda _i: self._update_info())
         self.whole.toggled.connect(lambda _on: self._update_info())
         self._engine_changed(self.engine.engine())
+        # engine, scale and parameters as last confirmed (what to upscale follows the
+        # document: a selection may not be there next time)
+        self.memory = remember(self, "upscale", host, [self.engine, self.scale, self.params])
 
     def _engine_changed(self, engine) -> None:
         keep = self.scale.currentData()

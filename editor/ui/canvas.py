@@ -4,7 +4,8 @@ Display path: the document composite is converted to 8-bit premultiplied RGBA in
 tile by tile, into one buffer wrapped by a ``QImage.Format_RGBA8888_Premultiplied``.
 Only tiles that are both visible and dirty are converted on a repaint, so a brush dab on
 a 4K image converts a few 256² tiles, not 33 MB. The AI mask has its own buffer (a
-translucent red overlay); the selection is outlined with marching ants.
+translucent red overlay, shown by the one rule of :mod:`editor.ui.mask_overlay`); the
+selection is outlined with marching ants.
 
 Colour management: a document tagged with an ICC profile other than sRGB (Display P3,
 Adobe RGB, ...) is converted to sRGB for display, tile by tile, with a cached Qt colour
@@ -59,6 +60,7 @@ from editor.ui.canvas_tiles import (
     to_display,
     to_srgb,
 )
+from editor.ui.mask_overlay import AIMaskOverlayMixin
 from editor.ui.tools import TOOL_CLASSES, Tool, ToolState
 
 __all__ = [
@@ -85,7 +87,7 @@ keeps_display_override = keeps_display
 MIN_ZOOM, MAX_ZOOM = 1 / 64, 64.0
 
 
-class Canvas(CanvasOverlaysMixin, QWidget):
+class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
     """Shows a :class:`Document` and routes input to the current tool."""
 
     view_changed = Signal()  # zoom or pan changed
@@ -118,7 +120,6 @@ class Canvas(CanvasOverlaysMixin, QWidget):
         self._ants.timeout.connect(self._march)
         self._sel_polys: list[QPolygonF] | None = None
         self._ai_any = False
-        self._show_ai = True
         self._override: LayerOverride | None = None
         self._override_rect: Rect | None = None
         self._color_transform = display_transform(document.metadata.get("icc_profile"))
@@ -133,6 +134,8 @@ class Canvas(CanvasOverlaysMixin, QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor)
         document.events.connect(self._on_event)
         tool_state.changed.connect(self._on_tool_option)
+        tool_state.request.connect(self._on_tool_request)
+        self._init_ai_mask_overlay()  # when the red overlay shows: editor.ui.mask_overlay
         self._refresh_selection()
         self._refresh_ai_any()
 
@@ -168,18 +171,6 @@ class Canvas(CanvasOverlaysMixin, QWidget):
         the display override, straight alpha in the document dtype."""
         return self.document.composite(rect, override=self._override)
 
-    @property
-    def ai_mask_visible(self) -> bool:
-        return self._show_ai
-
-    def set_ai_mask_visible(self, on: bool) -> None:
-        """Show or hide the red AI-mask overlay (display only; the mask is kept). A change
-        of the mask shows it again."""
-        if bool(on) != self._show_ai:
-            self._show_ai = bool(on)
-            self.update()
-            self.ai_mask_visibility_changed.emit(self._show_ai)
-
     def _new_buffers(self) -> None:
         d = self.document
         self._image = _TileBuffer(d.width, d.height)
@@ -203,7 +194,6 @@ class Canvas(CanvasOverlaysMixin, QWidget):
         elif kind == "pixels-changed" and ev.target == "ai_mask" or kind == "ai-mask-changed":
             self._overlay.invalidate(ev.rect)
             self._refresh_ai_any()
-            self.set_ai_mask_visible(True)  # the user is working on the mask: show it
         elif kind == "pixels-changed" and ev.target == "selection" or kind == "selection-changed":
             self._refresh_selection()
         elif kind == "metadata-changed":
@@ -252,6 +242,14 @@ class Canvas(CanvasOverlaysMixin, QWidget):
         if name == "tool":
             for t in self._tools.values():
                 t.cancel()
+            if self.isVisible():  # only the canvas of the current tab
+                self.current_tool().activate()
+        elif self.tool_state.tool in self._tools:
+            self._tools[self.tool_state.tool].option_changed(name)
+
+    def _on_tool_request(self, name: str) -> None:
+        if self.isVisible():  # the current tab's canvas only
+            self.current_tool().command(name)
 
     # --- view transform -------------------------------------------------------------
 
@@ -425,6 +423,8 @@ class Canvas(CanvasOverlaysMixin, QWidget):
             return
         if self._tool_down:
             self.current_tool().move(pos, event.modifiers())
+        else:
+            self.current_tool().hover(pos, event.modifiers())
         self.cursor_moved.emit(pos)
         self._update_cursor_area(old_mouse, pos)
 
@@ -475,9 +475,15 @@ class Canvas(CanvasOverlaysMixin, QWidget):
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.current_tool().key_press(event.key(), event.modifiers()):
+            self.update()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)
+            return
+        if not self._tool_down and self.current_tool().key_press(event.key(), event.modifiers()):
+            self.update()
             return
         if event.key() == Qt.Key.Key_Escape:
             if self._tool_down:

@@ -1,6 +1,7 @@
 """Canvas overlays painted over the image: the active layer's bounds (move tool), the
-selection's marching ants, the tool's shape overlay and the brush cursor outline. A
-mixin of :class:`editor.ui.canvas.Canvas`."""
+selection's marching ants, the tool's shape overlay, the tool's own overlay
+(``Tool.paint_overlay``: the clone/heal source crosshair, the crop frame with its handles
+and thirds) and the brush cursor outline. A mixin of :class:`editor.ui.canvas.Canvas`."""
 
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ class CanvasOverlaysMixin:
 
     def _paint_tool_overlay(self, p: QPainter) -> None:
         tool = self._tools.get(self.tool_state.tool)
+        if tool is not None:
+            # the tool's own feedback: the clone source crosshair, the crop frame
+            tool.paint_overlay(p)
         shape = tool.overlay_shape() if tool else None
         if shape is None:
             return

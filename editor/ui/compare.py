@@ -3,7 +3,9 @@
 
 Display only: the canvas shows the document without its last AI result
 (:meth:`Canvas.set_display_override`); nothing in the document changes. A layer edit,
-undo or a tab switch ends it, and the toggle unchecks itself.
+undo or a tab switch ends it, and the toggle unchecks itself; what can be compared again
+follows the history (:mod:`editor.ai.compare`): after undoing the result there is
+nothing to compare, after redoing it (or undoing a later edit) there is again.
 """
 
 from __future__ import annotations

@@ -65,3 +65,12 @@ class SizeDialog(QDialog):
     def values(self) -> tuple[int, int, int]:
         depth = self.depth.currentData() if self.depth is not None else 8
         return self.w.value(), self.h.value(), int(depth)
+
+
+def ok_cancel(dialog: QDialog) -> QDialogButtonBox:
+    """OK / Cancel buttons wired to ``dialog``'s accept and reject."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons

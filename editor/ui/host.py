@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from editor.ai.watch import DocumentWatch
     from editor.document import Document
     from editor.jobs import JobHandle, JobRunner
 
@@ -31,20 +30,9 @@ class Host(Protocol):
 
     def compute_device(self) -> str: ...
 
-    def submit_job(
-        self,
-        request: Any,
-        run: Callable[[Any, Any], Any],
-        title: str,
-        apply: Callable[[Any], None] | None = None,
-        key: str | None = None,
-        *,
-        lane: str = "edit",
-        on_progress: Callable[[Any], None] | None = None,
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[str], None] | None = None,
-        on_cancelled: Callable[[], None] | None = None,
-        watch: DocumentWatch | None = None,
-        document: bool = True,
-        uses_device: bool = True,
-    ) -> JobHandle: ...
+    def submit_job(self, request: Any, run: Callable[[Any, Any], Any], title: str,
+                   *args: Any, **kwargs: Any) -> JobHandle:
+        """The one submit path: the parameters of
+        :meth:`editor.ui.jobs_controller.JobsController.submit` (``apply``, ``key``, ``lane``,
+        the ``on_*`` callbacks, ``watch`` ...), documented there once."""
+        ...

@@ -57,6 +57,8 @@ PREFERRED_SIZE = QSize(1400, 900)
 # Bump when docks or toolbars are added, renamed or removed: restoreState() then ignores a
 # layout saved by an older version instead of half-applying it.
 LAYOUT_VERSION = 2
+#: View ▸ Show AI Mask (the red overlay with every tool), kept between sessions
+AI_MASK_SETTING = "view/show_ai_mask"
 # resize() sets the client area; the frame and title bar the window manager adds come on
 # top of it, so leave room for them or the window's bottom edge ends up off-screen.
 FRAME_ALLOWANCE = QSize(16, 48)
@@ -151,6 +153,11 @@ class MainWindow(FilesMixin, AutosaveMixin, CommandsMixin, QMainWindow):
         self._autosave_timer.timeout.connect(self.autosave)
         self._apply_autosave_interval()
         self._autosave_store = None
+        show_mask = self.actions_by_id["view.ai_mask"]
+        show_mask.setStatusTip("Show the red AI mask with every tool (it always shows while "
+                               "the Mask Brush paints it or a dialog uses it)")
+        show_mask.setChecked(str(self.settings().value(AI_MASK_SETTING, False)).lower()
+                             == "true")
         self._bind_current()
         self.restore_layout()
 
@@ -352,7 +359,7 @@ class MainWindow(FilesMixin, AutosaveMixin, CommandsMixin, QMainWindow):
         view.canvas.view_changed.connect(self._update_zoom_label)
         view.canvas.cursor_moved.connect(self._update_cursor_label)
         view.canvas.message.connect(self.show_message)
-        view.canvas.ai_mask_visibility_changed.connect(lambda _on: self._sync_ai_mask_action())
+        view.canvas.set_ai_mask_pinned(self.actions_by_id["view.ai_mask"].isChecked())
         doc.events.connect(lambda ev, v=view: self._doc_event(v, ev))
         index = self.tabs.addTab(view, view.title)
         # Fusion's own close glyph is an orange box on a dark theme; use the icon set.
@@ -384,7 +391,6 @@ class MainWindow(FilesMixin, AutosaveMixin, CommandsMixin, QMainWindow):
         self._update_history_actions()
         self._update_zoom_label()
         self._update_size_label()
-        self._sync_ai_mask_action()
         for w in (*self._doc_separators, self.size_label, self.zoom_label):
             w.setVisible(has)
         v = self.view
@@ -407,15 +413,13 @@ class MainWindow(FilesMixin, AutosaveMixin, CommandsMixin, QMainWindow):
             self.setWindowTitle(f"{view.title}{' *' if view.dirty else ''} — Retouch")
 
     def toggle_ai_mask(self) -> None:
-        """View ▸ Show AI Mask: the red overlay on or off (display only; an AI fill hides
-        it so the result shows, painting the mask shows it again)."""
-        c = self.canvas
-        if c is not None:
-            c.set_ai_mask_visible(self.actions_by_id["view.ai_mask"].isChecked())
-
-    def _sync_ai_mask_action(self) -> None:
-        c = self.canvas
-        self.actions_by_id["view.ai_mask"].setChecked(c is None or c.ai_mask_visible)
+        """View ▸ Show AI Mask: the red overlay with every tool, in every tab, kept in
+        retouch.ini. Off, it shows only while the Mask Brush works on the AI mask or a
+        dialog uses it (the one rule: :mod:`editor.ui.mask_overlay`)."""
+        on = self.actions_by_id["view.ai_mask"].isChecked()
+        for view in self.views():
+            view.canvas.set_ai_mask_pinned(on)
+        self.settings().setValue(AI_MASK_SETTING, on)
 
     def _update_history_actions(self) -> None:
         doc = self.document

@@ -8,13 +8,17 @@ options panel mirrors it and never holds state of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QWidget
 
 from editor.document import BrushSettings, Document, LayerLockedError
+from editor.document.selection import COMBINE_MODES
 
 if TYPE_CHECKING:
     from editor.ui.canvas import Canvas
@@ -34,12 +38,22 @@ TOOLS: tuple[ToolInfo, ...] = (
     ToolInfo("eraser", "Eraser", "eraser", "E"),
     ToolInfo("mask-brush", "Mask Brush", "mask-brush", "M"),
     ToolInfo("rect-select", "Rectangle Select", "rect-select", "R"),
-    ToolInfo("ellipse-select", "Ellipse Select", "ellipse-select", "J"),
+    ToolInfo("ellipse-select", "Ellipse Select", "ellipse-select", "Shift+R"),
     ToolInfo("lasso", "Lasso Select", "lasso", "L"),
     ToolInfo("move", "Move Layer", "move", "V"),
     ToolInfo("picker", "Colour Picker", "picker", "I"),
     ToolInfo("fill", "Fill", "fill", "G"),
+    # Retouching (editor.ui.tools_heal, editor.ui.tools_crop): Photoshop's letters.
+    ToolInfo("heal", "Healing Brush", "heal", "J"),
+    ToolInfo("spot-heal", "Spot Healing Brush", "spot-heal", "Shift+J"),
+    ToolInfo("clone", "Clone Stamp", "clone", "S"),
+    ToolInfo("crop", "Crop", "crop", "C"),
+    # Ctrl+T is Edit ▸ Free Transform's shortcut (editor.ui.tools_transform).
+    ToolInfo("transform", "Free Transform", "transform", ""),
 )
+
+#: the selection tools, which take the mode / feather / antialias options
+SELECTION_TOOLS = ("rect-select", "ellipse-select", "lasso")
 
 SIZE_STEPS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150,
               200, 250, 300, 400, 500, 700, 1000)
@@ -49,6 +63,9 @@ class ToolState(QObject):
     """Current tool and its options. ``changed(name)`` fires after each change."""
 
     changed = Signal(str)
+    #: a command for the current tool from its options (e.g. "crop.apply"); the visible
+    #: canvas passes it to its tool (Tool.command)
+    request = Signal(str)
 
     _DEFAULTS: ClassVar[dict[str, Any]] = {
         "tool": "brush",
@@ -60,11 +77,24 @@ class ToolState(QObject):
         "mask_subtract": False,
         "tolerance": 32,  # 0..255, per channel, like GIMP's threshold
         "fill_contiguous": True,
+        "clone_aligned": True,  # heal/clone: keep the source offset across strokes
+        "clone_sample": "layer",  # "layer" | "merged"
+        "spot_fill": "proximity",  # spot healing: "proximity" (texture) | "smooth"
+        "crop_aspect": "free",  # a key of editor.ui.tools_crop.ASPECTS
+        "crop_portrait": False,  # swap the preset's width and height
+        "crop_thirds": True,  # rule-of-thirds overlay
+        "crop_straighten": False,  # the next crop-tool drag draws a horizon line
+        # Selection tools (GIMP/Photoshop options; Shift/Alt while dragging override mode).
+        "select_mode": "replace",  # one of editor.document.selection.COMBINE_MODES
+        "select_feather": 0.0,  # px, 0 = off
+        "select_antialias": True,  # ellipse and lasso
     }
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._values = dict(self._DEFAULTS)
+        #: the tool chosen before the current one (Free Transform returns to it)
+        self.previous_tool = ""
 
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__.get("_values")
@@ -87,8 +117,20 @@ class ToolState(QObject):
             value = int(min(255, max(0, int(value))))
         elif name == "mask_target" and value not in ("ai_mask", "mask"):
             raise ValueError(f"mask target must be 'ai_mask' or 'mask', got {value!r}")
+        elif name == "clone_sample" and value not in ("layer", "merged"):
+            raise ValueError(f"clone sample must be 'layer' or 'merged', got {value!r}")
+        elif name == "spot_fill" and value not in ("proximity", "smooth"):
+            raise ValueError(f"spot fill must be 'proximity' or 'smooth', got {value!r}")
+        elif name == "select_mode" and value not in COMBINE_MODES:
+            raise ValueError(f"selection mode must be one of {COMBINE_MODES}, got {value!r}")
+        elif name == "select_feather":
+            value = float(min(500.0, max(0.0, float(value))))
+        elif name == "select_antialias":
+            value = bool(value)
         if self._values[name] == value:
             return
+        if name == "tool":
+            self.previous_tool = self._values["tool"]
         self._values[name] = value
         self.changed.emit(name)
 
@@ -106,8 +148,9 @@ class ToolState(QObject):
                              color=self.color, erase=erase)
 
 
-def selection_mode(modifiers: Qt.KeyboardModifier) -> str:
-    """Photoshop/GIMP modifiers: Shift adds, Alt (or Ctrl) subtracts, both intersect."""
+def selection_mode(modifiers: Qt.KeyboardModifier, default: str = "replace") -> str:
+    """Photoshop/GIMP modifiers: Shift adds, Alt (or Ctrl) subtracts, both intersect;
+    no modifier: ``default`` (the tool options' mode)."""
     shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
     alt = bool(modifiers & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier))
     if shift and alt:
@@ -116,7 +159,7 @@ def selection_mode(modifiers: Qt.KeyboardModifier) -> str:
         return "add"
     if alt:
         return "subtract"
-    return "replace"
+    return default
 
 
 class Tool:
@@ -143,8 +186,32 @@ class Tool:
 
     def cancel(self) -> None: ...
 
+    def activate(self) -> None:
+        """The tool was just chosen (Free Transform puts up its box here)."""
+
+    def hover(self, p: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        """The mouse moved with no button down (document coordinates)."""
+
+    def key_press(self, key: int, modifiers: Qt.KeyboardModifier) -> bool:
+        """A key pressed on the canvas; True when the tool used it (Enter applies a crop or
+        a transform)."""
+        return False
+
+    def paint_overlay(self, painter: QPainter) -> None:
+        """Draw tool feedback over the image (screen coordinates; see canvas.to_screen)."""
+
+    def command(self, name: str) -> None:
+        """A command from the tool options (ToolState.request)."""
+
+    def option_changed(self, name: str) -> None:
+        """A tool option changed while this is the canvas's current tool."""
+
     def overlay_shape(self) -> tuple[str, list[QPointF]] | None:
         return None
+
+    def select_mode(self, modifiers: Qt.KeyboardModifier) -> str:
+        """The selection mode of a drag: the modifiers, else the tool options' mode."""
+        return selection_mode(modifiers, self.state.select_mode)
 
 
 class BrushTool(Tool):
@@ -219,16 +286,18 @@ class _DragSelect(Tool):
         s, self.start, self.end = self.start, None, None
         x0, x1 = sorted((round(s.x()), round(p.x())))
         y0, y1 = sorted((round(s.y()), round(p.y())))
-        mode = selection_mode(modifiers)
+        mode = self.select_mode(modifiers)
         if x1 - x0 < 1 or y1 - y0 < 1:
             if mode == "replace":  # a click without a drag deselects, as everywhere
                 self.doc.selection.select_none()
             self.canvas.update()
             return
+        feather = self.state.select_feather
         if self.kind == "rect":
-            self.doc.selection.select_rect(x0, y0, x1 - x0, y1 - y0, mode)
+            self.doc.selection.select_rect(x0, y0, x1 - x0, y1 - y0, mode, feather=feather)
         else:
-            self.doc.selection.select_ellipse(x0, y0, x1 - x0, y1 - y0, mode)
+            self.doc.selection.select_ellipse(x0, y0, x1 - x0, y1 - y0, mode,
+                                              self.state.select_antialias, feather)
 
     def cancel(self) -> None:
         self.start = self.end = None
@@ -262,12 +331,13 @@ class LassoTool(Tool):
 
     def release(self, p: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         pts, self.points = self.points + [p], []
-        mode = selection_mode(modifiers)
+        mode = self.select_mode(modifiers)
         if len(pts) < 3:
             if mode == "replace":
                 self.doc.selection.select_none()
             return
-        self.doc.selection.select_lasso([(q.x(), q.y()) for q in pts], mode)
+        self.doc.selection.select_lasso([(q.x(), q.y()) for q in pts], mode,
+                                        self.state.select_antialias, self.state.select_feather)
 
     def cancel(self) -> None:
         self.points = []
@@ -402,3 +472,28 @@ TOOL_CLASSES: dict[str, type[Tool]] = {
     "picker": PickerTool,
     "fill": FillTool,
 }
+
+
+#: extra rows of the tool options panel: tool id -> factory(state) -> widget
+TOOL_OPTIONS: dict[str, Callable[[ToolState], QWidget]] = {}
+
+
+def _register_module_tools() -> None:
+    # Imported here: those modules subclass the tools above.
+    from editor.ui.tools_crop import CropOptions, CropTool
+    from editor.ui.tools_heal import (
+        CloneTool,
+        HealTool,
+        SourceOptions,
+        SpotHealOptions,
+        SpotHealTool,
+    )
+    from editor.ui.tools_transform import TransformTool
+
+    TOOL_CLASSES.update({"heal": HealTool, "spot-heal": SpotHealTool, "clone": CloneTool,
+                         "crop": CropTool, "transform": TransformTool})
+    TOOL_OPTIONS.update({"heal": SourceOptions, "clone": SourceOptions,
+                         "spot-heal": SpotHealOptions, "crop": CropOptions})
+
+
+_register_module_tools()

@@ -7,10 +7,34 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from editor.document import Document
-from editor.ui.actions import ACTIONS
+from editor.document import Document, flip_horizontal, flip_vertical, rotate_90, rotate_180
+from editor.ui import clipboard
+
+
+def _canvas_view(method: str) -> Callable[[Any], None]:
+    """A slot calling the current canvas's ``method`` (zoom and fit), if a tab is open."""
+
+    def slot(self: Any) -> None:
+        if self.canvas:
+            getattr(self.canvas, method)()
+
+    slot.__name__ = method
+    return slot
+
+
+def _select_dialog(which: str) -> Callable[[Any], None]:
+    """A slot opening Select ▸ ``which``'s radius dialog."""
+
+    def slot(self: Any) -> None:
+        from editor.ui import select_dialogs
+
+        select_dialogs.run(self, which)
+
+    slot.__name__ = f"select_{which}"
+    return slot
 
 
 class CommandsMixin:
@@ -87,6 +111,21 @@ class CommandsMixin:
             w, h, _ = dlg.values()
             self._guard(lambda doc: doc.resize_canvas(w, h), "Canvas size")
 
+    def rotate_cw(self) -> None:
+        self._guard(lambda d: rotate_90(d, clockwise=True), "Rotate")
+
+    def rotate_ccw(self) -> None:
+        self._guard(lambda d: rotate_90(d, clockwise=False), "Rotate")
+
+    def rotate_180(self) -> None:
+        self._guard(rotate_180, "Rotate")
+
+    def flip_horizontal(self) -> None:
+        self._guard(flip_horizontal, "Flip")
+
+    def flip_vertical(self) -> None:
+        self._guard(flip_vertical, "Flip")
+
     def layer_new(self) -> None:
         self._guard(lambda d: d.add_layer(), "New layer")
 
@@ -126,8 +165,34 @@ class CommandsMixin:
     def select_invert(self) -> None:
         self._guard(lambda d: d.selection.invert())
 
-    def select_feather(self) -> None:
-        self._guard(lambda d: d.selection.feather(4), "Feather")
+    # Select ▸ Feather… / Grow… / Shrink…: one radius dialog (editor.ui.select_dialogs)
+    select_feather = _select_dialog("feather")
+    select_grow = _select_dialog("grow")
+    select_shrink = _select_dialog("shrink")
+
+    # --- clipboard (editor.ui.clipboard) and free transform ---------------------------
+
+    def edit_cut(self) -> None:
+        clipboard.cut(self)
+
+    def edit_copy(self) -> None:
+        clipboard.copy(self)
+
+    def edit_copy_merged(self) -> None:
+        clipboard.copy(self, merged=True)
+
+    def edit_paste(self) -> None:
+        clipboard.paste(self)
+
+    def edit_paste_new_image(self) -> None:
+        clipboard.paste_new_image(self)
+
+    def edit_clear(self) -> None:
+        clipboard.clear(self)
+
+    def edit_transform(self) -> None:
+        if self.document is not None:
+            self.tool_state.set("tool", "transform")
 
     def ai_mask_from_selection(self) -> None:
         self._guard(lambda d: d.set_ai_mask(d.selection.to_mask(), "AI mask from selection"))
@@ -138,21 +203,10 @@ class CommandsMixin:
     def clear_ai_mask(self) -> None:
         self._guard(lambda d: d.clear_ai_mask())
 
-    def zoom_in(self) -> None:
-        if self.canvas:
-            self.canvas.zoom_in()
-
-    def zoom_out(self) -> None:
-        if self.canvas:
-            self.canvas.zoom_out()
-
-    def zoom_fit(self) -> None:
-        if self.canvas:
-            self.canvas.fit()
-
-    def zoom_actual(self) -> None:
-        if self.canvas:
-            self.canvas.actual_size()
+    zoom_in = _canvas_view("zoom_in")
+    zoom_out = _canvas_view("zoom_out")
+    zoom_fit = _canvas_view("fit")
+    zoom_actual = _canvas_view("actual_size")
 
     def manage_models(self) -> None:
         from editor.ui.models_dialog import open_models_dialog
@@ -160,16 +214,13 @@ class CommandsMixin:
         open_models_dialog(self)
 
     def show_shortcuts(self) -> None:
-        rows = [f"{s.title.replace('&', '').rstrip('…'):<28} {s.shortcut.replace('|', ', ')}"
-                for s in ACTIONS if s.shortcut]
-        rows += ["Pan                          Space+drag, middle button",
-                 "Zoom                         Ctrl+wheel",
-                 "Mask brush: subtract         Alt+drag",
-                 "Selection: add / subtract    Shift / Alt while dragging"]
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "\n".join(rows),
-                          QMessageBox.StandardButton.Ok, self)
-        box.setStyleSheet("QLabel { font-family: monospace; }")
-        box.open()
+        """Help ▸ Keyboard Shortcuts: the searchable list (editor.ui.shortcuts_dialog)."""
+        from editor.ui.shortcuts_dialog import ShortcutsDialog
+
+        dlg = ShortcutsDialog(self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.shortcuts_dialog = dlg
+        dlg.open()
 
     def about(self) -> None:
         QMessageBox.about(self, "About Retouch",

@@ -9,39 +9,30 @@ real vs fake with one-sided label smoothing (real target 0.9), non-saturating G 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import pairwise
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import spectral_norm
 
+from ml.archs.latent_config import LatentImageConfig
+
 ARCH_NAME = "latent-dcgan"
 
 
 @dataclass(frozen=True)
-class GANConfig:
+class GANConfig(LatentImageConfig):
     """Architecture of a DCGAN pair (stored in the model file)."""
+
+    KIND: ClassVar[str] = "the DCGAN"
 
     resolution: int = 64
     latent_dim: int = 64
     g_base: int = 32
     d_base: int = 32
-
-    def __post_init__(self) -> None:
-        if self.resolution not in (64, 128):
-            raise ValueError(f"the DCGAN supports 64 or 128 px, not {self.resolution}")
-        if not 2 <= self.latent_dim <= 1024:
-            raise ValueError(f"latent size {self.latent_dim} is outside 2..1024")
-
-    @property
-    def levels(self) -> int:
-        """Stride-2 stages between 4×4 and the resolution."""
-        return 4 if self.resolution == 64 else 5
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class Generator(nn.Module):

@@ -43,90 +43,81 @@ def _face_probability(logits: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(logits[:, 1] - logits[:, 0])
 
 
-class PNet(nn.Module):
+class _MTCNNNet(nn.Module):
+    """The three nets' shared shape: ``conv{i} → prelu{i} [→ pool{i}]`` stages, then (RNet,
+    ONet) dense ``dense{k} → prelu{k}`` and the output heads.
+
+    Modules are registered under facenet-pytorch's names (``conv1``, ``prelu1``, ``pool1``,
+    ``dense4``, ``conv4_1`` ...), so the published state dicts load strictly.
+    """
+
+    #: ``(in, out, kernel, pool)`` per conv stage; pool is ``(kernel, stride)`` or None.
+    CONVS: tuple[tuple[int, int, int, tuple[int, int] | None], ...] = ()
+    #: ``(in, out)`` of the hidden dense layer (numbered after the convs), or None (PNet).
+    DENSE: tuple[int, int] | None = None
+    #: output heads ``(name, out features)``: face logits first, then what forward returns.
+    HEADS: tuple[tuple[str, int], ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        for i, (cin, cout, k, pool) in enumerate(self.CONVS, 1):
+            setattr(self, f"conv{i}", nn.Conv2d(cin, cout, kernel_size=k))
+            setattr(self, f"prelu{i}", nn.PReLU(cout))
+            if pool is not None:
+                setattr(self, f"pool{i}", nn.MaxPool2d(*pool, ceil_mode=True))
+        width = self.CONVS[-1][1]
+        if self.DENSE is not None:
+            k = len(self.CONVS) + 1
+            setattr(self, f"dense{k}", nn.Linear(*self.DENSE))
+            setattr(self, f"prelu{k}", nn.PReLU(self.DENSE[1]))
+            width = self.DENSE[1]
+        for name, out in self.HEADS:
+            head = nn.Conv2d(width, out, kernel_size=1) if self.DENSE is None else nn.Linear(width, out)
+            setattr(self, name, head)
+
+    def _features(self, x: torch.Tensor) -> torch.Tensor:
+        for i, (*_, pool) in enumerate(self.CONVS, 1):
+            x = getattr(self, f"prelu{i}")(getattr(self, f"conv{i}")(x))
+            if pool is not None:
+                x = getattr(self, f"pool{i}")(x)
+        if self.DENSE is not None:
+            k = len(self.CONVS) + 1
+            x = getattr(self, f"prelu{k}")(getattr(self, f"dense{k}")(_flatten_whc(x)))
+        return x
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        x = self._features(x)
+        logits, *rest = (getattr(self, name)(x) for name, _ in self.HEADS)
+        return (*rest, _face_probability(logits))
+
+
+class PNet(_MTCNNNet):
     """Proposal net: fully convolutional, one 12×12 window per output cell (stride 2).
 
     ``forward`` returns ``(regression (N, 4, h, w), face probability (N, h, w))``.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 10, kernel_size=3)
-        self.prelu1 = nn.PReLU(10)
-        self.pool1 = nn.MaxPool2d(2, 2, ceil_mode=True)
-        self.conv2 = nn.Conv2d(10, 16, kernel_size=3)
-        self.prelu2 = nn.PReLU(16)
-        self.conv3 = nn.Conv2d(16, 32, kernel_size=3)
-        self.prelu3 = nn.PReLU(32)
-        self.conv4_1 = nn.Conv2d(32, 2, kernel_size=1)
-        self.conv4_2 = nn.Conv2d(32, 4, kernel_size=1)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.prelu1(self.conv1(x))
-        x = self.pool1(x)
-        x = self.prelu2(self.conv2(x))
-        x = self.prelu3(self.conv3(x))
-        return self.conv4_2(x), _face_probability(self.conv4_1(x))
+    CONVS = ((3, 10, 3, (2, 2)), (10, 16, 3, None), (16, 32, 3, None))
+    HEADS = (("conv4_1", 2), ("conv4_2", 4))
 
 
-class RNet(nn.Module):
+class RNet(_MTCNNNet):
     """Refinement net on 24×24 crops: ``(regression (N, 4), face probability (N,))``."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 28, kernel_size=3)
-        self.prelu1 = nn.PReLU(28)
-        self.pool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv2 = nn.Conv2d(28, 48, kernel_size=3)
-        self.prelu2 = nn.PReLU(48)
-        self.pool2 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv3 = nn.Conv2d(48, 64, kernel_size=2)
-        self.prelu3 = nn.PReLU(64)
-        self.dense4 = nn.Linear(576, 128)
-        self.prelu4 = nn.PReLU(128)
-        self.dense5_1 = nn.Linear(128, 2)
-        self.dense5_2 = nn.Linear(128, 4)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.pool1(self.prelu1(self.conv1(x)))
-        x = self.pool2(self.prelu2(self.conv2(x)))
-        x = self.prelu3(self.conv3(x))
-        x = self.prelu4(self.dense4(_flatten_whc(x)))
-        return self.dense5_2(x), _face_probability(self.dense5_1(x))
+    CONVS = ((3, 28, 3, (3, 2)), (28, 48, 3, (3, 2)), (48, 64, 2, None))
+    DENSE = (576, 128)
+    HEADS = (("dense5_1", 2), ("dense5_2", 4))
 
 
-class ONet(nn.Module):
+class ONet(_MTCNNNet):
     """Output net on 48×48 crops: ``(regression (N, 4), landmarks (N, 10), probability (N,))``.
 
     Landmarks are ``[x1..x5, y1..y5]`` as fractions of the crop's width and height.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 32, kernel_size=3)
-        self.prelu1 = nn.PReLU(32)
-        self.pool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv2 = nn.Conv2d(32, 64, kernel_size=3)
-        self.prelu2 = nn.PReLU(64)
-        self.pool2 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv3 = nn.Conv2d(64, 64, kernel_size=3)
-        self.prelu3 = nn.PReLU(64)
-        self.pool3 = nn.MaxPool2d(2, 2, ceil_mode=True)
-        self.conv4 = nn.Conv2d(64, 128, kernel_size=2)
-        self.prelu4 = nn.PReLU(128)
-        self.dense5 = nn.Linear(1152, 256)
-        self.prelu5 = nn.PReLU(256)
-        self.dense6_1 = nn.Linear(256, 2)
-        self.dense6_2 = nn.Linear(256, 4)
-        self.dense6_3 = nn.Linear(256, 10)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x = self.pool1(self.prelu1(self.conv1(x)))
-        x = self.pool2(self.prelu2(self.conv2(x)))
-        x = self.pool3(self.prelu3(self.conv3(x)))
-        x = self.prelu4(self.conv4(x))
-        x = self.prelu5(self.dense5(_flatten_whc(x)))
-        return self.dense6_2(x), self.dense6_3(x), _face_probability(self.dense6_1(x))
+    CONVS = ((3, 32, 3, (3, 2)), (32, 64, 3, (3, 2)), (64, 64, 3, (2, 2)), (64, 128, 2, None))
+    DENSE = (1152, 256)
+    HEADS = (("dense6_1", 2), ("dense6_2", 4), ("dense6_3", 10))
 
 
 _CLASSES: dict[str, type[nn.Module]] = {"pnet": PNet, "rnet": RNet, "onet": ONet}

@@ -14,39 +14,31 @@ The loss (:func:`vae_loss`) is the summed squared error per image plus
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ml.archs.latent_config import LatentImageConfig
+
 ARCH_NAME = "latent-vae"
 
 
 @dataclass(frozen=True)
-class VAEConfig:
+class VAEConfig(LatentImageConfig):
     """Architecture of a :class:`ConvVAE` (stored in the model file)."""
+
+    KIND: ClassVar[str] = "the VAE"
 
     resolution: int = 64
     latent_dim: int = 32
     base: int = 32
 
-    def __post_init__(self) -> None:
-        if self.resolution not in (64, 128):
-            raise ValueError(f"the VAE supports 64 or 128 px, not {self.resolution}")
-        if not 2 <= self.latent_dim <= 1024:
-            raise ValueError(f"latent size {self.latent_dim} is outside 2..1024")
-
-    @property
-    def levels(self) -> int:
-        return 4 if self.resolution == 64 else 5
-
     def channels(self) -> list[int]:
         """Channels after each encoder level (the decoder mirrors them)."""
         return [min(self.base * 2**i, self.base * 8) for i in range(self.levels)]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class ConvVAE(nn.Module):

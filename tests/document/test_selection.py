@@ -131,3 +131,52 @@ def test_selection_mask_is_read_only(doc):
     doc.selection.select_all()
     with pytest.raises(ValueError):
         doc.selection.mask[0, 0] = 0
+
+
+def test_new_shape_modes_combine_with_the_current_selection(doc):
+    s = doc.selection
+    s.select_rect(0, 0, 40, 40)
+    s.select_ellipse(20, 20, 40, 40, mode="add", antialias=False)
+    added = s.to_mask()
+    assert added[10, 10] == 255 and added[40, 40] == 255 and added[70, 90] == 0
+    s.select_rect(0, 0, 40, 40)
+    s.select_rect(20, 20, 40, 40, mode="intersect")
+    assert s.bounds() == (20, 20, 20, 20)
+    s.select_rect(0, 0, 40, 40)
+    s.select_rect(20, 0, 40, 40, mode="subtract")
+    assert s.bounds() == (0, 0, 20, 40)
+
+
+def test_antialias_option_of_ellipse_and_lasso():
+    hard = ellipse_mask((60, 60), 5, 5, 40, 30, antialias=False)
+    soft = ellipse_mask((60, 60), 5, 5, 40, 30, antialias=True)
+    assert set(np.unique(hard)) <= {0, 255}
+    assert ((soft > 0) & (soft < 255)).any()
+    tri = [(5.0, 5.0), (50.0, 8.0), (20.0, 55.0)]
+    assert set(np.unique(polygon_mask((60, 60), tri))) <= {0, 255}
+    aa = polygon_mask((60, 60), tri, antialias=True)
+    assert ((aa > 0) & (aa < 255)).any()
+    assert abs(int(aa.astype(int).sum()) - int(polygon_mask((60, 60), tri).astype(int).sum())) \
+        < 0.03 * int(aa.astype(int).sum())
+
+
+def test_feather_option_softens_only_the_new_shape(doc):
+    s = doc.selection
+    s.select_rect(10, 10, 30, 30, feather=6)
+    m = s.to_mask()
+    assert m[25, 25] == 255 and 0 < m[10, 25] < 255 and m[0, 25] < 30
+    with pytest.raises(ValueError, match="feather"):
+        s.select_rect(0, 0, 5, 5, feather=-1)
+
+
+def test_grow_and_shrink(doc):
+    s = doc.selection
+    s.select_rect(30, 30, 20, 20)
+    s.grow(5)
+    assert s.bounds() == (25, 25, 30, 30)
+    assert s.to_mask()[25, 25] == 0  # a disc: the corners round off
+    doc.undo.undo()
+    s.shrink(5)
+    assert s.bounds() == (35, 35, 10, 10)
+    with pytest.raises(ValueError, match="radius"):
+        s.grow(-1)

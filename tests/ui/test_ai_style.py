@@ -234,3 +234,31 @@ def test_one_open_image_is_never_stylised_with_itself_by_default(window, qtbot):
     dialog.add_style_file(__file__)
     assert ok.isEnabled()
     dialog.reject()
+
+
+def test_a_leftover_mask_restricts_only_when_the_user_ticks_it(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    open_doc(window, style_pixels(), qtbot, "style")
+    doc = open_doc(window, content_pixels(), qtbot, "photo")
+    mask = np.zeros(doc.size[::-1], np.uint8)
+    mask[10:30, 20:50] = 255
+    doc.set_ai_mask(mask)  # left over from an earlier fill
+    dialog = ai_style.StyleDialog(window)
+    dialog.show()
+    assert dialog.engine.select("color-transfer")
+    assert not dialog.restrict.isChecked() and dialog.restrict.isEnabled()
+    assert "whole image, 80×60" in dialog.info.text()
+    assert dialog.request().alpha is None
+    qtbot.mouseClick(dialog.restrict, Qt.MouseButton.LeftButton)
+    assert dialog.restrict.isChecked()
+    assert "only inside the AI mask: 30×20 px at (20, 10)" in dialog.info.text()
+    assert dialog.request().alpha is not None
+    dialog.reject()
+
+
+def test_only_inside_is_disabled_without_any_mask(window, qtbot):
+    open_doc(window, content_pixels(), qtbot, "photo")
+    dialog = ai_style.StyleDialog(window)
+    assert not dialog.restrict.isEnabled() and not dialog.restrict.isChecked()
+    dialog.reject()

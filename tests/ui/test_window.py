@@ -16,6 +16,7 @@ from editor.ui.main_window import (
     PREFERRED_SIZE,
     initial_geometry,
 )
+from editor.ui.tools import TOOLS
 
 
 class answer_prompt:
@@ -110,7 +111,7 @@ def test_menus_and_toolbar_icons(window, view):
     for spec in ACTIONS:
         act = window.actions_by_id[spec.id]
         assert act.icon().isNull() == (not spec.icon), spec.id  # qtawesome drew each one
-    assert len(window.tools_toolbar.actions()) == 9
+    assert len(window.tools_toolbar.actions()) == len(TOOLS)  # one button per tool
     assert window.actions_by_id["view.fit"] in window.main_toolbar.actions()
 
 
