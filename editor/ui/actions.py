@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -22,6 +23,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _open_adjustment(window: MainWindow, kind: str) -> None:
+    from editor.ui.adjust_dialogs import open_adjustment
+
+    open_adjustment(window, kind)
+
+
+#: Image ▸ Adjustments (editor.ui.adjust_dialogs): id, title, shortcut (Photoshop's)
+ADJUSTMENT_ACTIONS = (
+    ("levels", "&Levels…", "Ctrl+L"),
+    ("curves", "&Curves…", "Ctrl+M"),
+    ("brightness_contrast", "&Brightness/Contrast…", ""),
+    ("hue_saturation", "&Hue/Saturation…", "Ctrl+U"),
+    ("colour_balance", "C&olour Balance…", "Ctrl+B"),
+    ("white_balance", "&White Balance…", ""),
+    ("exposure", "&Exposure…", ""),
+)
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     """One row of the action table: menus, toolbars and shortcuts are built from these.
@@ -29,14 +48,15 @@ class ActionSpec:
     ``menu`` is "File", "Edit/Tools" (a submenu), ... or "" (shortcut only);
     ``toolbar`` is "main", "tools" or "". ``shortcut`` may list several, separated by "|".
     ``callback`` is a MainWindow method name (checkable actions: it reads the action's
-    state from ``window.actions_by_id``). ``group`` makes checkable exclusive groups.
+    state from ``window.actions_by_id``) or a function called with the window first.
+    ``group`` makes checkable exclusive groups.
     """
 
     id: str
     title: str
     icon: str
     shortcut: str
-    callback: str
+    callback: str | Callable[..., Any]
     menu: str
     toolbar: str = ""
     checkable: bool = False
@@ -81,6 +101,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("rotate_cw", "Rotate 90° &Clockwise"), ("rotate_ccw", "Rotate 90° Counter-clock&wise"),
         ("rotate_180", "Rotate &180°"), ("flip_horizontal", "Flip &Horizontal"),
         ("flip_vertical", "Flip &Vertical"))),
+    *(ActionSpec(f"image.adjust.{kind}", title, "", keys, _open_adjustment, "Image/Adjustments",
+                 arg=kind) for kind, title, keys in ADJUSTMENT_ACTIONS),
     ActionSpec("layer.new", "&New Layer", "layer-add", "Ctrl+Shift+N", "layer_new", "Layer"),
     ActionSpec("layer.duplicate", "&Duplicate Layer", "layer-duplicate", "Ctrl+J",
                "layer_duplicate", "Layer"),
@@ -151,7 +173,8 @@ def build_actions(self: MainWindow) -> None:
         act.setCheckable(spec.checkable)
         if spec.group:
             groups.setdefault(spec.group, QActionGroup(self)).addAction(act)
-        method = getattr(self, spec.callback)
+        method = (partial(spec.callback, self) if callable(spec.callback)
+                  else getattr(self, spec.callback))
         if spec.toggled:
             act.toggled.connect(lambda on, m=method: m(on))
         elif spec.arg is not None:

@@ -28,6 +28,7 @@ never see it. Any change of the document drops the override, so the view is neve
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
@@ -122,6 +123,9 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
         self._override: LayerOverride | None = None
         self._override_rect: Rect | None = None
         self._color_transform = display_transform(document.metadata.get("icc_profile"))
+        #: set by a dialog that samples the image (White Balance): a left click calls it
+        #: with the document point instead of the current tool
+        self.pick_handler: Callable[[QPointF], None] | None = None
         self._new_buffers()
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -303,6 +307,15 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
     def pan(self, dx: float, dy: float) -> None:
         self.set_view(self.zoom, QPointF(self.offset.x() + dx, self.offset.y() + dy))
 
+    def visible_doc_rect(self) -> QRectF:
+        """The document area the widget shows (may reach past the image)."""
+        return QRectF(self.to_doc(QPointF(0, 0)), self.to_doc(QPointF(self.width(), self.height())))
+
+    def center_on(self, x: float, y: float) -> None:
+        """Pan so that document point (x, y) is at the widget's centre (the Navigator)."""
+        self.set_view(self.zoom, QPointF(self.width() / 2 - x * self.zoom,
+                                         self.height() / 2 - y * self.zoom))
+
     def sizeHint(self) -> QSize:
         return QSize(800, 600)
 
@@ -391,6 +404,9 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
         ):
             self._panning = event.position()
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if event.button() == Qt.MouseButton.LeftButton and self.pick_handler is not None:
+            self.pick_handler(self._doc_pos(event))
             return
         if event.button() == Qt.MouseButton.LeftButton and not self._tool_down:
             self._tool_down = True

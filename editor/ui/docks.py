@@ -86,3 +86,19 @@ def _latent(host: Any) -> QWidget:
 
 
 register_dock(DockSpec("latent", "Latent", _latent, tab_with="history"))
+
+
+def _navigator(host: Any) -> QWidget:
+    from editor.ui.navigator_panel import NavigatorPanel
+
+    return NavigatorPanel(host)
+
+
+def _histogram(host: Any) -> QWidget:
+    from editor.ui.histogram_panel import HistogramPanel
+
+    return HistogramPanel(host)
+
+
+register_dock(DockSpec("navigator", "Navigator", _navigator, height=190))
+register_dock(DockSpec("histogram", "Histogram", _histogram, tab_with="navigator"))

@@ -1,5 +1,8 @@
 """The Filter menu's registry.
 
+The built-in filters (Gaussian blur, unsharp mask, noise reduction) register from
+:mod:`editor.ui.filter_dialogs`, loaded first by :func:`load_filter_modules`.
+
 AI issues add entries with :func:`register_filter` (from their own module) without
 touching window code; the main window builds the Filter menu from :func:`filters` each
 time the menu opens, so late registrations appear too.
@@ -59,8 +62,13 @@ def filters() -> list[FilterAction]:
     return list(_REGISTRY.values())
 
 
+#: the built-in, non-AI filters (Gaussian blur, sharpen, noise reduction), listed first
+BUILTIN_FILTER_MODULES = ("editor.ui.filter_dialogs",)
+
+
 def load_filter_modules() -> list[str]:
-    """Import every ``editor/ui/ai_*.py`` module so its ``register_filter`` calls run.
+    """Import the built-in filter modules, then every ``editor/ui/ai_*.py`` module, so
+    their ``register_filter`` calls run.
 
     AI issues add a module there (e.g. ``ai_inpaint.py``) and never edit window code.
     A module that fails to import is logged and skipped: one broken filter must not
@@ -73,12 +81,13 @@ def load_filter_modules() -> list[str]:
     import editor.ui as ui_pkg
 
     loaded = []
-    for info in pkgutil.iter_modules(ui_pkg.__path__):
-        if info.name.startswith("ai_"):
-            name = f"editor.ui.{info.name}"
-            try:
-                importlib.import_module(name)
-                loaded.append(name)
-            except Exception:
-                logging.getLogger(__name__).exception("filter module %s failed to load", name)
+    names = [*BUILTIN_FILTER_MODULES, *(f"editor.ui.{info.name}" for info in
+                                        pkgutil.iter_modules(ui_pkg.__path__)
+                                        if info.name.startswith("ai_"))]
+    for name in names:
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except Exception:
+            logging.getLogger(__name__).exception("filter module %s failed to load", name)
     return loaded
