@@ -56,7 +56,7 @@ PROGRESS_WIDTH = 320  # the job bar in the status bar: room for a job name and i
 PREFERRED_SIZE = QSize(1400, 900)
 # Bump when docks or toolbars are added, renamed or removed: restoreState() then ignores a
 # layout saved by an older version instead of half-applying it.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3  # 3: Histogram and Navigator docks
 #: View ▸ Show AI Mask (the red overlay with every tool), kept between sessions
 AI_MASK_SETTING = "view/show_ai_mask"
 # resize() sets the client area; the frame and title bar the window manager adds come on
