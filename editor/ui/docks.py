@@ -16,6 +16,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from editor.ui.registry import Registry
+
 AREAS = {
     "right": Qt.DockWidgetArea.RightDockWidgetArea,
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -34,26 +36,17 @@ class DockSpec:
     tab_with: str = ""
 
 
-_REGISTRY: dict[str, DockSpec] = {}
-
-
-def register_dock(spec: DockSpec) -> DockSpec:
-    """Add (or replace, by id) a dock; windows built afterwards get it."""
-    if not spec.id or not spec.title:
-        raise ValueError("a dock needs an id and a title")
+def _check_area(spec: DockSpec) -> None:
     if spec.area not in AREAS:
         raise ValueError(f"unknown dock area {spec.area!r}; expected one of {tuple(AREAS)}")
-    _REGISTRY[spec.id] = spec
-    return spec
 
 
-def unregister_dock(dock_id: str) -> None:
-    _REGISTRY.pop(dock_id, None)
-
-
-def docks() -> list[DockSpec]:
-    """Registered docks in registration order."""
-    return list(_REGISTRY.values())
+_REGISTRY: Registry[DockSpec] = Registry("a dock", _check_area)
+#: add (or replace, by id) a dock; windows built afterwards get it
+register_dock = _REGISTRY.register
+unregister_dock = _REGISTRY.unregister
+#: registered docks in registration order
+docks = _REGISTRY.entries
 
 
 def _options(host: Any) -> QWidget:

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from editor.ui.registry import Registry
+
 if TYPE_CHECKING:
     from editor.ui.host import Host
 
@@ -42,24 +44,12 @@ class FilterAction:
     group: str = "basic"
 
 
-_REGISTRY: dict[str, FilterAction] = {}
-
-
-def register_filter(action: FilterAction) -> FilterAction:
-    """Add (or replace, by id) a Filter-menu entry; returns it."""
-    if not action.id or not action.title:
-        raise ValueError("a filter needs an id and a title")
-    _REGISTRY[action.id] = action
-    return action
-
-
-def unregister_filter(filter_id: str) -> None:
-    _REGISTRY.pop(filter_id, None)
-
-
-def filters() -> list[FilterAction]:
-    """Registered filters in registration order."""
-    return list(_REGISTRY.values())
+_REGISTRY: Registry[FilterAction] = Registry("a filter")
+#: add (or replace, by id) a Filter-menu entry; returns it
+register_filter = _REGISTRY.register
+unregister_filter = _REGISTRY.unregister
+#: registered filters in registration order
+filters = _REGISTRY.entries
 
 
 #: the built-in, non-AI filters (Gaussian blur, sharpen, noise reduction), listed first
