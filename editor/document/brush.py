@@ -21,6 +21,19 @@ SNAPSHOT_TILE = 64
 STROKE_TARGETS = ("pixels", "mask", "ai_mask", "selection")
 
 
+def check_dab_settings(what: str, size: float, hardness: float, opacity: float,
+                       spacing: float) -> None:
+    """ValueError naming ``what`` ("brush", "clone") for a dab setting out of range."""
+    if not (size > 0 and math.isfinite(size)):
+        raise ValueError(f"{what} size must be a positive number, got {size!r}")
+    if not 0.0 <= hardness <= 1.0:
+        raise ValueError(f"{what} hardness must be within 0..1, got {hardness!r}")
+    if not 0.0 <= opacity <= 1.0:
+        raise ValueError(f"{what} opacity must be within 0..1, got {opacity!r}")
+    if not 0.0 < spacing <= 10.0:
+        raise ValueError(f"{what} spacing must be within (0, 10], got {spacing!r}")
+
+
 @dataclass(frozen=True)
 class BrushSettings:
     """Brush parameters.
@@ -41,14 +54,7 @@ class BrushSettings:
     pressure_size: bool = False
 
     def __post_init__(self) -> None:
-        if not (self.size > 0 and math.isfinite(self.size)):
-            raise ValueError(f"brush size must be a positive number, got {self.size!r}")
-        if not 0.0 <= self.hardness <= 1.0:
-            raise ValueError(f"brush hardness must be within 0..1, got {self.hardness!r}")
-        if not 0.0 <= self.opacity <= 1.0:
-            raise ValueError(f"brush opacity must be within 0..1, got {self.opacity!r}")
-        if not 0.0 < self.spacing <= 10.0:
-            raise ValueError(f"brush spacing must be within (0, 10], got {self.spacing!r}")
+        check_dab_settings("brush", self.size, self.hardness, self.opacity, self.spacing)
         try:
             c = tuple(float(v) for v in self.color)
         except (TypeError, ValueError):

@@ -72,7 +72,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from editor.document.brush import SNAPSHOT_TILE, SavedTiles, dab_footprint, walk_dabs
+from editor.document.brush import (
+    SNAPSHOT_TILE,
+    SavedTiles,
+    check_dab_settings,
+    dab_footprint,
+    walk_dabs,
+)
 from editor.document.compositor import LayerOverride
 from editor.document.events import Rect
 from editor.document.heal_solve import (
@@ -137,14 +143,7 @@ class CloneSettings:
     pressure_size: bool = False
 
     def __post_init__(self) -> None:
-        if not (self.size > 0 and math.isfinite(self.size)):
-            raise ValueError(f"clone size must be a positive number, got {self.size!r}")
-        if not 0.0 <= self.hardness <= 1.0:
-            raise ValueError(f"clone hardness must be within 0..1, got {self.hardness!r}")
-        if not 0.0 <= self.opacity <= 1.0:
-            raise ValueError(f"clone opacity must be within 0..1, got {self.opacity!r}")
-        if not 0.0 < self.spacing <= 10.0:
-            raise ValueError(f"clone spacing must be within (0, 10], got {self.spacing!r}")
+        check_dab_settings("clone", self.size, self.hardness, self.opacity, self.spacing)
         if self.mode not in CLONE_MODES:
             raise ValueError(f"unknown clone mode {self.mode!r}; expected one of {CLONE_MODES}")
         if self.sample not in SAMPLE_MODES:
