@@ -97,7 +97,7 @@ def _y_psnr(model_out: np.ndarray, ref: np.ndarray, shave: int) -> float:
     return psnr(y(ref), y(model_out))
 
 
-@pytest.mark.parametrize(("scale", "margin"), [(2, 1.0), (4, 0.5)])
+@pytest.mark.parametrize(("scale", "margin"), [(2, 1.2), (4, 0.45)])
 def test_shipped_sr_res_beats_bicubic_and_sr_small_on_a_held_out_photo(scale, margin):
     """A crop of a photo no built-in was trained on (tests/ml/data/README.md): the shipped
     sr-res gains at least ``margin`` dB Y-PSNR over PIL bicubic, and more than sr-small."""
