@@ -4,6 +4,10 @@ Throughput rows: a 512×512 photo-like input (RETOUCH_BENCH_UPSCALE_SIZE overrid
 engine at 2× and 4× against PIL bicubic (uint8 RGB, the usual fast path) at the same scale
 in the same run; notes give input megapixels per second.
 
+1-MP rows: 4× of a 1000×1000 input (the built-in upscaler's speed target: ≤ 10 s on a
+2-core CPU) with sr-res, against PIL bicubic and against sr-small in the same run
+(RETOUCH_BENCH_UPSCALE_1MP=0 skips them).
+
 Peak-memory row: a 4000×3000 uint8 RGBA image upscaled 4× with the tiled sr-small through
 ml.runtime (the editor's path), in a fresh child process that resets its peak-RSS counter
 after loading (like bench_tiling); the 16000×12000 float32 result alone is 2.15 GiB, tiling
@@ -47,7 +51,7 @@ def rows() -> list[dict]:
             lambda s=scale: pil.resize((size * s, size * s), Image.BICUBIC), repeat=3
         )
         out.append(row(f"PIL bicubic {scale}x {size}²", base, notes=f"{mp / base:.1f} MP/s in"))
-        for engine_id in ("lanczos", "sr-small"):
+        for engine_id in BUILTIN_IDS:
             engine = get(engine_id, "upscale")
             if engine.available() is not None:
                 continue
@@ -61,6 +65,8 @@ def rows() -> list[dict]:
                     notes=f"{mp / t:.2f} MP/s in, {device}",
                 )
             )
+    if os.environ.get("RETOUCH_BENCH_UPSCALE_1MP", "1") != "0":
+        out.extend(_one_megapixel_rows(ctx, device))
     if os.environ.get("RETOUCH_BENCH_BIG", "1") != "0":
         engine_id = os.environ.get("RETOUCH_BENCH_BIG_ENGINE", "sr-small")
         seconds, peak, result_bytes = _big_measure(engine_id)
@@ -80,12 +86,48 @@ def rows() -> list[dict]:
     return out
 
 
+BUILTIN_IDS = ("lanczos", "sr-res", "sr-small")
+
+
+def _one_megapixel_rows(ctx, device: str) -> list[dict]:
+    """4× of a 1000×1000 input: PIL bicubic, sr-res against it and against sr-small."""
+    from PIL import Image
+
+    from benchmarks.common import median_time, row
+    from ml.engines import get
+
+    image = _photo(1000, 1000)
+    pil = Image.fromarray((image * 255 + 0.5).astype(np.uint8))
+    base = median_time(lambda: pil.resize((4000, 4000), Image.BICUBIC), repeat=3)
+    # a shared machine's load changes every time here: the notes say what it was
+    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    out = [row("PIL bicubic 4x 1000² (1 MP)", base, notes=f"16 MP out, {load}")]
+    times = {}
+    for engine_id in ("sr-small", "sr-res"):
+        engine = get(engine_id, "upscale")
+        if engine.available() is not None:
+            continue
+        times[engine_id] = median_time(
+            lambda e=engine: e.upscale(image, 4, ctx), repeat=1, warmup=0
+        )
+        out.append(row(f"{engine_id} 4x 1000² (1 MP)", times[engine_id], "PIL bicubic 4x 1 MP",
+                       base, notes=f"target ≤ 10 s, {device}, {load}"))
+    if len(times) == 2:
+        out.append(row("sr-res 4x 1000² (1 MP) vs sr-small", times["sr-res"],
+                       "sr-small 4x 1 MP", times["sr-small"], notes=f"same run, {device}"))
+    return out
+
+
 def _untiled_estimate(engine_id: str) -> str:
-    if engine_id != "sr-small":
+    from ml.engines import get
+    from ml.engines.upscale import BuiltinSREngine, builtin_tile_bytes
+
+    engine = get(engine_id, "upscale")
+    if not isinstance(engine, BuiltinSREngine):
         return ""
     # what one untiled pass would need by the tiler's own estimate (not run: it does not fit
     # comfortably next to the other benchmarks on this machine)
-    bpp = 4 * (4 * 48 + 6 * 3 * 4 * 4)
+    bpp = builtin_tile_bytes(engine.feature_maps * engine.channels, 4)
     return f"; an untiled pass would need ≈ {12e6 * bpp / 2**30:.0f} GiB more (estimate)"
 
 

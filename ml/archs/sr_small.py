@@ -9,6 +9,10 @@ Input and output are float RGB in [0, 1], shape ``(N, 3, h, w)`` â†’ ``(N, 3, hÂ
 (not clamped: callers clamp). Weights live in safetensors files whose metadata carries
 ``arch="sr-small"``, ``scale``, ``channels`` and ``blocks``, so the file alone says how to
 build the net (:func:`load_sr_small`).
+
+The file format is shared with :class:`ml.archs.sr_res.SRRes` (``arch="sr-res"``, the same
+metadata keys): :func:`save_sr_model` writes either, :func:`load_sr_model` builds whichever
+architecture the file names (or refuses one it was not asked for).
 """
 
 from __future__ import annotations
@@ -40,11 +44,20 @@ class SRSmall(nn.Module):
                 for layer in (nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(inplace=True))
             ]
         )
+        self.add_middle(channels)
         self.tail = nn.Conv2d(channels, 3 * scale * scale, 3, padding=1)
         self.shuffle = nn.PixelShuffle(scale)
         # start as (almost) plain bicubic: a tiny tail keeps early training stable
         nn.init.normal_(self.tail.weight, std=1e-3)
         nn.init.zeros_(self.tail.bias)
+
+    def add_middle(self, channels: int) -> None:
+        """Hook for subclasses: layers between the stem and the tail, created in this
+        order (which fixes how a seeded initialisation draws its random weights)."""
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, str]) -> SRSmall:
+        return cls(int(meta["scale"]), int(meta["channels"]), int(meta["blocks"]))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         base = F.interpolate(x, scale_factor=self.scale, mode="bicubic", align_corners=False)
@@ -62,8 +75,9 @@ class SRSmall(nn.Module):
         }
 
 
-def save_sr_small(model: SRSmall, path: str | Path, extra: dict[str, str] | None = None) -> None:
-    """Write the weights (fp32) and metadata atomically to a safetensors file."""
+def save_sr_model(model, path: str | Path, extra: dict[str, str] | None = None) -> None:
+    """Write an SR net's weights (fp32) and its ``metadata()`` atomically to a safetensors
+    file (any net of :func:`sr_arch`)."""
     from safetensors.torch import save_file
 
     path = Path(path)
@@ -76,12 +90,34 @@ def save_sr_small(model: SRSmall, path: str | Path, extra: dict[str, str] | None
     tmp.replace(path)
 
 
+save_sr_small = save_sr_model
+
+
 class SRSmallFileError(ValueError):
-    """The file is not a readable sr-small safetensors file; the message names it."""
+    """The file is not a readable SR safetensors file; the message names it."""
+
+
+def sr_arch(arch: str):
+    """The class of the built-in SR architecture named ``arch`` (``sr-small``, ``sr-res``);
+    ValueError for another name."""
+    if arch == ARCH_NAME:
+        return SRSmall
+    from ml.archs.sr_res import ARCH_NAME as RES_NAME
+    from ml.archs.sr_res import SRRes
+
+    if arch == RES_NAME:
+        return SRRes
+    raise ValueError(f"unknown SR architecture {arch!r} (sr-small, sr-res)")
 
 
 def load_sr_small(path: str | Path) -> SRSmall:
     """Build an :class:`SRSmall` from a safetensors file written by :func:`save_sr_small`."""
+    return load_sr_model(path, ARCH_NAME)
+
+
+def load_sr_model(path: str | Path, arch: str | None = None):
+    """Build the net a file written by :func:`save_sr_model` describes (in eval mode);
+    with ``arch``, :class:`SRSmallFileError` unless the file holds that architecture."""
     from safetensors import SafetensorError, safe_open
 
     path = Path(path)
@@ -93,10 +129,15 @@ def load_sr_small(path: str | Path) -> SRSmall:
         raise SRSmallFileError(f"{path}: file not found") from None
     except (SafetensorError, OSError, ValueError) as exc:
         raise SRSmallFileError(f"{path}: not a safetensors file ({exc})") from None
-    if meta.get("arch") != ARCH_NAME:
-        raise SRSmallFileError(f"{path}: not an sr-small model (arch={meta.get('arch')!r})")
+    found = meta.get("arch")
+    if arch is not None and found != arch:
+        raise SRSmallFileError(f"{path}: not an {arch} model (arch={found!r})")
     try:
-        model = SRSmall(int(meta["scale"]), int(meta["channels"]), int(meta["blocks"]))
+        cls = sr_arch(str(found))
+    except ValueError as exc:
+        raise SRSmallFileError(f"{path}: {exc}") from None
+    try:
+        model = cls.from_metadata(meta)
         model.load_state_dict(state)
     except (KeyError, ValueError, RuntimeError) as exc:
         raise SRSmallFileError(f"{path}: weights do not match the metadata ({exc})") from None

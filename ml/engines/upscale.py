@@ -1,10 +1,13 @@
-"""Super-resolution engines: Lanczos, the built-in sr-small CNN, and spandrel models.
+"""Super-resolution engines: Lanczos, the built-in CNNs (sr-res, sr-small), spandrel models.
 
 Registered engines (ids):
 
 * ``lanczos`` -- PIL Lanczos on float planes (no model, any scale);
-* ``sr-small`` -- our own small CNN (:mod:`ml.archs.sr_small`, weights shipped in
-  ``resources/models/sr-small-x{2,4}.safetensors``, provenance alongside). ×3 runs the ×4
+* ``sr-res`` -- our residual-block CNN (:mod:`ml.archs.sr_res`, weights shipped in
+  ``resources/models/sr-res/sr-res-x{2,4}.safetensors``, provenance in
+  ``resources/models/PROVENANCE.md``): the stronger built-in, listed before sr-small;
+* ``sr-small`` -- our first, smaller CNN (:mod:`ml.archs.sr_small`, weights shipped in
+  ``resources/models/sr-small-x{2,4}.safetensors``). For both built-ins ×3 runs the ×4
   net and resamples the result down with Lanczos (antialiased), which beats ×2 + upsampling
   and needs no third weights file;
 * one engine per catalog ``upscale`` entry (``realesrgan-x4plus``, ``swinir-m-real-x4-gan``,
@@ -95,15 +98,16 @@ _TILE_PARAM = Param(
 )
 
 
-class SRSmallEngine(UpscaleEngine):
-    """The built-in CNN trained by ``ml.train.sr`` (see resources/models/PROVENANCE.md)."""
+class BuiltinSREngine(UpscaleEngine):
+    """A built-in CNN trained by ``ml.train.sr`` (see resources/models/PROVENANCE.md):
+    weights ``<subdir>/<id>-x{2,4}.safetensors`` under the models resource folder."""
 
-    id = "sr-small"
-    name = "Built-in CNN (sr-small)"
-    description = (
-        "Small super-resolution CNN trained by the Retouch project: sharper than Lanczos, "
-        "fast on a CPU, no download. 3x runs the 4x net and resamples down."
-    )
+    id = ""
+    arch = ""  # the architecture its files must hold (ml.archs.sr_small.sr_arch)
+    subdir = ""  # folder of its weights under resources/models ("" = that folder)
+    #: feature maps alive at once per input pixel (sizes the tiles, see builtin_tile_bytes)
+    feature_maps = 4
+    channels = 48  # width of the shipped nets (for estimates before one is loaded)
     scales = (2, 3, 4)
     params = (_TILE_PARAM,)
 
@@ -114,8 +118,8 @@ class SRSmallEngine(UpscaleEngine):
         """The shipped weights file of the ×``scale`` net (2 or 4)."""
         from ml.resources import resource_path
 
-        folder = self._folder or resource_path("models")
-        return Path(folder) / f"sr-small-x{scale}.safetensors"
+        folder = self._folder or resource_path("models") / self.subdir
+        return Path(folder) / f"{self.id}-x{scale}.safetensors"
 
     def available(self) -> str | None:
         missing = [p.name for s in SR_SMALL_SCALES if not (p := self.weights_path(s)).is_file()]
@@ -126,29 +130,28 @@ class SRSmallEngine(UpscaleEngine):
     def model(self, scale: int, device: str = "cpu"):
         """The ×``scale`` net (2 or 4) for a run on ``device``, loaded once and cached
         (:data:`ml.modelcache.MODELS`; the tiler moves it to the device)."""
-        from ml.archs.sr_small import SRSmallFileError, load_sr_small
+        from ml.archs.sr_small import SRSmallFileError, load_sr_model
 
         path = self.weights_path(scale)
 
         def build():
             try:
-                return load_sr_small(path)
+                return load_sr_model(path, self.arch)
             except SRSmallFileError as exc:
                 raise EngineUnavailable(str(exc)) from None
 
-        return MODELS.get(f"sr-small-x{scale}", device, build, version=file_version(path))
+        return MODELS.get(f"{self.id}-x{scale}", device, build, version=file_version(path))
 
     def native_scale_for(self, scale: int) -> int:
         return scale if scale in SR_SMALL_SCALES else 4  # 3x runs the 4x net
 
     def activation_bytes(self, in_pixels: int, native: int) -> int:
-        """Measured with ru_maxrss on 900×600 and 2000×1500 images: about
-        ``4 * (120 + 2 * n²)`` bytes per input pixel for the ×n net, never above
-        :data:`SR_SMALL_CAP_BYTES` for one tile (its tiles are sized against the CPU
-        budget with the larger :func:`sr_small_tile_bytes` figure). Whole estimates:
-        900×600 2× 266 MB measured / 311 estimated, 4× 429 / 472, 3× 429 / 506;
-        2000×1500 2× 708 / 763, 4× 920 / 1381."""
-        return min(SR_SMALL_CAP_BYTES, in_pixels * 4 * (120 + 2 * native * native))
+        """The tile-sizing figure (:func:`builtin_tile_bytes`) per input pixel, at most
+        one CPU budget (tiles are capped by it)."""
+        from ml.tiling import CPU_BUDGET_BYTES
+
+        per_px = builtin_tile_bytes(self.feature_maps * self.channels, native)
+        return min(CPU_BUDGET_BYTES, in_pixels * per_px)
 
     def upscale(self, image: np.ndarray, scale: int, ctx: RunContext, **params) -> np.ndarray:
         from ml.devices import half_ok
@@ -156,7 +159,7 @@ class SRSmallEngine(UpscaleEngine):
         from ml.torch_helpers import Clamped
 
         if scale not in self.scales:
-            raise EngineError(f"sr-small supports scales 2, 3, 4, not {scale}")
+            raise EngineError(f"{self.id} supports scales 2, 3, 4, not {scale}")
         native = self.native_scale_for(scale)
         net = self.model(native, ctx.device)
         work = ctx if native == scale else ctx.sub(0.0, 0.9)
@@ -171,7 +174,7 @@ class SRSmallEngine(UpscaleEngine):
             tile=params.get("tile") or None,
             overlap=16,
             half=half_ok(ctx.device),
-            bytes_per_pixel=sr_small_tile_bytes(net.channels, native),
+            bytes_per_pixel=builtin_tile_bytes(self.feature_maps * net.channels, native),
         )
         if native != scale:
             h, w = image.shape[:2]
@@ -181,13 +184,51 @@ class SRSmallEngine(UpscaleEngine):
         return out
 
 
+class SRResEngine(BuiltinSREngine):
+    """The stronger built-in: residual blocks (:class:`ml.archs.sr_res.SRRes`)."""
+
+    id = "sr-res"
+    arch = "sr-res"
+    subdir = "sr-res"
+    feature_maps = 5  # head output, block input/temporary/output, fuse
+    name = "Built-in CNN (sr-res)"
+    description = (
+        "Residual super-resolution CNN trained by the Retouch project: sharper than "
+        "sr-small, fast on a CPU, no download. 3x runs the 4x net and resamples down."
+    )
+
+
+class SRSmallEngine(BuiltinSREngine):
+    """The first built-in CNN (:class:`ml.archs.sr_small.SRSmall`)."""
+
+    id = "sr-small"
+    arch = "sr-small"
+    name = "Built-in CNN (sr-small)"
+    description = (
+        "Small super-resolution CNN trained by the Retouch project: sharper than Lanczos, "
+        "fast on a CPU, no download. 3x runs the 4x net and resamples down."
+    )
+
+    def activation_bytes(self, in_pixels: int, native: int) -> int:
+        """Measured with ru_maxrss on 900×600 and 2000×1500 images: about
+        ``4 * (120 + 2 * n²)`` bytes per input pixel for the ×n net, never above
+        :data:`SR_SMALL_CAP_BYTES` for one tile (its tiles are sized against the CPU
+        budget with the larger :func:`builtin_tile_bytes` figure). Whole estimates:
+        900×600 2× 266 MB measured / 311 estimated, 4× 429 / 472, 3× 429 / 506;
+        2000×1500 2× 708 / 763, 4× 920 / 1381."""
+        return min(SR_SMALL_CAP_BYTES, in_pixels * 4 * (120 + 2 * native * native))
+
+
 #: one sr-small tile's activations are never above this (see SRSmallEngine.activation_bytes)
 SR_SMALL_CAP_BYTES = 500 * 2**20
 
 
-def sr_small_tile_bytes(channels: int, native: int) -> int:
-    """Bytes per input pixel the sr-small tiles are sized with (a safe upper bound)."""
-    return 4 * (4 * channels + 6 * 3 * native * native)
+def builtin_tile_bytes(feature_channels: int, native: int) -> int:
+    """Bytes per input pixel a built-in CNN's tiles are sized with (a safe upper bound):
+    ``feature_channels`` float feature maps alive at once on the input grid, plus six
+    RGB planes at the output scale (bicubic base, tail output, shuffle, sum, clamp)."""
+    return 4 * (feature_channels + 6 * 3 * native * native)
+
 
 
 # --- spandrel models ---------------------------------------------------------------------
@@ -414,4 +455,5 @@ SPEC = add_task(TaskSpec(
 ))
 
 register(LanczosEngine())
+register(SRResEngine())
 register(SRSmallEngine())

@@ -4,12 +4,17 @@ Training photos: the natural photos bundled with scikit-image (``skimage.data``)
 docstrings state public domain / CC0 / no known copyright restrictions (listed in
 :data:`TRAIN_SOURCES` with their licences). Gray photos are stacked to RGB.
 
+With ``--lomiri-deb FILE`` (``apt-get download lomiri-wallpapers-16.04``), also the
+CC BY 4.0 / CC0 camera photos of that Debian package (:mod:`ml.data.sr_photos`, the list
+with authors and licences), downscaled to a long side of 1536 px (training) or 1024 px
+(held-out) to shed sensor noise and JPEG blocks; two of them are held out.
+
 Held-out photos: scikit-learn's two bundled sample photos (china.jpg, flower.jpg,
-CC BY 2.0), read from an installed scikit-learn or straight from its wheel. They are
-only ever used for evaluation, never for training.
+CC BY 2.0), read from an installed scikit-learn or straight from its wheel, and the
+held-out package photos. They are only ever used for evaluation, never for training.
 
 ``python -m ml.train.prep_sr_data --train-out train_data/sr/train
---heldout-out train_data/sr/heldout [--sklearn-wheel PATH]``
+--heldout-out train_data/sr/heldout [--sklearn-wheel PATH] [--lomiri-deb PATH]``
 
 Needs scikit-image (a training-time dependency only, not a runtime one).
 """
@@ -95,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-out", type=Path, required=True)
     parser.add_argument("--heldout-out", type=Path)
     parser.add_argument("--sklearn-wheel", type=Path, help="read held-out photos from a wheel")
+    parser.add_argument("--lomiri-deb", type=Path,
+                        help="the lomiri-wallpapers-16.04 .deb: add its CC BY/CC0 photos")
     args = parser.parse_args(argv)
     try:
         n = len(write_training_photos(args.train_out))
@@ -103,7 +110,18 @@ def main(argv: list[str] | None = None) -> int:
             if args.heldout_out
             else 0
         )
-    except (ImportError, OSError, KeyError) as exc:
+        if args.lomiri_deb:
+            from ml.data.sr_photos import LOMIRI_PHOTOS, write_package_photos
+
+            train, held = write_package_photos(args.lomiri_deb, args.train_out,
+                                               args.heldout_out)
+            n, m = n + len(train), m + len(held)
+            with (args.train_out / "SOURCES.md").open("a") as f:
+                f.write("\n# Debian lomiri-wallpapers-16.04 (downscaled)\n\n")
+                for photo in LOMIRI_PHOTOS:
+                    use = "held out" if photo.heldout else "training"
+                    f.write(f"- {photo.file}: {photo.licence}, {photo.author} ({use})\n")
+    except (ImportError, OSError, KeyError, ValueError) as exc:
         sys.stderr.write(f"prep_sr_data: {exc}\n")
         return 1
     sys.stdout.write(f"wrote {n} training photos, {m} held-out photos\n")

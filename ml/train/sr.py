@@ -1,4 +1,8 @@
-"""Train the built-in super-resolution CNN (:class:`ml.archs.sr_small.SRSmall`).
+"""Train a built-in super-resolution CNN: ``--arch sr-small``
+(:class:`ml.archs.sr_small.SRSmall`, a plain conv stack) or ``--arch sr-res``
+(:class:`ml.archs.sr_res.SRRes`: sr-small's stem plus ``--res-blocks`` residual blocks,
+the stronger built-in; ``--grow SR_SMALL_FILE`` starts it as an exact copy of a trained
+sr-small of the same scale, see :meth:`~ml.archs.sr_res.SRRes.grown_from`).
 
 Degradation: PIL bicubic (antialiased) downscaling of high-resolution patches. Patches
 are sampled from every image in ``--data`` (PNG/JPEG, any size), with a random rescale
@@ -7,8 +11,11 @@ turns. L1 loss, Adam with cosine decay. After training the model is evaluated on
 photos in ``--eval`` (never used for training): Y-channel (BT.601) PSNR and SSIM of the
 model and of PIL bicubic, borders of ``scale`` pixels shaved.
 
-``python -m ml.train.sr --scale 2 --data train_data/sr/train --out
-resources/models/sr-small-x2.safetensors --steps 2000 --eval train_data/sr/heldout``
+``python -m ml.train.sr --arch sr-res --grow resources/models/sr-small-x2.safetensors
+--scale 2 --data train_data/sr/train --out resources/models/sr-res/sr-res-x2.safetensors
+--steps 2000 --eval train_data/sr/heldout``
+
+``--init FILE`` continues from trained weights of the same architecture, scale and size.
 
 :func:`train` is a job run function (``train(config, ctx)``): it checks ``ctx.cancel``
 before every step and reports progress every ``report_every`` steps with a payload
@@ -49,6 +56,7 @@ class TrainConfig:
     """Everything that defines a training run (recorded in the output's metadata)."""
 
     scale: int = 2
+    arch: str = "sr-small"  # "sr-small" or "sr-res" (ml.archs.sr_small.sr_arch)
     data: str = ""
     out: str = ""
     steps: int = 2000
@@ -57,10 +65,12 @@ class TrainConfig:
     lr: float = 1e-3
     channels: int = 48
     blocks: int = 6
+    res_blocks: int = 2  # sr-res only: residual blocks after the plain stem
     seed: int = 0
     threads: int = 2
     min_rescale: float = 0.5
-    init: str = ""  # continue from these sr-small weights (same scale/size) instead of random
+    init: str = ""  # continue from these weights (same arch, scale and size) instead of random
+    grow: str = ""  # sr-res only: start as an exact copy of these sr-small weights
     checkpoint: str = ""  # training-state file: saved every checkpoint_every steps and on
     # cancel, resumed from when it exists ("" = none)
     checkpoint_every: int = 500  # 0 = save only when cancelled
@@ -72,8 +82,10 @@ class TrainConfig:
 
 # What must match for a checkpoint to continue this run (the data folder may move, the
 # thread count and the checkpoint cadence may change).
-RESUME_FIELDS = ("scale", "steps", "batch", "patch", "lr", "channels", "blocks", "seed",
-                 "min_rescale")
+RESUME_FIELDS = ("arch", "scale", "steps", "batch", "patch", "lr", "channels", "blocks",
+                 "res_blocks", "seed", "min_rescale")
+#: what a checkpoint written before a field existed had
+RESUME_DEFAULTS = {"arch": "sr-small", "res_blocks": 2}
 
 
 @dataclass
@@ -183,8 +195,6 @@ def train(
     unwritable checkpoint."""
     import torch
 
-    from ml.archs.sr_small import SRSmall
-
     ctx = ctx if ctx is not None else RunContext()
     device = torch.device(ctx.device)
     torch.manual_seed(config.seed)
@@ -192,21 +202,14 @@ def train(
         torch.set_num_threads(config.threads)
     images = images if images is not None else load_images(config.data)
     sampler = PatchSampler(images, config.scale, config.lr_patch(), config.seed, config.min_rescale)
-    model = SRSmall(config.scale, config.channels, config.blocks)
+    model = build_model(config)
     state = load_checkpoint(config.checkpoint) if config.checkpoint and resume else None
     if state is not None:
         _check_resumable(state, config)
+    elif config.grow:
+        model = grow_from(config)
     elif config.init:
-        from ml.archs.sr_small import load_sr_small
-
-        start_from = load_sr_small(config.init)
-        if (start_from.scale, start_from.channels, start_from.blocks) != (
-            config.scale,
-            config.channels,
-            config.blocks,
-        ):
-            raise ValueError(f"{config.init}: a different scale/size than --scale/--channels")
-        model.load_state_dict(start_from.state_dict())
+        init_from(model, config)
     model.to(device).train()
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, config.steps))
@@ -284,13 +287,59 @@ def train(
     return model.cpu().eval(), result
 
 
+def build_model(config: TrainConfig):
+    """A fresh net of ``config.arch`` (ValueError for an unknown one)."""
+    from ml.archs.sr_small import sr_arch
+
+    cls = sr_arch(config.arch)
+    meta = {"scale": config.scale, "channels": config.channels, "blocks": config.blocks,
+            "res_blocks": config.res_blocks}
+    return cls.from_metadata(meta)
+
+
+def grow_from(config: TrainConfig):
+    """An sr-res net that starts as an exact copy of the sr-small file ``config.grow``;
+    ValueError unless the config is sr-res of that file's scale and size."""
+    from ml.archs.sr_res import SRRes
+    from ml.archs.sr_small import SRSmallFileError, load_sr_small
+
+    if config.arch != "sr-res":
+        raise ValueError("--grow builds an sr-res net: pass --arch sr-res")
+    try:
+        small = load_sr_small(config.grow)
+    except SRSmallFileError as exc:
+        raise ValueError(str(exc)) from None
+    if (small.scale, small.channels, small.blocks) != (config.scale, config.channels,
+                                                       config.blocks):
+        raise ValueError(
+            f"{config.grow}: ×{small.scale}, {small.channels} channels × {small.blocks} "
+            f"blocks, not --scale {config.scale} --channels {config.channels} "
+            f"--blocks {config.blocks}"
+        )
+    return SRRes.grown_from(small, config.res_blocks)
+
+
+def init_from(model, config: TrainConfig) -> None:
+    """Load ``config.init`` into ``model``; ValueError for another architecture, scale or
+    size (the message names the file)."""
+    from ml.archs.sr_small import SRSmallFileError, load_sr_model
+
+    try:
+        start_from = load_sr_model(config.init, config.arch)
+    except SRSmallFileError as exc:
+        raise ValueError(str(exc)) from None
+    if start_from.metadata() != model.metadata():
+        raise ValueError(f"{config.init}: a different scale/size than --scale/--channels")
+    model.load_state_dict(start_from.state_dict())
+
+
 def _check_resumable(state: dict[str, Any], config: TrainConfig) -> None:
     where = config.checkpoint
     if state.get("kind") != "sr-small-training":
         raise ValueError(f"{where}: not an sr-small training checkpoint")
     saved = state.get("config", {})
     for name in RESUME_FIELDS:
-        if saved.get(name) != getattr(config, name):
+        if saved.get(name, RESUME_DEFAULTS.get(name)) != getattr(config, name):
             raise ValueError(
                 f"{where}: saved by a run with {name}={saved.get(name)!r}, not "
                 f"{getattr(config, name)!r}; use the same settings or another checkpoint"
@@ -379,8 +428,9 @@ def evaluate(model, folder: str | Path, scale: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Train the built-in SR CNN (sr-small).")
+    parser = argparse.ArgumentParser(description="Train a built-in SR CNN (sr-res, sr-small).")
     parser.add_argument("--scale", type=int, choices=(2, 3, 4), required=True)
+    parser.add_argument("--arch", choices=("sr-small", "sr-res"), default="sr-small")
     parser.add_argument("--data", required=True, help="folder of training photos")
     parser.add_argument("--out", required=True, help="output .safetensors file")
     parser.add_argument("--steps", type=int, default=2000)
@@ -388,10 +438,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patch", type=int, default=0, help="LR patch edge (0 = by scale)")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--channels", type=int, default=48)
-    parser.add_argument("--blocks", type=int, default=6)
+    parser.add_argument("--blocks", type=int, default=6, help="plain conv layers")
+    parser.add_argument("--res-blocks", type=int, default=2,
+                        help="sr-res: residual blocks after the plain layers")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--init", default="", help="continue from these sr-small weights")
+    parser.add_argument("--init", default="",
+                        help="continue from these weights (same arch, scale and size)")
+    parser.add_argument("--grow", default="",
+                        help="sr-res: start as an exact copy of these sr-small weights")
     parser.add_argument("--checkpoint", default="",
                         help="training-state file, saved every --checkpoint-every steps and "
                              "on Ctrl+C")
@@ -450,21 +505,21 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGINT, previous)
     if result.resumed_from:
         out(f"resumed from step {result.resumed_from} of {config.checkpoint}")
-    from ml.archs.sr_small import save_sr_small
+    from ml.archs.sr_small import save_sr_model
 
     if args.eval:
         result.metrics = evaluate(model, args.eval, config.scale)
         for name, row in result.metrics.items():
             out(
                 f"{name}: bicubic {row['bicubic_psnr']:.2f} dB / {row['bicubic_ssim']:.4f}, "
-                f"sr-small {row['model_psnr']:.2f} dB / {row['model_ssim']:.4f}"
+                f"{config.arch} {row['model_psnr']:.2f} dB / {row['model_ssim']:.4f}"
             )
     extra = {
         "steps": str(config.steps),
         "train_seconds": f"{result.seconds:.0f}",
         "config": json.dumps(asdict(config)),
     }
-    save_sr_small(model, config.out, extra)
+    save_sr_model(model, config.out, extra)
     if args.metrics_out:
         Path(args.metrics_out).write_text(
             json.dumps(

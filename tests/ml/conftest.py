@@ -89,3 +89,19 @@ def http_server():
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def res_folder(tmp_path: Path) -> Path:
+    """Random-weight sr-res ×2/×4 files with non-trivial residual blocks and tail."""
+    from ml.archs.sr_res import SRRes
+    from ml.archs.sr_small import save_sr_model
+
+    for scale in (2, 4):
+        torch.manual_seed(scale)
+        model = SRRes(scale, channels=8, blocks=1, res_blocks=2)
+        for block in model.res:
+            torch.nn.init.normal_(block.conv2.weight, std=0.05)
+        torch.nn.init.normal_(model.tail.weight, std=0.05)
+        save_sr_model(model, tmp_path / f"sr-res-x{scale}.safetensors")
+    return tmp_path

@@ -215,3 +215,44 @@ def test_cli_refuses_to_overwrite_a_checkpoint_and_resumes_with_resume(tmp_path,
     out = capsys.readouterr().out
     assert "resumed from step 2" in out and "step 4/4" in out
     assert load_sr_small(tmp_path / "m.safetensors").channels == 8
+
+
+def test_sr_res_grown_from_sr_small_trains_two_steps_and_resumes_from_its_checkpoint(
+    tmp_path, capsys
+):
+    from ml.archs.sr_res import SRRes
+    from ml.archs.sr_small import SRSmall, load_sr_model, save_sr_model
+
+    data = _dataset(tmp_path / "d")
+    small_path = tmp_path / "small.safetensors"
+    save_sr_model(SRSmall(2, 8, 1), small_path)
+    ckpt = tmp_path / "res.ckpt"
+    images = load_images(data)
+    config = _tiny(arch="sr-res", grow=str(small_path), res_blocks=1, steps=4,
+                   checkpoint=str(ckpt))
+    with pytest.raises(Cancelled):
+        train(config, _cancelling_at(2, []), images)
+    state = load_checkpoint(ckpt)
+    assert state is not None and state["step"] == 2
+    assert any(k.startswith("res.0.") for k in state["model"])
+    capsys.readouterr()
+    out = tmp_path / "res.safetensors"
+    args = ["--arch", "sr-res", "--grow", str(small_path), "--res-blocks", "1", "--scale", "2",
+            "--data", str(data), "--out", str(out), "--steps", "4", "--batch", "2",
+            "--patch", "8", "--channels", "8", "--blocks", "1", "--threads", "1",
+            "--lr", "3e-3", "--checkpoint", str(ckpt), "--resume"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "resumed from step 2" in printed and "step 4/4" in printed
+    model = load_sr_model(out)
+    assert isinstance(model, SRRes) and model.res_blocks == 1
+
+
+def test_grow_refuses_an_sr_small_of_another_size(tmp_path):
+    from ml.archs.sr_small import SRSmall, save_sr_model
+
+    small_path = tmp_path / "small.safetensors"
+    save_sr_model(SRSmall(2, 16, 1), small_path)
+    with pytest.raises(ValueError, match="16 channels"):
+        train(_tiny(arch="sr-res", grow=str(small_path), steps=1),
+              RunContext(), load_images(_dataset(tmp_path / "d")))

@@ -1,4 +1,4 @@
-"""Upscale engines: Lanczos, sr-small (tiled), and spandrel checkpoints in real formats."""
+"""Upscale engines: Lanczos, the built-in CNNs (tiled), spandrel checkpoints in real formats."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 
 from ml.archs.sr_small import SRSmall, SRSmallFileError, load_sr_small, save_sr_small
 from ml.engines import get
-from ml.engines.upscale import FileSREngine, SRSmallEngine, register_imported
+from ml.engines.upscale import FileSREngine, SRResEngine, SRSmallEngine, register_imported
 from ml.modelcache import MODELS, file_version
 from ml.store import ModelStore
 from ml.types import Cancelled, CancelToken, EngineError, RunContext
@@ -41,6 +41,10 @@ def sr_folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+BUILTINS = pytest.mark.parametrize(("engine_cls", "folder"), [
+    (SRSmallEngine, "sr_folder"), (SRResEngine, "res_folder")])
+
+
 def test_lanczos_keeps_a_flat_image_flat_at_every_scale():
     flat = np.full((10, 13, 3), 0.25, np.float32)
     engine = get("lanczos", "upscale")
@@ -65,17 +69,19 @@ def test_sr_small_rejects_a_file_that_is_not_its_own(tmp_path):
         load_sr_small(bad)
 
 
+@BUILTINS
 @pytest.mark.parametrize("scale", [2, 3, 4])
-def test_sr_small_engine_outputs_every_scale_in_range(sr_folder, scale):
-    engine = SRSmallEngine(folder=sr_folder)
+def test_builtin_engine_outputs_every_scale_in_range(engine_cls, folder, scale, request):
+    engine = engine_cls(folder=request.getfixturevalue(folder))
     assert engine.available() is None
     out = engine.upscale(_image(), scale, RunContext(), tile=0)
     assert out.shape == (24 * scale, 30 * scale, 3)
     assert out.dtype == np.float32 and out.min() >= 0.0 and out.max() <= 1.0
 
 
-def test_sr_small_tiled_output_matches_the_whole_image_run(sr_folder):
-    engine = SRSmallEngine(folder=sr_folder)
+@BUILTINS
+def test_builtin_tiled_output_matches_the_whole_image_run(engine_cls, folder, request):
+    engine = engine_cls(folder=request.getfixturevalue(folder))
     image = _image(40, 52)
     tiled = engine.upscale(image, 2, RunContext(), tile=24)
     net = engine.model(2)
