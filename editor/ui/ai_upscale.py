@@ -48,7 +48,7 @@ class UpscaleDialog(QDialog):
         super().__init__(parent if parent is not None else ac.parent_widget(host))
         self.doc = host.document
         self.setWindowTitle("Upscale")
-        self.engine = ac.EngineCombo("upscale", self, prefer="sr-small")
+        self.engine = ac.EngineCombo("upscale", self, prefer="sr-res")
         self.scale = QComboBox()
         self.scale.setObjectName("scale")
         self.params = ac.ParamsForm(self)
