@@ -530,9 +530,14 @@ def encode_image(
     if exif and fmt != "BMP":
         kwargs["exif"] = exif
     opaque = _is_opaque(px)
-    if opaque and px.flags.c_contiguous:
+    size = (px.shape[1], px.shape[0])
+    if opaque and px.flags.c_contiguous and fmt == "JPEG":
+        # the JPEG encoder reads RGB out of 4-byte pixels: an RGBX image sharing the
+        # array's memory, so encoding needs no copy of the image at all
+        im = Image.frombuffer("RGBX", size, px, "raw", "RGBX", 0, 1)
+    elif opaque and px.flags.c_contiguous:
         # Pillow unpacks RGBX straight into its own RGB image: no (h, w, 3) copy between
-        im = Image.frombytes("RGB", (px.shape[1], px.shape[0]), px, "raw", "RGBX")
+        im = Image.frombytes("RGB", size, px, "raw", "RGBX")
     elif fmt in NO_ALPHA_FORMATS:
         im = Image.fromarray(flatten_onto(px), "RGB")
     elif opaque:
