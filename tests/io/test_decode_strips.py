@@ -41,8 +41,8 @@ def test_opaque_pixels_encode_to_the_same_file_as_an_rgb_copy(fmt):
     got = io.BytesIO()
     encode_image(px, fmt, got, quality=90)
     want = io.BytesIO()
-    kwargs = {"JPEG": dict(quality=90, subsampling=0, optimize=True),
-              "PNG": dict(compress_level=6), "WEBP": dict(quality=90, method=4, exact=True)}
+    kwargs = {"JPEG": {"quality": 90, "subsampling": 0, "optimize": True},
+              "PNG": {}, "WEBP": {"quality": 90, "method": 4, "exact": True}}
     Image.fromarray(np.ascontiguousarray(px[..., :3]), "RGB").save(want, format=fmt, **kwargs[fmt])
     if fmt == "PNG":  # the level is the module's default: compare the pixels
         assert np.array_equal(np.asarray(Image.open(got)), px[..., :3])
