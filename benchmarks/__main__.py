@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import json
+import os
 import platform
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -48,6 +50,10 @@ def to_markdown(env: dict, rows: list[dict]) -> str:
         f"- device: {env['device_label']}",
         f"- python {env['python']}, torch {env['torch']}, numpy {env['numpy']}",
         f"- platform: {env['platform']}",
+        *([f"- run time: {env['run_s']:.0f} s (load average before/after: "
+           f"{env.get('load_before', '?')} / {env.get('load_after', '?')}); per module: "
+           + ", ".join(f"{k} {v:.0f} s" for k, v in env.get("module_s", {}).items())]
+          if "run_s" in env else []),
         "",
         ("ratio = baseline time / this time, both measured in this run (> 1: faster than "
          "the baseline)."),
@@ -84,10 +90,21 @@ def _carry_over(rows: list[dict], wanted: set[str]) -> list[dict]:
     return kept
 
 
+def _load() -> str:
+    """The 1/5/15-minute load averages (the machine may be shared while timing)."""
+    try:
+        return "/".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     wanted = set(argv)  # optional module names (e.g. bench_tiling) to run only those
     env = environment()
+    env["load_before"] = _load()
+    started = time.perf_counter()
+    env["module_s"] = {}
     rows: list[dict] = []
     failures = 0
     for path in sorted(HERE.glob("bench_*.py")):
@@ -95,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         if wanted and name not in wanted:
             continue
         sys.stderr.write(f"running {name} ...\n")
+        module_start = time.perf_counter()
         try:
             module = importlib.import_module(f"benchmarks.{name}")
             for r in module.rows():
@@ -104,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(traceback.format_exc())
             rows.append({"module": name, "name": "FAILED", "median_s": None,
                          "notes": traceback.format_exc().strip().splitlines()[-1]})
+        env["module_s"][name] = time.perf_counter() - module_start
+    env["run_s"] = time.perf_counter() - started
+    env["load_after"] = _load()
     RESULTS.mkdir(exist_ok=True)
     if wanted:
         rows = _carry_over(rows, wanted) + rows

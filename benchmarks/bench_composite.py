@@ -134,6 +134,43 @@ def _stroke_rows(doc: Document, label: str, depth_note: str = "") -> list[dict]:
     return rows
 
 
+def _display_rows(doc: Document, label: str) -> list[dict]:
+    """Dab + composite + the canvas's display conversion (editor.ui.canvas_tiles) of what
+    it changed: the stale box of each display tile, against reconverting the dab's whole
+    256² display tiles (the canvas before)."""
+    from editor.ui.canvas_tiles import TILE, _TileBuffer, refresh_display
+
+    settings = BrushSettings(size=40, hardness=0.7, color=(0.2, 0.4, 0.9), opacity=0.8)
+    path = _stroke_path(STROKE_DABS, settings.spacing * settings.size)
+    shown = _TileBuffer(doc.width, doc.height)
+    refresh_display(shown, doc, doc.rect)
+
+    def dirty_rect(r: Rect) -> None:
+        shown.invalidate(r)
+        refresh_display(shown, doc, doc.rect)
+
+    def whole_tiles(r: Rect) -> None:
+        x0, y0 = r.x // TILE * TILE, r.y // TILE * TILE
+        shown.invalidate(Rect(x0, y0, -(-r.right // TILE) * TILE - x0,
+                              -(-r.bottom // TILE) * TILE - y0))
+        refresh_display(shown, doc, doc.rect)
+
+    new: list[float] = []
+    old: list[float] = []
+    for _ in range(2):
+        new += _stroke_times(doc, settings, dirty_rect, path)
+        old += _stroke_times(doc, settings, whole_tiles, path)
+    return [{
+        "name": f"brush stroke: dab + composite + display conversion (canvas), {tag}",
+        "median_s": _percentile(new, q),
+        "baseline": f"the same, whole 256² display tiles reconverted, {tag}",
+        "baseline_median_s": _percentile(old, q),
+        "ratio": _percentile(old, q) / _percentile(new, q),
+        "notes": f"{label}; {STROKE_DABS}-dab stroke, x2 rounds; the stale box of each "
+                 "display tile is converted (editor.ui.canvas_tiles.refresh_display)",
+    } for q, tag in ((50, "p50"), (95, "p95"))]
+
+
 def _full_row(doc: Document, label: str, reps: int, name: str) -> dict:
     comp = doc.compositor
     ref = ReferenceCompositor(doc)
@@ -168,6 +205,7 @@ def _rows8() -> list[dict]:
     doc = _document()
     label = f"{WIDTH}x{HEIGHT}, {LAYERS} layers, 8-bit, CPU"
     out += _stroke_rows(doc, label)
+    out += _display_rows(doc, label)
     out.append(_full_row(doc, label, 3, "full recomposite"))
 
     comp = doc.compositor

@@ -55,7 +55,6 @@ def rows() -> list[dict]:
                     notes="ratio near 1 = cost independent of image size",
                 )
             )
-    out.extend(_editor_rows(sizes))
     out.extend(fsr_quality_rows())
     return out
 
@@ -82,42 +81,3 @@ def fsr_quality_rows() -> list[dict]:
     return [row("fsr quality=best 93×90 hole, coffee", times["best"],
                 "fsr quality=fast", times["fast"],
                 notes="ratio < 1 = slower than fast; not offered in the dialog")]
-
-
-def _editor_rows(sizes: dict[str, tuple[int, int]]) -> list[dict]:
-    """The editor's whole path on a Document: snapshot the AI mask's neighbourhood
-    (editor.ui.ai_inpaint.build_inpaint), fill it (telea / fsr through ml.runtime, uint8
-    RGBA), apply it as a feathered new layer (one undo step) and undo it."""
-    from benchmarks.common import median_time, row
-    from editor.document import Document
-    from editor.ui import ai_common as ac
-    from editor.ui.ai_inpaint import apply_inpaint, build_inpaint, run_inpaint_request
-    from ml.types import RunContext
-
-    docs = {}
-    for label, (h, w) in sizes.items():
-        px = np.empty((h, w, 4), np.uint8)
-        px[..., :3] = (_scene(h, w) * 255).astype(np.uint8)
-        px[..., 3] = 255
-        doc = Document.from_pixels(px)
-        mask = np.zeros((h, w), np.uint8)
-        mask[h // 2 - 32 : h // 2 + 32, w // 2 - 32 : w // 2 + 32] = 255
-        doc.set_ai_mask(mask)
-        docs[label] = doc
-
-    def once(doc: Document, engine_id: str) -> None:
-        req = build_inpaint(doc, engine_id, feather=4)
-        result = run_inpaint_request(req, RunContext())
-        apply_inpaint(ac.ApplyTarget.capture(doc), req, result)
-        doc.undo.undo()
-
-    out = []
-    for engine_id in ("telea", "fsr"):
-        times = {label: median_time(lambda d=d, e=engine_id: once(d, e), repeat=3)
-                 for label, d in docs.items()}
-        out.append(row(f"editor {engine_id}: snapshot+fill+layer+undo, 64² hole, 1 MP",
-                       times["1 MP"]))
-        out.append(row(f"editor {engine_id}: snapshot+fill+layer+undo, 64² hole, 24 MP",
-                       times["24 MP"], f"editor {engine_id} 1 MP", times["1 MP"],
-                       notes="ratio near 1 = cost independent of image size"))
-    return out

@@ -109,17 +109,34 @@ def resize_plane(plane: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
+def _rows_set(m: np.ndarray) -> np.ndarray:
+    """Bool per row: does the row hold a value > 0. Unsigned and bool masks are read 8
+    bytes at a time (a byte is > 0 exactly when it is non-zero), about 4× fewer steps
+    than a per-pixel reduction; other dtypes compare per pixel."""
+    if m.dtype.kind in "bu" and m.strides[1] == m.itemsize and m.shape[1] * m.itemsize >= 8:
+        if m.dtype == np.bool_:
+            m = m.view(np.uint8)
+        per_word = 8 // m.itemsize
+        cut = m.shape[1] - m.shape[1] % per_word
+        words = (m if cut == m.shape[1] else m[:, :cut]).view(np.uint64)
+        rows = np.bitwise_or.reduce(words, axis=1) != 0
+        if cut < m.shape[1]:
+            rows |= m[:, cut:].max(axis=1) > 0
+        return rows
+    return m.max(axis=1) > 0
+
+
 def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     """``(x0, y0, x1, y1)`` of the mask pixels > 0 (exclusive end), or None when empty.
 
-    Works on any HW array (bool, uint8, float). One reduction pass over the full mask and
-    no full-size temporary: on a 24 MP mask this is most of what a small fill costs
-    beyond the crop itself.
+    Works on any HW array (bool, uint8, uint16, float). One reduction pass over the full
+    mask (8 bytes per step for bool/unsigned masks) and no full-size temporary; the
+    columns are looked for only in the rows that hold the mask.
     """
     m = np.asarray(mask)
     if m.ndim != 2 or m.size == 0:
         return None
-    rows = np.flatnonzero(m.max(axis=1) > 0)
+    rows = np.flatnonzero(_rows_set(m))
     if rows.size == 0:
         return None
     y0, y1 = int(rows[0]), int(rows[-1]) + 1

@@ -101,7 +101,10 @@ class TaskSpec:
     ``engine_class``: the base class of its engines (``engine.task == name``);
     ``method``: the engine method the runner calls (documentation and checks);
     ``run(engine, ctx, **inputs, **params) -> int pixels``: converts at the boundary and
-    runs the engine through :func:`ml.runtime.run_with_fallback`; ``discover()``: engines
+    runs the engine through :func:`ml.runtime.run_with_fallback`; ``run_patch`` (same
+    arguments, optional, for tasks whose output has the input's size and changes only a
+    region): ``(x, y, int patch)`` of the changed region or None, so a caller that owns
+    the pixels pastes it in place instead of receiving a full copy; ``discover()``: engines
     found in the model store (catalog entries, user imports), called by the registry
     when first asked for engines, never at import.
     """
@@ -116,6 +119,7 @@ class TaskSpec:
     description: str = ""
     cli: CliSpec | None = None
     discover: Callable[[], Iterable[Any]] | None = None
+    run_patch: Callable[..., Any] | None = None
 
     def input(self, name: str) -> TaskInput:
         """The input called ``name``; KeyError when the task has none."""

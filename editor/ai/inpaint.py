@@ -35,21 +35,23 @@ def context_margin(bbox: Rect, feather: int, engine: Any = None) -> int:
     return engines.inpaint_context_margin(engine, bbox.w, bbox.h, max(0, int(feather)))
 
 
-def inpaint_region(doc: Document, mask: np.ndarray, feather: int, engine: Any = None) -> Rect:
-    """The document area a fill of ``mask`` with ``engine`` reads: its bbox plus the
-    engine's context margin."""
-    bbox = regions.mask_bounds(mask)
+def inpaint_region(doc: Document, mask: np.ndarray, feather: int, engine: Any = None,
+                   bbox: Rect | None = None) -> Rect:
+    """The document area a fill of ``mask`` with ``engine`` reads: its bbox (``bbox`` when
+    the caller has it) plus the engine's context margin."""
+    bbox = bbox if bbox is not None else regions.mask_bounds(mask)
     if bbox is None:
         raise ValueError("the mask is empty")
     return regions.context_region(doc, bbox, context_margin(bbox, feather, engine))
 
 
 def inpaint_problem(doc: Document, mask: np.ndarray, region: Rect, source: str,
-                    mode: str) -> str | None:
+                    mode: str, bbox: Rect | None = None) -> str | None:
     """Why this fill cannot give a result (a message for the user), or None.
 
     Sampling an active layer that is empty around the mask would make an invisible
-    layer; writing into a layer the mask does not touch would change nothing."""
+    layer; writing into a layer the mask does not touch would change nothing. ``bbox``:
+    the mask's bounds when known (only the layer's part of them is looked at)."""
     layer = doc.active_layer
     if source == SOURCE_LAYER and regions.layer_is_empty(doc, layer, region):
         name = layer.name if layer is not None else "?"
@@ -60,9 +62,11 @@ def inpaint_problem(doc: Document, mask: np.ndarray, region: Rect, source: str,
             return "there is no active layer to write into"
         if layer.locked:
             return f"the layer {layer.name!r} is locked"
-        inside = np.zeros(mask.shape, bool)
-        inside[layer.bounds.intersect(doc.rect).slices()] = True
-        if not np.asarray(mask)[inside].any():
+        bbox = bbox if bbox is not None else regions.mask_bounds(mask)
+        shared = layer.bounds.intersect(doc.rect)
+        if bbox is not None:
+            shared = shared.intersect(bbox)
+        if shared.empty or not np.asarray(mask)[shared.slices()].any():
             b = layer.bounds
             return (f"the mask lies outside the layer {layer.name!r} ({b.w}×{b.h} px at "
                     f"{b.x}, {b.y}), so nothing would change: choose \"New layer\" or "
@@ -89,18 +93,19 @@ def build_inpaint(
     reason = engine.available()
     if reason is not None:
         raise ValueError(f"{engine.name}: {reason}")
-    which = mask_source or regions.default_mask_source(doc)
-    mask = regions.mask_array(doc, which)
-    if mask is None:
+    found = regions.find_mask(doc, mask_source)
+    if found is None:
         raise ValueError("paint the AI mask (mask brush) or make a selection over what to remove")
+    # the one scan of the document-sized mask; everything after works on its region
+    which, mask, bbox = found
     feather = max(0, int(feather))
-    region = inpaint_region(doc, mask, feather, engine)
+    region = inpaint_region(doc, mask, feather, engine, bbox)
     if source is None:
         source = regions.default_source(doc, region, mask)
-    problem = inpaint_problem(doc, mask, region, source, mode)
+    problem = inpaint_problem(doc, mask, region, source, mode, bbox)
     if problem is not None:
         raise ValueError(problem)
-    snap = regions.take_snapshot(doc, source, region, mask)
+    snap = regions.take_snapshot(doc, source, region, mask, bbox)
     hole, alpha = regions.feather_alpha(snap.mask, feather)
     resolved = engine.resolve_params(params or {})
     return InpaintRequest(

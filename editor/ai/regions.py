@@ -45,10 +45,35 @@ def mask_array(doc: Document, which: str | None) -> np.ndarray | None:
 
 def default_mask_source(doc: Document) -> str | None:
     """The AI mask when something is painted on it, else the selection when there is one."""
-    if doc.ai_mask.any():
+    if mask_bounds(doc.ai_mask) is not None:
         return MASK_AI
     if doc.selection.active:
         return MASK_SELECTION
+    return None
+
+
+def find_mask(doc: Document, which: str | None = None
+              ) -> tuple[str, np.ndarray, Rect] | None:
+    """``(source, mask, bounds)`` of the mask a filter uses: ``which``, or (None) the AI
+    mask when something is painted on it, else the selection; None when that is empty.
+
+    ``mask`` is the live document-sized array, read-only (the AI mask is not copied: cut
+    what a job needs with :func:`take_snapshot`), and the one scan of it gives
+    ``bounds``, so a filter on a 24 MP document reads its mask once."""
+    sources = (which,) if which is not None else (MASK_AI, MASK_SELECTION)
+    for source in sources:
+        if source == MASK_AI:
+            mask = doc.ai_mask
+        elif source == MASK_SELECTION:
+            if not doc.selection.active:
+                continue
+            mask = doc.selection.to_mask()
+            mask.flags.writeable = False
+        else:
+            raise ValueError(f"unknown mask source {source!r}; expected one of {MASK_SOURCES}")
+        bounds = mask_bounds(mask)
+        if bounds is not None:
+            return source, mask, bounds
     return None
 
 
@@ -151,10 +176,13 @@ def take_snapshot(
     source: str = SOURCE_LAYER,
     region: Rect | None = None,
     mask: np.ndarray | None = None,
+    bounds: Rect | None = None,
 ) -> Snapshot:
     """Copy the pixels of ``region`` (document coordinates; default the whole document)
     from the active layer or the merged image, with ``mask`` (document-sized uint8, e.g.
-    from :func:`mask_array`) cut to the same region. Costs only the region, not the image.
+    from :func:`mask_array` or :func:`find_mask`) cut to the same region. ``bounds``: the
+    mask's bounds when the caller has them (else the mask is scanned once more). Costs
+    only the region, not the image.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {SOURCES}")
@@ -177,7 +205,7 @@ def take_snapshot(
         layer_index=doc.active_index,
         depth=doc.depth,
         mask=cut,
-        bbox=mask_bounds(mask) or r,
+        bbox=(bounds if bounds is not None and mask is not None else mask_bounds(mask)) or r,
         doc_size=doc.size,
         geometry=doc.geometry_generation,
     )

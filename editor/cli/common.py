@@ -140,8 +140,9 @@ def open_project(path: str):
     return doc
 
 
-def read_image(path: str) -> tuple[np.ndarray, dict]:
-    """(h, w, 4) RGBA uint8/uint16 pixels and metadata; CliError naming the file if bad.
+def read_image(path: str, gray: bool = False) -> tuple[np.ndarray, dict]:
+    """(h, w, 4) RGBA uint8/uint16 pixels (writable, owned) and metadata; CliError naming
+    the file if bad. ``gray``: an 8-bit grey file comes back as its (h, w) plane.
 
     An OpenRaster project is flattened with the document compositor (as ``convert`` does)."""
     from editor.io.errors import FileError
@@ -152,7 +153,7 @@ def read_image(path: str) -> tuple[np.ndarray, dict]:
             doc = open_project(path)
             meta = {k: doc.metadata.get(k) for k in ("icc_profile", "exif")}
             return doc.composite(), meta
-        data = load_image(path)
+        data = load_image(path, gray=gray)
     except FileError as exc:
         raise CliError(f"{path}: {exc.problem}") from None
     return data.pixels, {"icc_profile": data.icc_profile, "exif": data.exif}
@@ -208,7 +209,10 @@ def write_image(pixels: np.ndarray, path: str, meta: dict | None = None,
 
 
 def mask_from_pixels(mask_px: np.ndarray) -> np.ndarray:
-    """White or any non-zero colour = on; a uniform-colour mask uses its alpha instead."""
+    """White or any non-zero colour = on; a uniform-colour mask uses its alpha instead.
+    A grey plane (h, w) has no alpha: non-zero = on."""
+    if mask_px.ndim == 2:
+        return mask_px > 0
     top = np.iinfo(mask_px.dtype).max
     rgb = mask_px[..., :3]
     alpha = mask_px[..., 3]
@@ -219,14 +223,16 @@ def mask_from_pixels(mask_px: np.ndarray) -> np.ndarray:
 
 def read_mask(mask_path: str, image_path: str, shape: tuple[int, ...],
               purpose: str) -> np.ndarray:
-    """The mask file as bool (h, w), checked against the image's size and for emptiness."""
-    mask_px, _ = read_image(mask_path)
+    """The mask file as bool (h, w), checked against the image's size and for emptiness
+    (a grey mask file is read as its plane, never widened to RGBA)."""
+    mask_px, _ = read_image(mask_path, gray=True)
     if mask_px.shape[:2] != shape[:2]:
         raise CliError(
             f"{mask_path}: mask is {mask_px.shape[1]}x{mask_px.shape[0]} but {image_path} is "
             f"{shape[1]}x{shape[0]}"
         )
     mask = mask_from_pixels(mask_px)
+    del mask_px
     if not mask.any():
         raise CliError(f"{mask_path}: the mask is empty (paint the area to {purpose} in white)")
     return mask
@@ -254,10 +260,14 @@ def resolve_device(device: str | None) -> str:
         raise CliError(str(exc)) from None
 
 
-def context(device: str | None, printer: ProgressPrinter):
-    """A RunContext reporting to ``printer`` on the resolved device."""
+def context(device: str | None, printer: ProgressPrinter, engine: Any = None):
+    """A RunContext reporting to ``printer`` on the resolved device. An ``engine`` that
+    runs on the CPU only, with no ``--device`` asked for, runs there without asking
+    torch which devices exist (importing torch costs seconds and hundreds of MB)."""
     from ml.types import RunContext
 
+    if device is None and getattr(engine, "device_policy", None) == "cpu":
+        return RunContext(progress=printer, device="cpu")
     return RunContext(progress=printer, device=resolve_device(device))
 
 

@@ -246,14 +246,28 @@ def run_task_command(spec, args) -> int:
                                           item.purpose or "change")
             mask_pixels = int(inputs[item.name].sum())
     printer = ProgressPrinter()
-    ctx = context(args.device, printer)
-    from ml.runtime import run_task
-
-    result = run_work(lambda: run_task(spec, engine, ctx, **inputs, **params), printer)
+    ctx = context(args.device, printer, engine)
+    del pixels
+    result = run_work(lambda: _run(spec, engine, ctx, inputs, params), printer)
+    inputs.clear()  # the mask and other inputs are not needed for writing
     write_image(result, output, meta)
     out(cli.summary.format(out=output, width=result.shape[1], height=result.shape[0],
                            engine=engine.id, mask_pixels=mask_pixels, **numbers))
     return 0
+
+
+def _run(spec, engine, ctx, inputs: dict[str, Any], params: dict[str, Any]) -> np.ndarray:
+    """The task's result. A task that changes a region only (``spec.run_patch``) gets its
+    patch pasted into the decoded pixels in place: no second full-size image."""
+    from ml.runtime import paste_patch, run_task, run_task_patch
+
+    if spec.run_patch is None:
+        return run_task(spec, engine, ctx, **inputs, **params)
+    first = next(i for i in spec.inputs if i.kind == "image")
+    pixels = inputs[first.name]
+    if not pixels.flags.writeable:
+        pixels = inputs[first.name] = pixels.copy()
+    return paste_patch(pixels, run_task_patch(spec, engine, ctx, **inputs, **params))
 
 
 def cmd_engines(args) -> int:

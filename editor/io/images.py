@@ -197,19 +197,22 @@ def _rawmode(im: Image.Image) -> str:
     return args if isinstance(args, str) else ""
 
 
-def load_image(path: str | os.PathLike[str]) -> ImageData:
+def load_image(path: str | os.PathLike[str], *, gray: bool = False) -> ImageData:
     """Decode an image file into straight RGBA (uint8, or uint16 for 16-bit sources).
 
     EXIF orientation is applied; the ICC profile and EXIF block are returned unchanged
     except the orientation tag, which is reset to 1. Raises FileError (naming the file)
-    for a missing, empty, damaged, unsupported or too large file.
+    for a missing, empty, damaged, unsupported or too large file. ``gray``: an 8-bit
+    grey or 1-bit file (a mask) comes back as its ``(h, w)`` plane (uint8 or bool), a
+    quarter of the RGBA bytes; other files are RGBA as always.
     """
     p = Path(path)
     check_readable_file(p)
-    return decode_image(p, p)
+    return decode_image(p, p, gray=gray)
 
 
-def decode_image(source: Path | bytes, path: Path, label: str = "") -> ImageData:
+def decode_image(source: Path | bytes, path: Path, label: str = "", *,
+                 gray: bool = False) -> ImageData:
     """Decode ``source`` (a file path or the file's bytes) like :func:`load_image`.
 
     ``path`` is the file named in errors and ``label`` prefixes the problem (the ORA
@@ -268,7 +271,10 @@ def decode_image(source: Path | bytes, path: Path, label: str = "") -> ImageData
                     ):
                         # Newer Pillow turns TIFFs upright while loading and drops the tag.
                         orientation = 1
-                    pixels, icc = _to_rgba(im, icc)
+                    if gray and im.mode in ("L", "1"):
+                        pixels = np.array(im)
+                    else:
+                        pixels, icc = _to_rgba(im, icc)
             except FileError:
                 raise
             except MemoryError:
@@ -350,10 +356,33 @@ def _to_rgba(im: Image.Image, icc: bytes | None) -> tuple[np.ndarray, bytes | No
     if mode == "CMYK":
         rgb = _cmyk_to_rgb(im, icc)
         # The CMYK profile no longer describes the pixels; an sRGB conversion has none.
-        return np.asarray(rgb.convert("RGBA")), None
-    if mode not in ("RGBA",):
-        im = im.convert("RGBA")
-    return np.asarray(im), icc
+        return _rgba_array(rgb), None
+    return _rgba_array(im), icc
+
+
+#: pixels per strip when a decoded Pillow image is copied out (about 1 MB per strip)
+_STRIP_PIXELS = 1 << 18
+
+
+def _rgba_array(im: Image.Image) -> np.ndarray:
+    """A writable RGBA array of ``im``, filled strip by strip: the only full-size
+    allocation besides Pillow's own image (a whole-image ``convert("RGBA")`` plus
+    ``np.asarray`` held two more copies at once and gave a read-only array). An RGB
+    image is packed as RGBX (Pillow's own 4-byte layout: a plain copy) and made opaque."""
+    w, h = im.size
+    out = np.empty((h, w, 4), np.uint8)
+    band = max(1, _STRIP_PIXELS // max(1, w))
+    for y in range(0, h, band):
+        rows = out[y : y + band]
+        strip = im.crop((0, y, w, y + rows.shape[0]))
+        if im.mode == "RGB":
+            data = strip.tobytes("raw", "RGBX")
+        else:
+            data = (strip if strip.mode == "RGBA" else strip.convert("RGBA")).tobytes()
+        rows[:] = np.frombuffer(data, np.uint8).reshape(rows.shape)
+        if im.mode == "RGB":
+            rows[..., 3] = 255
+    return out
 
 
 def _cmyk_to_rgb(im: Image.Image, icc: bytes | None) -> Image.Image:
@@ -500,9 +529,18 @@ def encode_image(
         kwargs["icc_profile"] = icc_profile
     if exif and fmt != "BMP":
         kwargs["exif"] = exif
-    if fmt in NO_ALPHA_FORMATS:
+    opaque = _is_opaque(px)
+    size = (px.shape[1], px.shape[0])
+    if opaque and px.flags.c_contiguous and fmt == "JPEG":
+        # the JPEG encoder reads RGB out of 4-byte pixels: an RGBX image sharing the
+        # array's memory, so encoding needs no copy of the image at all
+        im = Image.frombuffer("RGBX", size, px, "raw", "RGBX", 0, 1)
+    elif opaque and px.flags.c_contiguous:
+        # Pillow unpacks RGBX straight into its own RGB image: no (h, w, 3) copy between
+        im = Image.frombytes("RGB", size, px, "raw", "RGBX")
+    elif fmt in NO_ALPHA_FORMATS:
         im = Image.fromarray(flatten_onto(px), "RGB")
-    elif _is_opaque(px):
+    elif opaque:
         im = Image.fromarray(np.ascontiguousarray(px[..., :3]), "RGB")
     else:
         im = Image.fromarray(px, "RGBA")

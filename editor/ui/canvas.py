@@ -2,10 +2,10 @@
 
 Display path: the document composite is converted to 8-bit premultiplied RGBA in numpy,
 tile by tile, into one buffer wrapped by a ``QImage.Format_RGBA8888_Premultiplied``.
-Only tiles that are both visible and dirty are converted on a repaint, so a brush dab on
-a 4K image converts a few 256² tiles, not 33 MB. The AI mask has its own buffer (a
-translucent red overlay, shown by the one rule of :mod:`editor.ui.mask_overlay`); the
-selection is outlined with marching ants.
+Only tiles that are both visible and dirty are converted on a repaint, and of each only
+the box of its stale pixels, so a brush dab on a 4K image converts what the dab touched.
+The AI mask has its own buffer (a translucent red overlay, shown by the one rule of
+:mod:`editor.ui.mask_overlay`); the selection is outlined with marching ants.
 
 Colour management: a document tagged with an ICC profile other than sRGB (Display P3,
 Adobe RGB, ...) is converted to sRGB for display, tile by tile, with a cached Qt colour
@@ -57,6 +57,7 @@ from editor.ui.canvas_tiles import (
     _TileBuffer,
     checker_pixmap,
     display_transform,
+    refresh_display,
     to_display,
     to_srgb,
 )
@@ -336,13 +337,7 @@ class Canvas(CanvasOverlaysMixin, AIMaskOverlayMixin, QWidget):
 
     def _update_tiles(self, visible: Rect) -> None:
         d = self.document
-        for r in self._image.merge_rows(self._image.stale_tiles(visible)):
-            ys, xs = r.slices()
-            px = d.composite(tuple(r), override=self._override)
-            if self._color_transform is not None:
-                px = to_srgb(px, self._color_transform)
-            self._image.array[ys, xs] = to_display(px, d.max_value)
-            self._image.mark_valid(r)
+        refresh_display(self._image, d, visible, self._override, self._color_transform)
         if self._ai_any:
             a = AI_MASK_ALPHA
             for r in self._overlay.merge_rows(self._overlay.stale_tiles(visible)):

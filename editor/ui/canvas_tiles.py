@@ -1,7 +1,7 @@
 """Canvas display conversion: document pixels to 8-bit premultiplied display tiles
 (:func:`to_display`), ICC → sRGB display transforms (:func:`display_transform`,
-:func:`to_srgb`), the transparency checkerboard and the tile buffer that tracks which
-256² display tiles are stale. Used by :mod:`editor.ui.canvas`."""
+:func:`to_srgb`), the transparency checkerboard and the tile buffer that tracks the stale box of each
+256² display tile. Used by :mod:`editor.ui.canvas`."""
 
 from __future__ import annotations
 
@@ -83,39 +83,68 @@ def checker_pixmap(cell: int = 8) -> QPixmap:
 
 
 class _TileBuffer:
-    """A premultiplied RGBA8888 buffer the size of the document, filled lazily per tile."""
+    """A premultiplied RGBA8888 buffer the size of the document, filled lazily per tile.
+
+    Each 256² tile keeps the bounding box of its stale pixels (document coordinates), so
+    a brush dab reconverts the few hundred pixels it touched, not its whole tiles; a
+    tile made stale twice is reconverted over the union of both boxes."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
         self.array = np.zeros((height, width, 4), np.uint8)
         self.image = QImage(self.array.data, width, height, width * 4,
                             QImage.Format.Format_RGBA8888_Premultiplied)
-        self.valid = np.zeros((-(-height // TILE), -(-width // TILE)), bool)
+        # per tile: x0, y0, x1, y1 of its stale pixels; empty (x0 >= x1) when up to date
+        self._stale = np.zeros((-(-height // TILE), -(-width // TILE), 4), np.int64)
+        self.invalidate(None)
+
+    @property
+    def valid(self) -> np.ndarray:
+        """Per tile: True when nothing in it is stale."""
+        s = self._stale
+        return (s[..., 0] >= s[..., 2]) | (s[..., 1] >= s[..., 3])
+
+    def _tiles(self, r: Rect) -> tuple[slice, slice, np.ndarray, np.ndarray]:
+        """The tile rows/columns ``r`` covers and ``r`` cut to each of them: x0, x1 per
+        column and y0, y1 per row (arrays of shape (n, 1) and (n,) for broadcasting)."""
+        ty0, ty1 = r.y // TILE, (r.bottom - 1) // TILE + 1
+        tx0, tx1 = r.x // TILE, (r.right - 1) // TILE + 1
+        xs = np.arange(tx0, tx1) * TILE
+        ys = np.arange(ty0, ty1)[:, None] * TILE
+        cols = np.stack([np.maximum(xs, r.x), np.minimum(xs + TILE, r.right)])
+        rows = np.stack([np.maximum(ys, r.y), np.minimum(ys + TILE, r.bottom)])
+        return slice(ty0, ty1), slice(tx0, tx1), cols, rows
 
     def invalidate(self, rect: Rect | None) -> None:
-        if rect is None:
-            self.valid[:] = False
-            return
-        r = rect.intersect(Rect(0, 0, self.width, self.height))
+        full = Rect(0, 0, self.width, self.height)
+        r = full if rect is None else rect.intersect(full)
         if r.empty:
             return
-        self.valid[r.y // TILE:(r.bottom - 1) // TILE + 1,
-                   r.x // TILE:(r.right - 1) // TILE + 1] = False
+        ys, xs, cols, rows = self._tiles(r)
+        block = self._stale[ys, xs]
+        clean = self.valid[ys, xs]
+        shape = block.shape[:2]
+        for i, (new, keep) in enumerate(((cols[0], np.minimum), (rows[0], np.minimum),
+                                         (cols[1], np.maximum), (rows[1], np.maximum))):
+            new = np.broadcast_to(new, shape)
+            block[..., i] = np.where(clean, new, keep(block[..., i], new))
 
     def stale_tiles(self, rect: Rect) -> list[Rect]:
+        """The stale boxes of the tiles ``rect`` touches (each whole, also where it reaches
+        outside ``rect``), one per tile."""
         r = rect.intersect(Rect(0, 0, self.width, self.height))
         if r.empty:
             return []
-        ty0, ty1 = r.y // TILE, (r.bottom - 1) // TILE + 1
-        tx0, tx1 = r.x // TILE, (r.right - 1) // TILE + 1
+        ys, xs, _, _ = self._tiles(r)
+        block = self._stale[ys, xs]
         out = []
-        for ty, tx in zip(*np.nonzero(~self.valid[ty0:ty1, tx0:tx1])):
-            x, y = (tx0 + int(tx)) * TILE, (ty0 + int(ty)) * TILE
-            out.append(Rect(x, y, min(TILE, self.width - x), min(TILE, self.height - y)))
+        for ty, tx in zip(*np.nonzero(~self.valid[ys, xs])):
+            x0, y0, x1, y1 = (int(v) for v in block[ty, tx])
+            out.append(Rect(x0, y0, x1 - x0, y1 - y0))
         return out
 
     def merge_rows(self, tiles: list[Rect]) -> list[Rect]:
-        """Join horizontally adjacent stale tiles of a row: fewer composite calls."""
+        """Join horizontally adjacent stale boxes of the same rows: fewer composite calls."""
         tiles = sorted(tiles, key=lambda r: (r.y, r.x))
         out: list[Rect] = []
         for t in tiles:
@@ -126,5 +155,28 @@ class _TileBuffer:
         return out
 
     def mark_valid(self, r: Rect) -> None:
-        self.valid[r.y // TILE:(r.bottom - 1) // TILE + 1,
-                   r.x // TILE:(r.right - 1) // TILE + 1] = True
+        """``r`` was converted: the tiles whose stale box lies inside it are up to date."""
+        if r.empty:
+            return
+        ys, xs, _, _ = self._tiles(r)
+        block = self._stale[ys, xs]
+        inside = ((block[..., 0] >= r.x) & (block[..., 1] >= r.y)
+                  & (block[..., 2] <= r.right) & (block[..., 3] <= r.bottom))
+        block[inside] = 0
+
+
+def refresh_display(buffer: _TileBuffer, doc, visible: Rect, override=None,
+                    transform: QColorTransform | None = None) -> int:
+    """Convert the stale boxes of ``buffer``'s tiles that ``visible`` touches from the
+    composite of ``doc`` (with the display ``override``, through the colour
+    ``transform``); returns the number of pixels converted."""
+    done = 0
+    for r in buffer.merge_rows(buffer.stale_tiles(visible)):
+        ys, xs = r.slices()
+        px = doc.composite(tuple(r), override=override)
+        if transform is not None:
+            px = to_srgb(px, transform)
+        buffer.array[ys, xs] = to_display(px, doc.max_value)
+        buffer.mark_valid(r)
+        done += r.w * r.h
+    return done

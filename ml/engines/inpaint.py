@@ -490,32 +490,29 @@ class MiganEngine(StoreInpaintEngine):
 # --- the task -------------------------------------------------------------------------------
 
 
-def run_inpaint_pixels(engine: InpaintEngine, ctx: RunContext, image: np.ndarray,
-                       mask: np.ndarray, **params) -> np.ndarray:
-    """The task runner: fill int ``image`` where ``mask`` is set (bool or 0..255,
-    non-zero = fill; soft values blend); alpha carried through. Pixels outside the mask
-    come back exactly as given, whatever the engine did there."""
-    from ml.imageconv import mask_to_engine, to_engine
-    from ml.runtime import as_channels, check_engine, check_result, finish, run_with_fallback
+def run_inpaint_patch(engine: InpaintEngine, ctx: RunContext, image: np.ndarray,
+                      mask: np.ndarray, **params) -> tuple[int, int, np.ndarray] | None:
+    """The changed region of a fill of int ``image`` where ``mask`` is set (bool or 0..255,
+    non-zero = fill; soft values blend): ``(x, y, patch)`` of the mask's bounding box at
+    the image's depth (alpha and unmasked pixels exactly as given), or None for an empty
+    mask. Only the box plus the engine's context margin is converted to floats."""
+    from ml.runtime import check_engine, run_masked_region
 
     check_engine(engine, SPEC)
-    rgb, alpha = to_engine(image)
-    m = mask_to_engine(mask)
-    if m.shape != rgb.shape[:2]:
-        raise EngineError(
-            f"mask is {m.shape[1]}x{m.shape[0]} but the image is {rgb.shape[1]}x{rgb.shape[0]}"
-        )
     resolved = engine.resolve_params(params)
-    out = check_result(engine, run_with_fallback(
-        engine, ctx, lambda c: engine.inpaint(rgb, m, c, **resolved)))
-    if out.shape != rgb.shape:
-        raise EngineError(f"engine {engine.id!r} changed the image size during inpainting")
-    # soft mask edges blend; fully kept pixels stay bit-exact after conversion back
-    blended = rgb + (out - rgb) * m[:, :, None]
-    result = finish(blended, alpha, image)
-    keep = m <= 0.0
-    result[keep] = as_channels(image, result.shape[2])[keep]
-    return result
+    return run_masked_region(engine, ctx, image, mask, engine.context_margin,
+                             lambda rgb, m, c: engine.inpaint(rgb, m, c, **resolved))
+
+
+def run_inpaint_pixels(engine: InpaintEngine, ctx: RunContext, image: np.ndarray,
+                       mask: np.ndarray, **params) -> np.ndarray:
+    """The task runner: :func:`run_inpaint_patch` pasted into a copy of ``image`` (RGB or
+    RGBA like the input). Pixels outside the mask come back exactly as given."""
+    from ml.runtime import as_channels, channels_of, paste_patch
+
+    patch = run_inpaint_patch(engine, ctx, image, mask, **params)
+    out = np.array(as_channels(image, channels_of(image)), copy=True)
+    return paste_patch(out, patch)
 
 
 SPEC = add_task(TaskSpec(
@@ -529,6 +526,7 @@ SPEC = add_task(TaskSpec(
         TaskInput("mask", "mask", "MASK", "white/non-zero = fill", purpose="fill"),
     ),
     run=run_inpaint_pixels,
+    run_patch=run_inpaint_patch,
     cli=CliSpec(
         command="inpaint",
         help="fill the masked area (MASK: white/non-zero = fill)",
