@@ -553,7 +553,19 @@ def encode_image(
         kwargs.update(quality=q, lossless=q >= 100, method=4, exact=True)
     elif fmt == "PNG":
         kwargs.update(compress_level=level)
-    im.save(f, format=fmt, **kwargs)
+    start = f.tell()
+    try:
+        im.save(f, format=fmt, **kwargs)
+    except OSError:
+        if not kwargs.get("optimize"):
+            raise
+        # Pillow sizes an optimised JPEG's buffer at one byte per pixel; nearly
+        # incompressible content (noise, film grain at quality 95+) overflows it ("Suspension
+        # not allowed here"). Write it again without Huffman optimisation (a few % larger).
+        f.seek(start)
+        f.truncate()
+        kwargs["optimize"] = False
+        im.save(f, format=fmt, **kwargs)
 
 
 def save_image(

@@ -232,6 +232,19 @@ def test_jpeg_quality_changes_size(tmp_path, rng):
     assert lo.stat().st_size < hi.stat().st_size
 
 
+@pytest.mark.parametrize("quality", [95, 100])
+def test_jpeg_of_noise_saves_although_it_overflows_the_optimised_buffer(tmp_path, rng, quality):
+    # incompressible pixels make Pillow's optimize=True buffer (one byte per pixel) too
+    # small ("Suspension not allowed here"); the save must still succeed
+    px = random_rgba(rng, 300, 200)
+    px[..., 3] = 255
+    path = tmp_path / "noise.jpg"
+    save_image(px, path, quality=quality)
+    out = load_image(path).pixels
+    assert out.shape == px.shape
+    assert np.abs(out[..., :3].astype(int) - px[..., :3]).mean() < 20
+
+
 def test_png_compression_level_changes_size(tmp_path):
     px = np.zeros((64, 64, 4), np.uint8)
     px[..., 3] = 255
