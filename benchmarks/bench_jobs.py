@@ -37,9 +37,11 @@ TIMEOUT_MS = 10_000
 
 
 def _app() -> Any:
-    from PySide6.QtCore import QCoreApplication
+    # a QApplication, not a bare QCoreApplication: later modules of the same `make bench`
+    # process (bench_retouch_ui) build the main window and need the GUI application
+    from PySide6.QtWidgets import QApplication
 
-    return QCoreApplication.instance() or QCoreApplication([])
+    return QApplication.instance() or QApplication([])
 
 
 def _trivial(req: int, _ctx: Any) -> int:
