@@ -31,6 +31,8 @@ MODES = ("delta", "replace")
 
 _LOCK = threading.Lock()
 _CROPS: dict[tuple, Any] = {}
+#: G(origin) at preview size, per origin (slider previews then render one image)
+_RENDERS: dict[tuple, Any] = {}
 
 
 def portrait_available() -> str | None:
@@ -120,7 +122,7 @@ def preview_face(pixels: np.ndarray, meta: dict, origin: np.ndarray, latent: np.
     aligned = _aligned(pixels, meta, model.resolution)
     ctx.cancel.check()
     mask = face_mask(aligned, _face(meta).face.points) if mode == "replace" else None
-    img = pp.edited_crop(model, aligned.crop, origin, latent, mode, PREVIEW_RES, mask)
+    img = pp.edited_crop(model, aligned.crop, origin, latent, mode, PREVIEW_RES, mask, _RENDERS)
     return np.rint(np.clip(img, 0, 1) * 255).astype(np.uint8)
 
 

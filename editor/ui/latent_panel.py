@@ -69,6 +69,18 @@ def _pixmap(image: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(QImage(a.data, w, h, a.strides[0], fmt).copy())
 
 
+class _ModelCombo(QComboBox):
+    """The model list, refreshed each time it opens (installs happen meanwhile)."""
+
+    def __init__(self, refresh: Any) -> None:
+        super().__init__()
+        self._refresh = refresh
+
+    def showPopup(self) -> None:
+        self._refresh()
+        super().showPopup()
+
+
 class LatentPanel(QWidget):
     """The dock's widget (see the module docstring)."""
 
@@ -88,13 +100,8 @@ class LatentPanel(QWidget):
         self._syncing = False
         self._restoring: str | None = None
 
-        self.model = QComboBox()
-        for m in jl.list_models():
-            self.model.addItem(m.name, m.id)
-            if m.reason:
-                i = self.model.count() - 1
-                self.model.model().item(i).setEnabled(False)
-                self.model.setItemData(i, m.reason, Qt.ItemDataRole.ToolTipRole)
+        self.model = _ModelCombo(self.refresh_models)
+        self.refresh_models()
         self.model.currentIndexChanged.connect(lambda _i: self._model_changed())
         self.encode_button = QPushButton("Encode")
         self.encode_button.setToolTip("Encode the selection (or the active layer); "
@@ -178,6 +185,23 @@ class LatentPanel(QWidget):
             tabs.currentChanged.connect(lambda _i: self.bind_document())
         self.bind_document()
         self._model_changed()
+
+    def refresh_models(self) -> None:
+        """List the models again (a model installed from Edit ▸ Models… — the portrait
+        generator — appears); the current choice is kept when it is still there."""
+        keep = self.model.currentData()
+        self.model.blockSignals(True)
+        self.model.clear()
+        for m in jl.list_models():
+            self.model.addItem(m.name, m.id)
+            if m.reason:
+                i = self.model.count() - 1
+                self.model.model().item(i).setEnabled(False)
+                self.model.setItemData(i, m.reason, Qt.ItemDataRole.ToolTipRole)
+        self.model.setCurrentIndex(max(0, self.model.findData(keep)))
+        self.model.blockSignals(False)
+        if keep is not None and self.model.currentData() != keep:
+            self._model_changed()
 
     # --- the document ------------------------------------------------------------------
 

@@ -49,7 +49,7 @@ class PortraitControls(QWidget):
         self.mode.setToolTip("Keep photo detail: add the change the generator makes to the "
                              "photo. Replace face: paste the generated face, colour-matched.")
         self.steps = QSpinBox()
-        self.steps.setRange(5, 2000)
+        self.steps.setRange(1, 2000)
         self.steps.setValue(100)
         self.steps.setSingleStep(25)
         self.steps.setPrefix("steps ")

@@ -101,7 +101,7 @@ def _resize(rgb: np.ndarray, size: int) -> np.ndarray:
 
 def edited_crop(model: Any, crop: np.ndarray, z: np.ndarray, z_edit: np.ndarray,
                 mode: str = "delta", max_res: int | None = None,
-                mask: np.ndarray | None = None) -> np.ndarray:
+                mask: np.ndarray | None = None, cache: dict | None = None) -> np.ndarray:
     """The edited face crop, float32 RGB [0, 1], at ``max_res`` (default: the crop's size).
 
     ``crop``: the photo's aligned crop (float32 RGB); ``z``: its W+ code; ``mask``: the
@@ -112,8 +112,8 @@ def edited_crop(model: Any, crop: np.ndarray, z: np.ndarray, z_edit: np.ndarray,
     base = _resize(rgb_float(crop), size)
     res = model.resolution if max_res is None else min(model.resolution, int(max_res))
     if mode == "delta":
-        return np.clip(base + _resize_signed(change(model, z, z_edit, res), size), 0, 1
-                       ).astype(np.float32)
+        delta = change(model, z, z_edit, res, cache)
+        return np.clip(base + _resize_signed(delta, size), 0, 1).astype(np.float32)
     out = _resize(model.decode_at(np.ravel(z_edit)[None], res)[0], size)
     m = np.ones((size, size), np.float32) if mask is None else _resize_mask(mask, size)
     return match_colours(out, base, m)
@@ -137,15 +137,30 @@ def _resize_mask(mask: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(m, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def change(model: Any, z: np.ndarray, z_edit: np.ndarray, max_res: int | None = None
-           ) -> np.ndarray:
+def change(model: Any, z: np.ndarray, z_edit: np.ndarray, max_res: int | None = None,
+           cache: dict | None = None) -> np.ndarray:
     """``G(z_edit) − G(z)``: float32 ``(R, R, 3)``, signed (R = the generator's size, or
-    ``max_res``); exactly 0 when the codes are equal."""
+    ``max_res``); exactly 0 when the codes are equal. ``cache`` (a dict the caller keeps)
+    remembers ``G(z)`` per code and size, so slider previews render one image, not two."""
+    import hashlib
+
     res = model.resolution if max_res is None else min(model.resolution, int(max_res))
-    if np.array_equal(np.asarray(z, np.float32), np.asarray(z_edit, np.float32)):
+    z = np.ascontiguousarray(np.ravel(z), np.float32)
+    z_edit = np.ascontiguousarray(np.ravel(z_edit), np.float32)
+    if np.array_equal(z, z_edit):
         return np.zeros((res, res, 3), np.float32)
-    pair = model.decode_at(np.stack([np.ravel(z), np.ravel(z_edit)]), res)
-    return (pair[1] - pair[0]).astype(np.float32)
+    key = (hashlib.sha1(z.tobytes()).hexdigest(), res, id(model))
+    base = cache.get(key) if cache is not None else None
+    if base is None:
+        pair = model.decode_at(np.stack([z, z_edit]), res)
+        base, edited = pair[0], pair[1]
+        if cache is not None:
+            if len(cache) > 8:
+                cache.clear()
+            cache[key] = base
+    else:
+        edited = model.decode_at(z_edit[None], res)[0]
+    return (edited - base).astype(np.float32)
 
 
 def paste(pixels: np.ndarray, aligned: AlignedFace, face: Face, model: Any, z: np.ndarray,
