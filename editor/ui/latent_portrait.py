@@ -64,11 +64,11 @@ class PortraitControls(QWidget):
         self.licence.setStyleSheet("color: #e0a050")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.mode, 1)
-        row.addWidget(self.steps)
+        row.addWidget(self.steps, 1)
         row.addWidget(self.cancel_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.mode)
         lay.addLayout(row)
         lay.addWidget(self.licence)
 
