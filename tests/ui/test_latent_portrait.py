@@ -102,6 +102,14 @@ def test_invert_slide_preview_apply_and_undo(pack, window, qtbot):
     assert 0 < (alpha > 0).mean() < 1
     np.testing.assert_array_equal(doc.layers[0].pixels, before)  # the photo is untouched
     assert len(doc.undo) == 1
+    # the layer keeps the W+ code: after a reset, selecting it again restores the edit
+    qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
+    assert panel.session.values["smile"] == 0.0
+    doc.active_index = 0
+    doc.active_index = 1
+    qtbot.waitUntil(lambda: panel.session.values.get("smile") == 3.0, timeout=WAIT)
+    np.testing.assert_allclose(panel.session.current, entry["latent"], rtol=1e-5, atol=1e-6)
+    assert panel.sliders["smile"].value() == 300
     doc.undo.undo()
     assert len(doc.layers) == 1
 
