@@ -89,6 +89,15 @@ def _bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
 
+def _face_region(mask: np.ndarray | None) -> tuple[bool, tuple[float, ...] | None]:
+    """``(empty, region)``: where to look for the face — the mask's bounding box, or None
+    (the whole image); ``empty`` when the mask selects nothing."""
+    if mask is None:
+        return False, None
+    box = _bbox(mask)
+    return box is None, None if box is None else tuple(float(v) for v in box)
+
+
 def _amounts(params: dict) -> dict[str, float]:
     return {k: float(v) for k, v in params.items() if v}
 
@@ -262,12 +271,9 @@ class FaceShapeEngine(LatentEngine):
         if not amounts:
             return image  # every direction at 0: the warp moves nothing, no face needed
         model = FaceShapeModel()
-        region = None
-        if mask is not None:
-            box = _bbox(mask)
-            if box is None:
-                return image
-            region = tuple(float(v) for v in box)
+        empty, region = _face_region(mask)
+        if empty:
+            return image
         ctx.report(0.1, "finding the face")
         shape = model.analyse(image, region, device=ctx.device, ctx=ctx)
         ctx.report(0.6, "warping")
@@ -330,12 +336,9 @@ class PortraitEngine(LatentEngine):
         from ml.portrait import pipeline as pp
 
         amounts = {k: float(v) for k, v in params.items() if k in self.direction_names and v}
-        region = None
-        if mask is not None:
-            box = _bbox(mask)
-            if box is None:
-                return image
-            region = tuple(float(v) for v in box)
+        empty, region = _face_region(mask)
+        if empty:
+            return image
         ctx.report(0.02, "finding the face")
         found = pp.find_face(image, region, device=ctx.device, ctx=ctx.sub(0.02, 0.1))
         model = self.model(ctx.device)
