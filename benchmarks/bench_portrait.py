@@ -10,7 +10,7 @@ otherwise; every absolute time is labelled with the device.
 * the 1024 px model stopped at 256 px (the panel's slider preview) — baseline: its full
   1024 px forward;
 * e4e encode of a 256² crop (18 × 512 W+) — baseline: the 256 px generator forward;
-* optimisation inversion at 256 px (:func:`ml.portrait.invert.invert`), timed over 5 Adam
+* optimisation inversion at 256 px (:func:`ml.portrait.invert.invert`), timed over 3 Adam
   steps and given per 100 steps — baseline: 100 × one 256 px forward (what the steps cost
   beyond rendering is the backward pass).
 """
@@ -49,7 +49,7 @@ def rows() -> list[dict]:
 
     m256 = model(256)
     z256 = m256.sample(1, seed=1)
-    t256 = median_time(lambda: m256.decode(z256), repeat=2, warmup=1)
+    t256 = median_time(lambda: m256.decode(z256), repeat=1, warmup=1)
     out.append(row("stylegan2 forward 256px batch 1", t256,
                    notes=f"config F, channel_multiplier 2, random weights, {device}"))
 
@@ -59,7 +59,7 @@ def rows() -> list[dict]:
     t1024 = _once(lambda: m1024.decode(z1024))
     out.append(row("stylegan2 forward 1024px batch 1 (one forward)", t1024,
                    "stylegan2 forward 256px", t256, notes=f"30.4M params, {device}"))
-    tprev = median_time(lambda: m1024.decode_at(z1024, 256), repeat=2, warmup=0)
+    tprev = _once(lambda: m1024.decode_at(z1024, 256))
     out.append(row("stylegan2 1024px model stopped at 256px (slider preview)", tprev,
                    "stylegan2 forward 1024px", t1024, notes=f"{device}"))
 
@@ -70,13 +70,13 @@ def rows() -> list[dict]:
         with torch.inference_mode():
             enc(torch.from_numpy(crop).permute(0, 3, 1, 2).to(device) * 2 - 1)
 
-    t_enc = median_time(encode, repeat=2, warmup=1)
+    t_enc = median_time(encode, repeat=1, warmup=1)
     params = sum(p.numel() for p in enc.parameters()) / 1e6
     out.append(row("e4e encode 256px crop (18x512 W+)", t_enc, "stylegan2 forward 256px", t256,
                    notes=f"IR-SE-50, {params:.0f}M params, random weights, {device}"))
 
     target = m256.decode(m256.sample(1, seed=2))
-    steps = 5
+    steps = 3
     t_inv = _once(lambda: invert(m256, target, steps=steps, preview_every=0)) * (100 / steps)
     out.append(row("optimisation inversion 256px, per 100 steps", t_inv,
                    "100 x stylegan2 forward 256px", 100 * t256,
