@@ -342,13 +342,13 @@ class PortraitEngine(LatentEngine):
         ctx.report(0.02, "finding the face")
         found = pp.find_face(image, region, device=ctx.device, ctx=ctx.sub(0.02, 0.1))
         model = self.model(ctx.device)
-        aligned = pp.align(image, found.face, model.resolution)
-        z = model.encode(pp.rgb_float(aligned.crop)[None], ctx.sub(0.1, 0.85),
-                         steps=int(params.get("steps", 100)))[0]
         missing = [n for n in amounts if n not in model.directions]
         if missing:
             raise EngineError(f"direction(s) {', '.join(missing)} not installed (the model "
                               f"has: {', '.join(model.directions) or 'none'})")
+        aligned = pp.align(image, found.face, model.resolution)
+        z = model.encode(pp.rgb_float(aligned.crop)[None], ctx.sub(0.1, 0.85),
+                         steps=int(params.get("steps", 100)))[0]
         z_edit = model.edit(z, amounts)[0]
         ctx.report(0.9, "pasting the face back")
         box, patch = pp.paste(image, aligned, found.face, model, z, z_edit,
