@@ -158,3 +158,15 @@ def test_a_generator_file_given_as_the_encoder_is_refused(tmp_path):
     gen = stylegan_file(tmp_path / "g.pt", size=32)
     with pytest.raises(EngineError, match="not an e4e encoder"):
         load_portrait(gen, gen)
+
+
+def test_nothing_non_commercial_is_bundled():
+    from ml.catalog import load_catalog
+    from ml.resources import resource_path
+
+    nc = [e for e in load_catalog() if not e.commercial_use]
+    assert {"stylegan2-ffhq-1024", "e4e-ffhq-encode"} <= {e.id for e in nc}
+    shipped = {p.name for p in resource_path("models").rglob("*") if p.is_file()}
+    assert not shipped & {e.file_name for e in nc}
+    for path in resource_path("models").rglob("*.pt"):  # e.g. the MTCNN nets
+        assert "g_ema" not in torch.load(path, weights_only=True)
