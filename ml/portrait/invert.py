@@ -77,6 +77,8 @@ def invert(model: Any, images: np.ndarray, ctx: RunContext | None = None, steps:
     Raises :class:`ml.types.Cancelled` when the context is cancelled."""
     import torch
 
+    from ml.torch_helpers import frozen
+
     ctx = ctx or RunContext()
     size = working_size(model, max_res)
     target = target_tensor(images, size, model.device)
@@ -88,35 +90,27 @@ def invert(model: Any, images: np.ndarray, ctx: RunContext | None = None, steps:
     w = torch.from_numpy(np.ascontiguousarray(start)).to(model.device).requires_grad_(True)
     avg = torch.from_numpy(model.average_latent()).to(model.device)
     opt = torch.optim.Adam([w], lr=lr, betas=(0.9, 0.999))
-    params = [p for m in model.modules().values() for p in m.parameters()]
-    flags = [p.requires_grad for p in params]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        with torch.enable_grad():
-            for step in range(steps):
-                # cosine ramp-down of the step size over the last quarter
-                t = step / max(1, steps)
-                ramp = min(1.0, (1 - t) / 0.25)
-                for group in opt.param_groups:
-                    group["lr"] = lr * (0.5 - 0.5 * np.cos(ramp * np.pi))
-                render = model._decode_t(w, size if size < model.resolution else None)
-                rows = model.wplus(w)
-                loss = reconstruction_loss(render, target) \
-                    + WEIGHTS["spread"] * ((rows - rows.mean(1, keepdim=True)) ** 2).mean() \
-                    + WEIGHTS["average"] * ((w - avg) ** 2).mean()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                value = float(loss.detach())
-                if history is not None:
-                    history.append(value)
-                preview = None
-                if preview_every and (step % preview_every == 0 or step == steps - 1):
-                    preview = render[0].detach().clamp(0, 1).permute(1, 2, 0).float().cpu().numpy()
-                ctx.report((step + 1) / max(1, steps), f"inverting the face ({step + 1}/{steps})",
-                           preview, {"step": step + 1, "loss": value})
-    finally:
-        for p, f in zip(params, flags):
-            p.requires_grad_(f)
+    with frozen(model.modules().values()), torch.enable_grad():
+        for step in range(steps):
+            # cosine ramp-down of the step size over the last quarter
+            t = step / max(1, steps)
+            ramp = min(1.0, (1 - t) / 0.25)
+            for group in opt.param_groups:
+                group["lr"] = lr * (0.5 - 0.5 * np.cos(ramp * np.pi))
+            render = model._decode_t(w, size if size < model.resolution else None)
+            rows = model.wplus(w)
+            loss = reconstruction_loss(render, target) \
+                + WEIGHTS["spread"] * ((rows - rows.mean(1, keepdim=True)) ** 2).mean() \
+                + WEIGHTS["average"] * ((w - avg) ** 2).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            value = float(loss.detach())
+            if history is not None:
+                history.append(value)
+            preview = None
+            if preview_every and (step % preview_every == 0 or step == steps - 1):
+                preview = render[0].detach().clamp(0, 1).permute(1, 2, 0).float().cpu().numpy()
+            ctx.report((step + 1) / max(1, steps), f"inverting the face ({step + 1}/{steps})",
+                       preview, {"step": step + 1, "loss": value})
     return w.detach().float().cpu().numpy().astype(np.float32)
