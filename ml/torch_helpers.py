@@ -7,6 +7,8 @@
   token, so cancel stops a run between layers instead of after a whole tile or step
   (TorchScript modules take no hooks and are skipped).
 * :func:`is_oom` / :func:`free_cache` recognise and clean up after device OOM.
+* :func:`frozen` switches off ``requires_grad`` of modules' weights while a latent is
+  optimised through them (inversion), and restores it afterwards.
 
 Imports torch at module level: import this lazily, from code that runs a model.
 """
@@ -84,6 +86,21 @@ def cancellable(model: Any, cancel: CancelToken) -> Iterator[int]:
     finally:
         for handle in handles:
             handle.remove()
+
+
+@contextmanager
+def frozen(modules: Any) -> Iterator[None]:
+    """Inside: no weight of ``modules`` (an iterable of ``nn.Module``) needs a gradient;
+    each parameter's own ``requires_grad`` comes back afterwards, even on an error."""
+    params = [p for m in modules for p in m.parameters()]
+    flags = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, f in zip(params, flags):
+            p.requires_grad_(f)
 
 
 def is_oom(exc: BaseException) -> bool:

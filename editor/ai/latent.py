@@ -9,7 +9,10 @@ slots) and the slider ``values`` (direction name → units). The edited latent i
 
 over the named and principal directions. For the face-shape model the latent is the
 vector of direction steps (each direction a unit basis vector of scale 1), so the same
-maths holds and ``current`` *is* the named values.
+maths holds and ``current`` *is* the named values. For the portrait model the latent is
+the face's flattened W+ code (``origin`` = the inverted photo) and ``mode`` says how the
+edit lands: ``"delta"`` adds the generator's change to the photo, ``"replace"`` pastes the
+generated face (colour-matched).
 
 Requests (:class:`PreviewRequest`, :class:`ApplyRequest`, :class:`EncodeRequest`) are
 frozen copies for the worker; ``run_*`` are their worker side (through
@@ -28,6 +31,7 @@ import numpy as np
 
 from editor.document.events import Rect
 from editor.jobs import latent as jl
+from editor.jobs import portrait as jp
 from editor.jobs.engines import RunContext
 
 METADATA_KEY = "retouch.latent"
@@ -50,6 +54,8 @@ class LatentSession:
         self.face = face
         self.slots: dict[str, np.ndarray | None] = {"A": None, "B": None}
         self.mix = 0.0
+        #: portrait: "delta" (add the change to the photo) or "replace"
+        self.mode = "delta"
 
     # --- the sliders ---------------------------------------------------------------
 
@@ -151,6 +157,8 @@ class LatentSession:
         }
         if self.face is not None:
             entry["face"] = dict(self.face)
+        if self.spec.kind == jl.KIND_PORTRAIT:
+            entry["mode"] = self.mode
         return {METADATA_KEY: entry}
 
     # --- requests ------------------------------------------------------------------
@@ -166,8 +174,11 @@ class LatentSession:
                 face_px, scale = small, DRAG_PREVIEW_SCALE
             else:
                 face_px = pixels
+        elif self.spec.kind == jl.KIND_PORTRAIT:
+            face_px = pixels
         return PreviewRequest(self.spec.id, self.spec.kind, self.current.copy(),
-                              dict(self.values), self.face, face_px, scale)
+                              dict(self.values), self.face, face_px, scale,
+                              self.origin.copy(), self.mode)
 
     def apply_request(self, pixels: np.ndarray, mask: np.ndarray | None = None,
                       feather: float = DEFAULT_FEATHER, source_index: int = 0) -> ApplyRequest:
@@ -197,6 +208,8 @@ def session_from_metadata(spec: jl.LatentSpec, metadata: dict[str, Any]) -> Late
         raise ValueError(f"bad latent metadata: {exc}") from None
     s = LatentSession(spec, np.asarray(entry.get("origin", latent), np.float32), rect,
                       entry.get("face"))
+    if entry.get("mode") in ("delta", "replace"):
+        s.mode = str(entry["mode"])
     for name, v in dict(entry.get("values", {})).items():
         try:
             s.set_value(name, float(v))
@@ -220,13 +233,17 @@ def latent_entry(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class EncodeRequest:
-    """Encode ``pixels`` (RGBA of the region; face-shape: the whole source layer), or
-    sample with ``seed`` when ``pixels`` is None (VAE only)."""
+    """Encode ``pixels`` (RGBA of the region; face-shape and portrait: the whole source
+    layer), or sample with ``seed`` when ``pixels`` is None (VAE only). Portrait:
+    ``selection`` (x0, y0, x1, y1 in the layer's pixels) picks the face, ``steps`` the
+    optimisation steps when no encoder is installed."""
 
     model_id: str
     pixels: np.ndarray | None
     region: Rect
     seed: int = 0
+    selection: tuple[int, int, int, int] | None = None
+    steps: int = 100
 
 
 @dataclass(frozen=True)
@@ -244,6 +261,9 @@ def run_encode_request(req: EncodeRequest, ctx: RunContext) -> EncodeResult:
             raise jl.EngineError("the face-shape model cannot sample: encode a face")
         face = jl.analyse_face(req.pixels, ctx)
         return EncodeResult(spec, np.zeros(spec.latent_dim, np.float32), req.region, face)
+    if spec.kind == jl.KIND_PORTRAIT:
+        z, face = jp.invert_face(req.pixels, req.selection, ctx, req.steps)
+        return EncodeResult(spec, z, req.region, face)
     if req.pixels is None:
         z = jl.sample_latent(req.model_id, req.seed, ctx)
     else:
@@ -264,6 +284,8 @@ class PreviewRequest:
     face: dict | None = None
     pixels: np.ndarray | None = None
     scale: float = 1.0
+    origin: np.ndarray | None = None
+    mode: str = "delta"
 
 
 @dataclass(frozen=True)
@@ -288,6 +310,9 @@ def run_preview_request(req: PreviewRequest, ctx: RunContext) -> PreviewResult:
             raise jl.EngineError("analyse a face first")
         _region, patch, _mask = jl.warp_face(req.pixels, req.face, req.values, ctx, req.scale)
         return PreviewResult(_to_u8(patch), req.latent, req.scale)
+    if req.kind == jl.KIND_PORTRAIT:
+        img = jp.preview_face(req.pixels, req.face, req.origin, req.latent, req.mode, ctx)
+        return PreviewResult(img, req.latent)
     return PreviewResult(jl.decode_latent(req.model_id, req.latent, ctx), req.latent)
 
 
@@ -328,6 +353,13 @@ def run_apply_request(req: ApplyRequest, ctx: RunContext) -> ApplyResult:
         # the face box is in the source layer's pixels: region.x/y is that layer's offset
         return ApplyResult(out, req.region.x + x0, req.region.y + y0, req.metadata,
                            "Face shape")
+    if req.kind == jl.KIND_PORTRAIT:
+        entry = req.metadata.get(METADATA_KEY, {})
+        (x0, y0), patch = jp.apply_face(
+            req.pixels, req.face, np.asarray(entry["origin"], np.float32), req.latent,
+            str(entry.get("mode", "delta")), ctx)
+        return ApplyResult(patch, req.region.x + x0, req.region.y + y0, req.metadata,
+                           "Portrait edit")
     base = req.metadata.get(METADATA_KEY, {}).get("base")
     out = jl.replace_region(req.model_id, req.pixels, req.latent, req.mask, req.feather, ctx,
                             base=None if base is None else np.asarray(base, np.float32))

@@ -6,7 +6,10 @@ Two kinds of latent model reach the editor through here:
   :func:`ml.latent.builtin.load_builtin`): a latent vector, named and principal
   directions (each a unit vector with a ``scale``), decode/encode/sample;
 * ``"face-shape"`` — :class:`ml.face.shape.FaceShapeModel`: the latent is the vector of
-  direction coefficients (steps), so each direction is a unit basis vector of scale 1.
+  direction coefficients (steps), so each direction is a unit basis vector of scale 1;
+* ``"portrait"`` — the StyleGAN2 FFHQ portrait pack, listed when its generator is
+  installed in the model store; the latent is the flattened W+ code and the worker side
+  lives in :mod:`editor.jobs.portrait`.
 
 :func:`model_spec` describes a model the same way for both (:class:`LatentSpec`), so the
 Qt-free session (:mod:`editor.ai.latent`) does its maths without ``ml``. Everything that
@@ -25,12 +28,15 @@ from typing import Any
 
 import numpy as np
 
+from editor.jobs import portrait as jp
 from ml.types import EngineError, EngineUnavailable, RunContext
 
 VAE_ID = "cartoon-faces-vae"
 FACE_SHAPE_ID = "face-shape"
 KIND_VAE = "vae"
 KIND_FACE = "face-shape"
+KIND_PORTRAIT = jp.KIND_PORTRAIT
+PORTRAIT_ID = jp.PORTRAIT_ID
 
 #: how many principal directions get a slider
 PRINCIPAL_SLIDERS = 4
@@ -75,6 +81,8 @@ class LatentSpec:
     directions: tuple[DirectionInfo, ...]
     principal: tuple[DirectionInfo, ...]
     axis_names: tuple[str, ...]
+    #: why some of the model's direction files were left out (portrait: shape mismatch)
+    notes: tuple[str, ...] = ()
 
 
 def list_models() -> list[ModelInfo]:
@@ -86,6 +94,9 @@ def list_models() -> list[ModelInfo]:
         ModelInfo(VAE_ID, BUILTIN_NAME, KIND_VAE, builtin_available()),
         ModelInfo(FACE_SHAPE_ID, FaceShapeModel.name, KIND_FACE, None),
     ]
+    if jp.portrait_available() is None:  # only once the user installed the generator
+        out.append(ModelInfo(PORTRAIT_ID, "StyleGAN2 FFHQ portrait (non-commercial)",
+                             KIND_PORTRAIT, None))
     for model_id, folder in trained_models().items():
         try:
             name = json.loads((folder / "model.json").read_text("utf-8")).get("name") or model_id
@@ -127,6 +138,8 @@ def load_model(model_id: str, device: str = "cpu") -> Any:
                 from ml.face.shape import FaceShapeModel
 
                 _MODELS[key] = FaceShapeModel()
+            elif model_id == PORTRAIT_ID:
+                return jp.load_portrait_model(dev)  # cached (and refreshed) by ml
             elif model_id in trained_models():
                 from ml.latent.io import load_latent_model
 
@@ -139,6 +152,8 @@ def load_model(model_id: str, device: str = "cpu") -> Any:
 def model_kind(model_id: str) -> str:
     if model_id == FACE_SHAPE_ID:
         return KIND_FACE
+    if model_id == PORTRAIT_ID:
+        return KIND_PORTRAIT
     if model_id == VAE_ID or model_id in trained_models():
         return KIND_VAE
     raise EngineError(f"unknown latent model {model_id!r}")
@@ -161,6 +176,12 @@ def model_spec(model_id: str, device: str = "cpu") -> LatentSpec:
                                       float(d.maximum), d.description))
         return LatentSpec(model.id, model.name, KIND_FACE, n, 0, tuple(dirs), (),
                           tuple(d.name for d in model.directions))
+    if model_kind(model_id) == KIND_PORTRAIT:
+        parts = jp.spec_parts(model)
+        return LatentSpec(PORTRAIT_ID, parts["name"], KIND_PORTRAIT, parts["latent_dim"],
+                          parts["resolution"],
+                          tuple(_info(d, "attribute") for d in parts["directions"]), (),
+                          (), tuple(parts["skipped"]))
     return LatentSpec(
         model.id, model.name, KIND_VAE, int(model.latent_dim), int(model.resolution),
         tuple(_info(d, "attribute") for d in model.directions.values()),
@@ -336,7 +357,9 @@ def warp_face(pixels: np.ndarray, face: dict, values: dict[str, float], ctx: Run
 __all__ = [
     "FACE_SHAPE_ID",
     "KIND_FACE",
+    "KIND_PORTRAIT",
     "KIND_VAE",
+    "PORTRAIT_ID",
     "PRINCIPAL_SLIDERS",
     "VAE_ID",
     "DirectionInfo",

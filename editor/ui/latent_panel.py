@@ -1,7 +1,9 @@
 """The Latent dock: edit an image region through a latent model's directions.
 
-Pick a model (the built-in cartoon-face VAE or the face-shape warp), **Encode** the
-selection (or the active layer) — for face-shape: find the face on the active layer —
+Pick a model (the built-in cartoon-face VAE, the face-shape warp, or — once its
+non-commercial weights are installed — the StyleGAN2 FFHQ portrait model), **Encode** the
+selection (or the active layer) — for face-shape: find the face on the active layer; for
+the portrait model **Invert face** (:mod:`editor.ui.latent_portrait`) —
 or **Sample** one (VAE), then move the sliders (one per named direction, ±3 × its
 scale, and the top principal directions), edit raw latent entries in the one-row table,
 keep two latents in slots A/B and blend between them. The preview in the panel follows
@@ -45,6 +47,7 @@ from editor.ai import regions
 from editor.ai.watch import DocumentWatch
 from editor.document import Rect
 from editor.jobs import latent as jl
+from editor.ui.latent_portrait import PortraitControls, inverted_text, progress_text
 
 if TYPE_CHECKING:
     from editor.document import Document, Layer
@@ -53,6 +56,10 @@ if TYPE_CHECKING:
 PREVIEW_KEY = "latent-preview"
 PREVIEW_SIZE = 192
 SLIDER_STEPS = 100  # slider ticks per unit
+#: latents longer than this get no raw-entry table (a W+ code has 9216 entries)
+TABLE_MAX = 256
+#: models whose latent edits a face found on the whole source layer
+FACE_KINDS = (jl.KIND_FACE, jl.KIND_PORTRAIT)
 
 
 def _pixmap(image: np.ndarray) -> QPixmap:
@@ -60,6 +67,18 @@ def _pixmap(image: np.ndarray) -> QPixmap:
     h, w = a.shape[:2]
     fmt = QImage.Format.Format_RGBA8888 if a.shape[2] == 4 else QImage.Format.Format_RGB888
     return QPixmap.fromImage(QImage(a.data, w, h, a.strides[0], fmt).copy())
+
+
+class _ModelCombo(QComboBox):
+    """The model list, refreshed each time it opens (installs happen meanwhile)."""
+
+    def __init__(self, refresh: Any) -> None:
+        super().__init__()
+        self._refresh = refresh
+
+    def showPopup(self) -> None:
+        self._refresh()
+        super().showPopup()
 
 
 class LatentPanel(QWidget):
@@ -81,13 +100,8 @@ class LatentPanel(QWidget):
         self._syncing = False
         self._restoring: str | None = None
 
-        self.model = QComboBox()
-        for m in jl.list_models():
-            self.model.addItem(m.name, m.id)
-            if m.reason:
-                i = self.model.count() - 1
-                self.model.model().item(i).setEnabled(False)
-                self.model.setItemData(i, m.reason, Qt.ItemDataRole.ToolTipRole)
+        self.model = _ModelCombo(self.refresh_models)
+        self.refresh_models()
         self.model.currentIndexChanged.connect(lambda _i: self._model_changed())
         self.encode_button = QPushButton("Encode")
         self.encode_button.setToolTip("Encode the selection (or the active layer); "
@@ -102,6 +116,8 @@ class LatentPanel(QWidget):
         self.reset_button.clicked.connect(self.reset)
         self.apply_button = QPushButton("Apply as new layer")
         self.apply_button.clicked.connect(self.apply)
+        self.portrait = PortraitControls()
+        self.portrait.mode.currentIndexChanged.connect(lambda _i: self._mode_changed())
 
         self.preview = QLabel("Encode or sample to start")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -156,6 +172,7 @@ class LatentPanel(QWidget):
         outer.addWidget(scroll)
         lay = QVBoxLayout(inner)
         lay.addLayout(top)
+        lay.addWidget(self.portrait)
         lay.addWidget(self.preview)
         lay.addWidget(self.slider_box)
         lay.addWidget(self.table)
@@ -168,6 +185,23 @@ class LatentPanel(QWidget):
             tabs.currentChanged.connect(lambda _i: self.bind_document())
         self.bind_document()
         self._model_changed()
+
+    def refresh_models(self) -> None:
+        """List the models again (a model installed from Edit ▸ Models… — the portrait
+        generator — appears); the current choice is kept when it is still there."""
+        keep = self.model.currentData()
+        self.model.blockSignals(True)
+        self.model.clear()
+        for m in jl.list_models():
+            self.model.addItem(m.name, m.id)
+            if m.reason:
+                i = self.model.count() - 1
+                self.model.model().item(i).setEnabled(False)
+                self.model.setItemData(i, m.reason, Qt.ItemDataRole.ToolTipRole)
+        self.model.setCurrentIndex(max(0, self.model.findData(keep)))
+        self.model.blockSignals(False)
+        if keep is not None and self.model.currentData() != keep:
+            self._model_changed()
 
     # --- the document ------------------------------------------------------------------
 
@@ -206,6 +240,9 @@ class LatentPanel(QWidget):
     def _model_changed(self) -> None:
         self.sample_button.setEnabled(self.kind == jl.KIND_VAE)
         self.seed.setEnabled(self.kind == jl.KIND_VAE)
+        portrait = self.kind == jl.KIND_PORTRAIT
+        self.portrait.setVisible(portrait)
+        self.encode_button.setText("Invert face" if portrait else "Encode")
         if self.session is not None and self.session.spec.id != self.model_id:
             self._clear_session()
         self._update_enabled()
@@ -227,7 +264,7 @@ class LatentPanel(QWidget):
         if doc is None or layer is None:
             self._say("Open an image first")
             return None
-        if self.kind == jl.KIND_FACE:
+        if self.kind in FACE_KINDS:
             return doc, layer, layer.bounds
         mask = regions.mask_array(doc, regions.MASK_SELECTION)
         box = regions.mask_bounds(mask)
@@ -242,6 +279,15 @@ class LatentPanel(QWidget):
         if target is None:
             return
         doc, layer, rect = target
+        if self.kind == jl.KIND_PORTRAIT:
+            pixels = np.array(layer.pixels, copy=True)
+            box = regions.mask_bounds(regions.mask_array(doc, regions.MASK_SELECTION))
+            sel = None if box is None else (box.x - rect.x, box.y - rect.y,
+                                            box.x + box.w - rect.x, box.y + box.h - rect.y)
+            req = al.EncodeRequest(self.model_id, pixels, rect, selection=sel,
+                                   steps=self.portrait.steps.value())
+            self._submit_encode(req, layer, pixels)
+            return
         if self.kind == jl.KIND_FACE:
             pixels = np.array(layer.pixels, copy=True)
         else:
@@ -259,28 +305,54 @@ class LatentPanel(QWidget):
     def _submit_encode(self, req: al.EncodeRequest, layer: Layer,
                        pixels: np.ndarray | None) -> None:
         doc = self.host.document
-        self._say("Finding the face…" if self.kind == jl.KIND_FACE else "Encoding…")
+        self._say({jl.KIND_FACE: "Finding the face…", jl.KIND_PORTRAIT: "Inverting the face…"}
+                  .get(self.kind, "Encoding…"))
 
         def done(res: al.EncodeResult) -> None:
+            self.portrait.running(None)
             if self.host.document is not doc:
                 return
             self.specs[res.spec.id] = res.spec
             self._source = layer
-            if res.spec.kind == jl.KIND_FACE:
+            if res.spec.kind in FACE_KINDS:
                 self._set_face_pixels(pixels)
             self.session = al.LatentSession(res.spec, res.latent, res.region, res.face)
+            self.session.mode = self.portrait.mode_key
             self._rebuild()
-            self._say(f"{res.spec.name}: {len(self.session.sliders)} directions")
+            self._say(inverted_text(res.spec, res.face) if res.spec.kind == jl.KIND_PORTRAIT
+                      else f"{res.spec.name}: {len(self.session.sliders)} directions")
             self.request_preview()
 
-        self.host.submit_job(req, al.run_encode_request, "Latent encode", key="latent-encode",
-                             lane="edit", document=False, on_done=done,
-                             on_error=lambda m: self._say(m))
+        def failed(message: str) -> None:
+            self.portrait.running(None)
+            self._say(message)
+
+        def cancelled() -> None:
+            self.portrait.running(None)
+            self._say("Inversion cancelled: nothing changed")
+
+        job = self.host.submit_job(req, al.run_encode_request, "Latent encode",
+                                   key="latent-encode", lane="edit", document=False,
+                                   on_done=done, on_error=failed, on_cancelled=cancelled,
+                                   on_progress=self._encode_progress)
+        if self.kind == jl.KIND_PORTRAIT:
+            self.portrait.running(job)
+
+    def _encode_progress(self, p: Any) -> None:
+        self._say(progress_text(p))
+        if p.preview is not None:
+            img = np.rint(np.clip(p.preview, 0, 1) * 255).astype(np.uint8)
+            self._show_image(img)
 
     def _set_face_pixels(self, pixels: np.ndarray | None) -> None:
         self._face_pixels = pixels
-        self._face_small = (None if pixels is None
+        self._face_small = (None if pixels is None or self.kind != jl.KIND_FACE
                             else jl.shrink_pixels(pixels, al.DRAG_PREVIEW_SCALE))
+
+    def _mode_changed(self) -> None:
+        if self.session is not None and self.session.spec.kind == jl.KIND_PORTRAIT:
+            self.session.mode = self.portrait.mode_key
+            self.request_preview()
 
     # --- restore from a layer --------------------------------------------------------------
 
@@ -330,8 +402,9 @@ class LatentPanel(QWidget):
         self.model.setCurrentIndex(max(0, self.model.findData(spec.id)))
         self._syncing = False
         self.session = session
-        if spec.kind == jl.KIND_FACE:
+        if spec.kind in FACE_KINDS:
             self._set_face_pixels(np.array(self._source.pixels, copy=True))
+            self.portrait.set_mode(session.mode)
         self._rebuild()
         self._say(f"Restored the latent of “{layer.name}”")
         self.request_preview()
@@ -345,12 +418,15 @@ class LatentPanel(QWidget):
         self.value_labels.clear()
         s = self.session
         self.table.blockSignals(True)
-        self.table.setColumnCount(0 if s is None else s.spec.latent_dim)
-        if s is not None:
+        table = s is not None and s.spec.latent_dim <= TABLE_MAX
+        self.table.setVisible(s is None or table)
+        self.table.setColumnCount(s.spec.latent_dim if table else 0)
+        if s is not None and table:
             self.table.setHorizontalHeaderLabels(list(s.spec.axis_names))
             for i, d in enumerate(s.spec.directions if s.spec.kind == jl.KIND_FACE else ()):
                 self.table.horizontalHeaderItem(i).setToolTip(d.title)
             self.table.resizeColumnsToContents()
+        if s is not None:
             for d in s.sliders:
                 slider = QSlider(Qt.Orientation.Horizontal)
                 slider.setRange(round(d.minimum * SLIDER_STEPS), round(d.maximum * SLIDER_STEPS))
@@ -386,7 +462,7 @@ class LatentPanel(QWidget):
                     slider.blockSignals(False)
                     self.value_labels[name].setText(f"{v:+.2f}")
                 self.table.blockSignals(True)
-                for i, x in enumerate(s.current):
+                for i, x in enumerate(s.current if self.table.columnCount() else ()):
                     item = self.table.item(0, i)
                     if item is None:
                         item = QTableWidgetItem()
@@ -458,7 +534,10 @@ class LatentPanel(QWidget):
     def _show_preview(self, res: al.PreviewResult) -> None:
         self.preview_image = res.image
         self.previews_shown += 1
-        pm = _pixmap(res.image).scaled(
+        self._show_image(res.image)
+
+    def _show_image(self, image: np.ndarray) -> None:
+        pm = _pixmap(image).scaled(
             PREVIEW_SIZE, PREVIEW_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.SmoothTransformation)
         self.preview.setPixmap(pm)
@@ -471,7 +550,7 @@ class LatentPanel(QWidget):
         source = self._source if self._source in doc.layers else doc.active_layer
         if source is None:
             return
-        if s.spec.kind == jl.KIND_FACE:
+        if s.spec.kind in FACE_KINDS:
             if self._face_pixels is None:
                 self._say("Encode a face first")
                 return

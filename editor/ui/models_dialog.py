@@ -1,7 +1,10 @@
 """Edit ▸ Models…: the model store in a window, as `retouch models` is on the command line.
 
-Every catalog entry (and every imported model) is one row: name, task, size, licence,
-notes ("non-commercial", "unverified hash") and state (installed, not installed, partly
+Every catalog entry (and every imported model) is one row: name, task, what uses it
+("Used by": the engines that need it or use it when installed, from each engine's
+``requires`` and optional ``uses``; "(coming)" in grey for an entry no feature uses yet,
+e.g. the face-restoration models), size, licence, notes ("non-commercial", "unverified
+hash") and state (installed, not installed, partly
 downloaded, queued, a progress bar while downloading). Install, Verify and Import run as
 background jobs on the window's :class:`editor.jobs.JobRunner`, so the status bar shows
 their progress and its Cancel button works too; a cancelled or interrupted download keeps
@@ -58,7 +61,14 @@ from editor.ai.store import (
     run_install,
     run_verify,
 )
-from editor.jobs.engines import ModelStore, StoreError, register_imported_models, unregister_engine
+from editor.jobs.engines import (
+    ModelStore,
+    StoreError,
+    engines_for,
+    register_imported_models,
+    task_specs,
+    unregister_engine,
+)
 from editor.ui.jobs_controller import LANE_BACKGROUND
 
 if TYPE_CHECKING:
@@ -66,14 +76,31 @@ if TYPE_CHECKING:
     from editor.jobs.engines import Progress
     from editor.ui.host import Host
 
-COLUMNS = ("Model", "Task", "Size", "Licence", "Notes", "Status")
-COL_MODEL, COL_TASK, COL_SIZE, COL_LICENCE, COL_NOTES, COL_STATUS = range(len(COLUMNS))
+COLUMNS = ("Model", "Task", "Used by", "Size", "Licence", "Notes", "Status")
+COL_MODEL, COL_TASK, COL_USED, COL_SIZE, COL_LICENCE, COL_NOTES, COL_STATUS = range(len(COLUMNS))
+#: the "Used by" text of a catalog entry no feature uses yet
+COMING = "(coming)"
 
 IMPORT_FILTER = "Checkpoints (*.pth *.safetensors *.ckpt *.pt);;All files (*)"
 
 _GREEN = QColor(110, 200, 110)
 _ORANGE = QColor(240, 150, 60)
 _GREY = QColor(150, 150, 150)
+
+
+# --- what uses each model --------------------------------------------------------------
+
+
+def model_users() -> dict[str, list[str]]:
+    """Store id → "Task: engine" of every engine that needs it (``requires``) or uses it
+    when installed (an engine's optional ``uses``), in registration order."""
+    users: dict[str, list[str]] = {}
+    for spec in task_specs():
+        for engine in engines_for(spec.name):
+            ids = tuple(getattr(engine, "uses", ()) or ()) or engine.requires
+            for mid in ids:
+                users.setdefault(mid, []).append(f"{spec.title}: {engine.name}")
+    return users
 
 
 # --- the dialog ---------------------------------------------------------------------------
@@ -91,6 +118,7 @@ class ModelsDialog(QDialog):
         self.setWindowTitle("Models")
         self.setObjectName("models-dialog")
         self._rows: list[ModelRow] = []
+        self._users: dict[str, list[str]] = {}
         self._jobs: dict[str, JobHandle] = {}  # model id -> its install job
         self._fractions: dict[str, tuple[float, str]] = {}
         self._other_jobs: list[JobHandle] = []  # verify / import
@@ -165,6 +193,7 @@ class ModelsDialog(QDialog):
     def refresh(self) -> None:
         """Re-read the store and redraw every row (the selection is kept)."""
         keep = self.selected_id()
+        self._users = model_users()
         try:
             self._rows = model_rows(self.store)
         except StoreError as exc:  # a broken catalog or index: say so, show nothing
@@ -177,6 +206,7 @@ class ModelsDialog(QDialog):
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(COL_STATUS, max(200, self.table.columnWidth(COL_STATUS)))
         self.table.setColumnWidth(COL_MODEL, min(300, self.table.columnWidth(COL_MODEL)))
+        self.table.setColumnWidth(COL_USED, min(260, self.table.columnWidth(COL_USED)))
         if keep is not None:
             self.select(keep)
         self._update_buttons()
@@ -194,6 +224,13 @@ class ModelsDialog(QDialog):
         name.setData(Qt.ItemDataRole.UserRole, row.id)
         self.table.setItem(i, COL_MODEL, name)
         self.table.setItem(i, COL_TASK, item(row.task))
+        users = self.used_by(row.id)
+        used = item(", ".join(users) if users else COMING if row.entry else "",
+                    "\n".join(users) if users else
+                    "No feature of this Retouch uses this model yet" if row.entry else "")
+        if not users:
+            used.setForeground(QBrush(_GREY))
+        self.table.setItem(i, COL_USED, used)
         size = item(row.size_text, "approximate: no published size and checksum"
                     if row.approximate_size else "")
         size.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -251,6 +288,11 @@ class ModelsDialog(QDialog):
         # "downloading big-lama: 12.3/205.7 MB" -> "12.3/205.7 MB  6%"
         amount = stage.rsplit(": ", 1)[-1] if stage else ""
         bar.setFormat(f"{amount}  %p%" if amount else "%p%")
+
+    def used_by(self, model_id: str) -> list[str]:
+        """The features that use ``model_id`` (empty: none yet, or an import no engine
+        took)."""
+        return list(self._users.get(model_id, ()))
 
     def row_of(self, model_id: str) -> int:
         """The table row of a model id (-1 when not listed)."""
@@ -325,6 +367,9 @@ class ModelsDialog(QDialog):
                          + (f", ×{e.scale}" if e.scale > 1 else "")
                          + f". Licence: {_esc(e.licence)}"
                          + ("" if e.commercial_use else " — <b>non-commercial use only</b>"))
+            users = self.used_by(e.id)
+            parts.append("Used by: " + (_esc(", ".join(users)) if users else
+                                        "nothing yet (coming in a later version)"))
             if e.archive_member:
                 parts.append("Comes in one archive with the other presets: installing one "
                              "installs them all.")

@@ -12,6 +12,11 @@ Engines:
   directions and decoded back with :func:`ml.latent.apply.apply_replace`;
 * ``face-shape`` — the built-in face-shape warp (:class:`ml.face.shape.FaceShapeModel`):
   the face (inside the mask's bounding box, if any) is analysed and warped;
+* ``stylegan2-ffhq-1024`` — the portrait pack (:mod:`ml.portrait`), when its StyleGAN2
+  generator is installed in the model store (non-commercial licence): the face (the
+  largest, or the one inside the mask's bounding box) is aligned, inverted into W+ (e4e
+  when installed, else optimisation), moved along the InterFaceGAN/GANSpace directions and
+  pasted back through a feathered face mask;
 * one engine per model the user trained, found in :func:`latent_models_dir` (every
   sub-folder holding a ``model.json``), applied with :func:`ml.latent.apply.apply_delta`
   (only the low-frequency change the model makes is added to the photo).
@@ -82,6 +87,15 @@ def _bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     if ys.size == 0:
         return None
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def _face_region(mask: np.ndarray | None) -> tuple[bool, tuple[float, ...] | None]:
+    """``(empty, region)``: where to look for the face — the mask's bounding box, or None
+    (the whole image); ``empty`` when the mask selects nothing."""
+    if mask is None:
+        return False, None
+    box = _bbox(mask)
+    return box is None, None if box is None else tuple(float(v) for v in box)
 
 
 def _amounts(params: dict) -> dict[str, float]:
@@ -257,17 +271,92 @@ class FaceShapeEngine(LatentEngine):
         if not amounts:
             return image  # every direction at 0: the warp moves nothing, no face needed
         model = FaceShapeModel()
-        region = None
-        if mask is not None:
-            box = _bbox(mask)
-            if box is None:
-                return image
-            region = tuple(float(v) for v in box)
+        empty, region = _face_region(mask)
+        if empty:
+            return image
         ctx.report(0.1, "finding the face")
         shape = model.analyse(image, region, device=ctx.device, ctx=ctx)
         ctx.report(0.6, "warping")
         out = model.apply(image.astype(np.float32, copy=False), shape, amounts)
         ctx.report(1.0, "done")
+        return out
+
+
+class PortraitEngine(LatentEngine):
+    """StyleGAN2 FFHQ on the photo's face: detect, align, invert, edit, paste back."""
+
+    id = "stylegan2-ffhq-1024"
+    name = "StyleGAN2 FFHQ portrait (non-commercial)"
+    description = ("Edits a real face (age, smile, pose, GANSpace edits) through StyleGAN2 "
+                   "FFHQ: the face is aligned, inverted into W+ and the change pasted back. "
+                   "Needs the non-commercial StyleGAN2 weights from the model store.")
+    model_id = "stylegan2-ffhq-1024"
+    device_policy = "gpu-preferred"
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        """Every store model this engine uses when installed (the generator is required;
+        the encoder and direction files are optional)."""
+        from ml.portrait.model import PACK_IDS
+
+        return PACK_IDS
+
+    @property
+    def params(self) -> tuple[Param, ...]:  # type: ignore[override]
+        from ml.portrait.directions import GANSPACE_LABELS, INTERFACEGAN_LABELS
+
+        dirs = tuple(direction_param(n, label, "portrait direction") for n, label in
+                     {**INTERFACEGAN_LABELS, **GANSPACE_LABELS}.items())
+        return dirs + (
+            Param("mode", "Mode", "choice", "delta", choices=("delta", "replace"),
+                  help="delta: add the generator's change to the photo (keeps its detail); "
+                       "replace: paste the colour-matched generated face"),
+            Param("steps", "Inversion steps", "int", 100, minimum=1, maximum=2000,
+                  help="optimisation steps when no e4e encoder is installed"),
+        )
+
+    @property
+    def direction_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params if p.kind == "float")
+
+    def model(self, device: str):
+        from ml.portrait.model import load_from_store
+        from ml.store import ModelStore
+
+        store = ModelStore()
+        version = tuple(file_version(store.path(m)) for m in self.uses if store.installed(m))
+        model = MODELS.get(f"portrait:{self.id}", device, lambda: load_from_store("cpu", store),
+                           version=version)
+        if model.device != device:
+            model.to(device)
+        return model
+
+    def edit(self, image: np.ndarray, mask: np.ndarray | None, ctx: RunContext,
+             **params) -> np.ndarray:
+        from ml.portrait import pipeline as pp
+
+        amounts = {k: float(v) for k, v in params.items() if k in self.direction_names and v}
+        empty, region = _face_region(mask)
+        if empty:
+            return image
+        ctx.report(0.02, "finding the face")
+        found = pp.find_face(image, region, device=ctx.device, ctx=ctx.sub(0.02, 0.1))
+        model = self.model(ctx.device)
+        missing = [n for n in amounts if n not in model.directions]
+        if missing:
+            raise EngineError(f"direction(s) {', '.join(missing)} not installed (the model "
+                              f"has: {', '.join(model.directions) or 'none'})")
+        aligned = pp.align(image, found.face, model.resolution)
+        z = model.encode(pp.rgb_float(aligned.crop)[None], ctx.sub(0.1, 0.85),
+                         steps=int(params.get("steps", 100)))[0]
+        z_edit = model.edit(z, amounts)[0]
+        ctx.report(0.9, "pasting the face back")
+        box, patch = pp.paste(image, aligned, found.face, model, z, z_edit,
+                              str(params.get("mode", "delta")))
+        x0, y0, x1, y1 = box
+        out = np.array(image, dtype=np.float32, copy=True)
+        out[y0:y1, x0:x1] = patch
+        ctx.report(1.0, found.note or "done")
         return out
 
 
@@ -344,3 +433,4 @@ SPEC = add_task(TaskSpec(
 
 register(CartoonVAEEngine())
 register(FaceShapeEngine())
+register(PortraitEngine())

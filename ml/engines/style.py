@@ -210,6 +210,8 @@ class GatysEngine(_Style):
                    "otherwise a random-feature network that needs no download.")
     has_preview = True
     device_policy = "gpu-preferred"
+    #: store models used when installed (none is required); the Models dialog lists them
+    uses = (VGG_MODEL_ID,)
     params = COMMON_PARAMS + (
         Param("iterations", "Iterations", "int", 120, 1, 2000,
               help="L-BFGS iterations in total over all scales"),

@@ -269,21 +269,15 @@ class LatentModel(ABC):
                     raise EngineError(f"init has {start.shape[0]} latents for {n} images")
         z = start.clone().requires_grad_(True)
         opt = torch.optim.Adam([z], lr=lr)
-        params = [p for m in self.modules().values() for p in m.parameters()]
-        flags = [p.requires_grad for p in params]
-        for p in params:
-            p.requires_grad_(False)
-        try:
-            with torch.enable_grad():
-                for step in range(steps):
-                    ctx.report(step / max(1, steps), "inverting")
-                    loss = ((self._decode_t(z) - target) ** 2).mean() + prior_weight * (z**2).mean()
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-        finally:
-            for p, f in zip(params, flags):
-                p.requires_grad_(f)
+        from ml.torch_helpers import frozen
+
+        with frozen(self.modules().values()), torch.enable_grad():
+            for step in range(steps):
+                ctx.report(step / max(1, steps), "inverting")
+                loss = ((self._decode_t(z) - target) ** 2).mean() + prior_weight * (z**2).mean()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
         ctx.report(1.0, "inverting")
         return z.detach().float().cpu().numpy().astype(np.float32)
 

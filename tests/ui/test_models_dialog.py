@@ -8,12 +8,12 @@ import os
 import socket
 import time
 
-from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
 from editor.ui.ai_common import EngineCombo
-from editor.ui.models_dialog import ModelsDialog, human_size
+from editor.ui.models_dialog import COL_NOTES, COL_SIZE, COL_USED, ModelsDialog, human_size
 from ml.store import ModelStore, load_catalog
 from tests.ml.conftest import compact_checkpoint, http_server  # noqa: F401 - fixtures
 from tests.ml.test_store import _entry
@@ -73,8 +73,8 @@ def test_menu_entry_lists_the_real_catalog_and_downloads_nothing(window, qtbot):
         assert dlg.status_text(e.id) == "Not installed"
         assert ("non-commercial" in row.notes) == (not e.commercial_use), e.id
         assert ("unverified hash" in row.notes) == (not e.verified), e.id
-    assert "non-commercial" in dlg.table.item(dlg.row_of("stylegan2-ffhq-1024"), 4).text()
-    assert dlg.table.item(dlg.row_of("big-lama"), 2).text() == "206 MB"
+    assert "non-commercial" in dlg.table.item(dlg.row_of("stylegan2-ffhq-1024"), COL_NOTES).text()
+    assert dlg.table.item(dlg.row_of("big-lama"), COL_SIZE).text() == "206 MB"
     root = ModelStore().root
     assert not root.exists() or not any(root.iterdir())
     window.actions_by_id["edit.models"].trigger()  # a second time: the same dialog
@@ -165,7 +165,7 @@ def test_non_commercial_entry_is_marked_and_asks_naming_its_licence(window, qtbo
                    licence="CC BY-NC 4.0")
     dlg = _dialog(window, qtbot, entry)
     assert dlg.row_info("nc-model").notes == ["non-commercial"]
-    assert dlg.table.item(dlg.row_of("nc-model"), 4).text() == "non-commercial"
+    assert dlg.table.item(dlg.row_of("nc-model"), COL_NOTES).text() == "non-commercial"
     assert dlg.select("nc-model")
     prompt = answer_prompt("Cancel")
     dlg.install_button.click()
@@ -177,6 +177,40 @@ def test_non_commercial_entry_is_marked_and_asks_naming_its_licence(window, qtbo
     prompt.stop()
     _wait_idle(dlg, qtbot)
     assert ModelStore().installed("nc-model")
+
+
+def test_used_by_names_the_feature_of_each_entry_and_marks_unused_ones_coming(window, qtbot):
+    dlg = _dialog(window, qtbot, *load_catalog())
+
+    def used(mid: str) -> str:
+        return dlg.table.item(dlg.row_of(mid), COL_USED).text()
+
+    assert used("realesrgan-x4plus").startswith("Upscale: ")
+    assert used("big-lama") == "Remove / Inpaint: LaMa (big-lama)"
+    assert "Neural style" in used("vgg19-torchvision")  # optional: Gatys uses it if there
+    for mid in ("stylegan2-ffhq-1024", "e4e-ffhq-encode", "e4e-direction-pose",
+                "ganspace-ffhq-pca"):
+        assert used(mid) == "Latent Edit: StyleGAN2 FFHQ portrait (non-commercial)", mid
+    # nothing uses the face-restoration or the other face-detection models yet
+    for mid in ("gfpgan-1.4", "restoreformer", "yunet-2023mar", "retinaface-resnet50"):
+        assert used(mid) == "(coming)", mid
+        assert "No feature" in dlg.table.item(dlg.row_of(mid), COL_USED).toolTip()
+    dlg.select("gfpgan-1.4")
+    assert "Used by: nothing yet" in dlg.details.text()
+    dlg.select("stylegan2-ffhq-1024")
+    assert "Used by: Latent Edit" in dlg.details.text()
+    assert "non-commercial use only" in dlg.details.text()
+
+
+def test_the_portrait_generator_asks_before_download_and_says_non_commercial(window, qtbot):
+    dlg = _dialog(window, qtbot, *load_catalog())
+    assert dlg.select("stylegan2-ffhq-1024")
+    prompt = answer_prompt("Cancel")
+    qtbot.mouseClick(dlg.install_button, Qt.MouseButton.LeftButton)
+    prompt.stop()
+    assert prompt.seen and "non-commercial" in prompt.seen[0]
+    assert "NVIDIA Source Code License-NC" in prompt.seen[0]
+    assert not dlg.busy() and not ModelStore().installed("stylegan2-ffhq-1024")
 
 
 def test_remove_asks_then_deletes_and_the_engine_is_unavailable_again(window, qtbot,
