@@ -4,14 +4,16 @@ Every engine takes ``content`` (and, unless it is a preset, ``style``) as float3
 in [0, 1] and returns an image of the content's size. Common parameters, applied the
 same way for every engine through :func:`ml.style_ops.finish`:
 
-* ``strength`` 0..1 -- blend with the original (0 returns the input exactly);
+* ``strength`` 0..1 -- blend with the original (0 returns the input exactly; colour
+  transfer interpolates its colour statistics instead);
 * ``keep_colors`` -- luminance-only transfer: the result's luminance, the input's chroma;
 * ``style_scale`` -- stroke size relative to the image (2 = strokes twice as big);
 * ``mask=`` (keyword, not a Param) -- float HW, 1 = stylise; 0 keeps the input exactly.
 
 Engines:
 
-* ``color-transfer`` -- instant colour statistics transfer (Lab mean/std or histograms).
+* ``color-transfer`` -- instant colour transfer in Oklab with "preserve luminance"
+  and gamut-safe chroma (:mod:`ml.style.color`).
 * ``gatys`` -- optimisation-based neural style transfer with any style image. Uses the
   torchvision VGG-19 from the store (``vgg19-torchvision``) when installed, otherwise a
   seeded random-weight VGG-shaped network at half width (no download). Each style
@@ -70,6 +72,8 @@ class _Style(StyleEngine):
     """Shared plumbing: parameter checks, strength/keep-colours/mask, the no-op shortcut."""
 
     takes_mask = True
+    #: True when _run applies ``strength`` itself (finish then only applies the mask)
+    own_strength = False
 
     def resolve_params(self, values: dict | None = None) -> dict:
         # ``mask`` is an array, not a user parameter: let it pass through the runtime's
@@ -95,7 +99,8 @@ class _Style(StyleEngine):
             style = style_ops.check_image(style, "style image")
         result = self._run(content, style, ctx, p)
         ctx.report(1.0, "done")
-        return style_ops.finish(content, result, strength=p["strength"],
+        strength = 1.0 if self.own_strength else p["strength"]
+        return style_ops.finish(content, result, strength=strength,
                                 keep_colors=p["keep_colors"], mask=m)
 
     def _run(self, content: np.ndarray, style: np.ndarray | None, ctx: RunContext,
@@ -106,7 +111,7 @@ class _Style(StyleEngine):
 # ============================================================================ colour
 
 class ColorTransferEngine(_Style):
-    """Instant colour/tone transfer: Reinhard mean/std in Lab, or Lab histogram matching."""
+    """Instant colour/tone transfer in Oklab (:mod:`ml.style.color`)."""
 
     id = "color-transfer"
     name = "Colour transfer"
@@ -114,18 +119,24 @@ class ColorTransferEngine(_Style):
                    "no brush strokes).")
     device_policy = "cpu"
     live_preview = True
+    # strength interpolates the colour statistics (half strength = half the shift in
+    # Oklab), not an RGB cross-fade
+    own_strength = True
     params = COMMON_PARAMS + (
         Param("method", "Method", "choice", "mean-std", choices=("mean-std", "histogram"),
-              help="mean-std: match Lab mean and spread (gentle); histogram: match the "
-                   "full Lab histograms (stronger)"),
+              help="mean-std: match lightness and colour mean and spread (gentle); "
+                   "histogram: match the lightness and chroma distributions (stronger)"),
+        Param("preserve_luminance", "Preserve luminance", "bool", False,
+              help="change only the colours: keep the image's own lightness"),
     )
 
     def _run(self, content, style, ctx, p):
+        from ml.style.color import color_transfer
+
         # statistics only, so a small style copy is enough and keeps it instant
         style_small = style_ops.fit_long_side(style, 512)
-        if p["method"] == "histogram":
-            return style_ops.histogram_match(content, style_small)
-        return style_ops.reinhard_transfer(content, style_small)
+        return color_transfer(content, style_small, strength=p["strength"],
+                              preserve_luminance=p["preserve_luminance"], method=p["method"])
 
 
 # ============================================================================ helpers
