@@ -154,10 +154,10 @@ def _stats(lab: np.ndarray) -> tuple[np.ndarray, float, float]:
     return mean, l_std, c_spread
 
 
-def _smooth_chroma(lab: np.ndarray) -> np.ndarray:
-    """Edge-aware low-pass of a, b (guided filter, lightness as the guide)."""
+def smooth_chroma(lab: np.ndarray, radius: int | None = None) -> np.ndarray:
+    """Edge-aware low-pass of Oklab a, b (guided filter, lightness as the guide), HW×2."""
     h, w = lab.shape[:2]
-    radius = max(2, round(max(h, w) / 150))
+    radius = max(2, round(max(h, w) / 150)) if radius is None else max(1, int(radius))
     guide = np.ascontiguousarray(lab[..., 0])
     src = np.ascontiguousarray(lab[..., 1:])
     try:
@@ -218,7 +218,7 @@ def transfer_oklab(content: np.ndarray, style: np.ndarray, *, strength: float = 
             target_mean = c_mean[0] + s * (s_mean[0] - c_mean[0])
             out[..., 0] = (L - c_mean[0]) * ratio ** s + target_mean
 
-    base = _smooth_chroma(c_lab)  # a, b without the fine (edge) chroma noise
+    base = smooth_chroma(c_lab)  # a, b without the fine (edge) chroma noise
     flat = base.reshape(-1, 2)
     centred = flat - c_mean[1:]
     if method == "histogram":
