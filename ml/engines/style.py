@@ -426,7 +426,7 @@ class GatysEngine(_Style):
         # and edge-aware chroma smoothing turn it into flat painted regions
         from ml.style.paint import clean
 
-        low = clean(_to_numpy(x), radius=max(1, round(max(x.shape[-2:]) / 160)))
+        low = clean(_to_numpy(x), radius=max(2, round(max(x.shape[-2:]) / 160)))
         return style_ops.detail_upsample(low, content, content_low, p["detail_keep"])
 
 
