@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "contact_sheet.png"
 OUT_CROPS = HERE / "contact_sheet_crops.png"
 #: photos that also get the reworked Gatys (minutes each on a shared 2-core CPU)
-GATYS_AFTER = (0, 2)
+GATYS_AFTER = (0,)
 #: the last commit before the colour transfer / painting rework
 BEFORE = "515490d"
 WIDTH = 600
@@ -113,9 +113,10 @@ from ml.engines import get
 from ml.types import RunContext
 data = np.load(sys.argv[2])
 out, secs = {}, {}
+runs = (("ct", "color-transfer", {}), ("gatys", "gatys", {}))[:int(sys.argv[4])]
 for i in range(int(data["n"])):
     c, s = data[f"c{i}"], data[f"s{i}"]
-    for key, engine, kw in (("ct", "color-transfer", {}), ("gatys", "gatys", {})):
+    for key, engine, kw in runs:
         t = time.perf_counter()
         out[f"{key}{i}"] = get(engine).stylize(c, s, RunContext(), **kw)
         secs[f"{key}{i}"] = time.perf_counter() - t
@@ -124,10 +125,11 @@ print(json.dumps(secs))
 """
 
 
-def render_before(items) -> tuple[dict, dict]:
-    """The old engines' results (colour transfer mean-std, Gatys defaults) and seconds,
-    run from ``git archive BEFORE ml`` in a subprocess; cached under the temp folder."""
-    cache = Path(tempfile.gettempdir()) / f"retouch-style-before-{BEFORE}.npz"
+def render_before(items, gatys: bool = True) -> tuple[dict, dict]:
+    """The old engines' results (colour transfer mean-std, Gatys defaults unless
+    ``gatys`` is False) and seconds, run from ``git archive BEFORE ml`` in a subprocess;
+    cached under the temp folder."""
+    cache = Path(tempfile.gettempdir()) / f"retouch-style-before-{BEFORE}-{int(gatys)}.npz"
     times = cache.with_suffix(".json")
     if not (cache.exists() and times.exists()):
         with tempfile.TemporaryDirectory() as tmp:
@@ -140,7 +142,7 @@ def render_before(items) -> tuple[dict, dict]:
                 arrays[f"c{i}"], arrays[f"s{i}"] = c, s
             np.savez(inputs, **arrays)
             res = subprocess.run([sys.executable, "-c", _OLD_RUNNER, tmp, str(inputs),
-                                  str(cache)], check=True, capture_output=True, text=True,
+                                  str(cache), "2" if gatys else "1"], check=True, capture_output=True, text=True,
                                  cwd=tmp)
             times.write_text(res.stdout.strip().splitlines()[-1])
     loaded = np.load(cache)
@@ -238,7 +240,9 @@ def main() -> int:
         for i, ((_, content), (_, style)) in enumerate(items):
             render_after(i, content, style)
         return 0
-    before, before_secs = render_before(items)
+    # --quick: the old Gatys is left out (minutes per photo on a shared CPU)
+    quick = "--quick" in sys.argv
+    before, before_secs = render_before(items, gatys=not quick)
     rows, crop_rows = [], []
     for i, ((cname, content), (sname, style)) in enumerate(items):
         results = render_after(i, content, style)
@@ -247,16 +251,18 @@ def main() -> int:
             _cell(before[f"ct{i}"], "colour: before (Lab mean-std)"),
             _cell(results["ct"][0], "colour: after (Oklab mean-std)"),
             _cell(results["hist"][0], "colour: after (histogram)"),
-            _cell(before[f"gatys{i}"], f"gatys before {before_secs[f'gatys{i}']:.0f}s"),
+            _cell(before[f"gatys{i}"], f"gatys before {before_secs[f'gatys{i}']:.0f}s")
+            if not quick else _cell(np.ones((8, 8, 3), np.float32), "(gatys before: not run)"),
             _cell(results["gatys"][0], f"gatys after {results['gatys'][1]:.0f}s")
-            if "gatys" in results else _cell(np.ones((8, 8, 3), np.float32), "(gatys after: rows 1, 3)"),
+            if "gatys" in results else _cell(np.ones((8, 8, 3), np.float32), "(gatys after: row " + ", ".join(str(r + 1) for r in GATYS_AFTER) + ")"),
             _cell(results["paint"][0], f"painting (new) {results['paint'][1]:.1f}s"),
         ]
         rows.append(np.concatenate(cells, axis=1))
         y, x = CROPS[cname]
         crop_rows.append(np.concatenate([
             _crop(content, f"{cname} 1:1", y, x),
-            _crop(before[f"gatys{i}"], "gatys before", y, x),
+            _crop(before[f"gatys{i}"] if not quick else np.ones_like(content),
+                  "gatys before" if not quick else "(not run)", y, x),
             _crop(results["gatys"][0] if "gatys" in results else np.ones_like(content),
                   "gatys after" if "gatys" in results else "(not run)", y, x),
             _crop(results["paint"][0], "painting (new)", y, x),
