@@ -8,6 +8,10 @@ the same image, so ratios below 1 say how many times slower an engine is):
 * ``gatys`` with its default settings (random-feature network unless a VGG-19 is
   installed, coarse to fine up to the default working size, then the detail-preserving
   upsample to 1 MP), 1 run;
+* ``gatys`` and ``paint`` on a real 600×400 photo (skimage's coffee, the size of the
+  photo in issue 17) with their defaults: the random-feature Gatys is the built-in
+  stylisation the painting replaces as the no-download choice, so it is the baseline of
+  the ``paint`` row (ratio = how many times faster the painting is), 1 run each;
 * ``fast-*`` (one row: the four presets share one architecture) and ``adain`` with
   **random weights** of the real architectures: the timing is real, the pictures are not
   (no download happens in benchmarks).
@@ -71,6 +75,8 @@ def rows() -> list[dict]:
                    notes=f"{net} features, {d['iterations']} L-BFGS iterations at {sizes} px "
                          f"+ detail upsample, {device}"))
 
+    out.extend(_photo_rows(ctx, style, device))
+
     from ml.archs.adain import AdaIN
     from ml.archs.transformer_net import TransformerNet
 
@@ -85,6 +91,27 @@ def rows() -> list[dict]:
     out.append(row("style adain s/MP", t, "color-transfer", base,
                    notes=f"random weights (timing only), 1000 px working size, {device}"))
     return out
+
+
+def _photo_rows(ctx, style: np.ndarray, device: str) -> list[dict]:
+    from ml.engines import get
+
+    try:
+        from skimage import data
+
+        photo = data.coffee().astype(np.float32) / 255.0  # 600×400
+    except ImportError:  # pragma: no cover - scikit-image is a dev dependency
+        photo = _content()[:400, :600].copy()
+    h, w = photo.shape[:2]
+    gatys = get("gatys")
+    t_gatys = median_time(lambda: gatys.stylize(photo, style, ctx), repeat=1, warmup=0)
+    t_paint = median_time(lambda: get("paint").stylize(photo, style, ctx), repeat=1)
+    return [
+        row(f"style gatys {w}x{h} s (defaults)", t_gatys,
+            notes=f"{gatys.network_name()} features, {device}"),
+        row(f"style paint {w}x{h} s (defaults)", t_paint, f"style gatys {w}x{h} s (defaults)",
+            t_gatys, notes="built-in painting: Kuwahara + palette + strokes, numpy/OpenCV"),
+    ]
 
 
 if __name__ == "__main__":

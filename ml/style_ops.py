@@ -2,8 +2,7 @@
 
 Images follow :mod:`ml.types`: float32 RGB HWC in [0, 1]; masks float32 HW, 1 = change.
 
-* colour statistics transfer: :func:`reinhard_transfer` (mean/std in CIELAB, Reinhard et
-  al. 2001) and :func:`histogram_match` (per-channel CDF matching in CIELAB);
+* colour transfer lives in :mod:`ml.style.color` (Oklab, gamut-safe);
 * :func:`luminance_only`: the stylised luminance with the original's chroma (YCbCr, BT.601),
   i.e. "luminance-only transfer" (Gatys et al. 2016, *Preserving colour*);
 * :func:`finish`: strength blend, keep-colours and mask, applied the same way for every
@@ -53,16 +52,6 @@ def check_mask(mask: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray | 
 
 # ----------------------------------------------------------------------------- colour
 
-def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB [0, 1] → CIELAB (L 0..100, a/b about −128..127), float32."""
-    return cv2.cvtColor(np.clip(rgb, 0.0, 1.0).astype(np.float32), cv2.COLOR_RGB2Lab)
-
-
-def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
-    """CIELAB → sRGB [0, 1] (clipped), float32."""
-    return np.clip(cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB), 0.0, 1.0)
-
-
 def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
     """RGB → YCbCr (BT.601 full range; Cb/Cr centred on 0.5), float32, exact inverse below."""
     out = rgb.astype(np.float32) @ _YCC.T
@@ -75,35 +64,6 @@ def ycbcr_to_rgb(ycc: np.ndarray) -> np.ndarray:
     tmp = ycc.astype(np.float32).copy()
     tmp[..., 1:] -= 0.5
     return tmp @ _YCC_INV.T
-
-
-def reinhard_transfer(content: np.ndarray, style: np.ndarray) -> np.ndarray:
-    """Give ``content`` the per-channel mean and standard deviation of ``style`` in CIELAB."""
-    c, s = rgb_to_lab(content), rgb_to_lab(style)
-    c_mean, c_std = c.reshape(-1, 3).mean(0), c.reshape(-1, 3).std(0)
-    s_mean, s_std = s.reshape(-1, 3).mean(0), s.reshape(-1, 3).std(0)
-    out = (c - c_mean) * (s_std / np.maximum(c_std, 1e-3)) + s_mean
-    return lab_to_rgb(out)
-
-
-def _match_channel(src: np.ndarray, ref: np.ndarray, bins: int = 1024) -> np.ndarray:
-    # quantile mapping on a fixed number of quantiles: O(n) memory, fast for big images
-    qs = np.linspace(0.0, 1.0, bins, dtype=np.float64)
-    src_q = np.quantile(src, qs)
-    ref_q = np.quantile(ref, qs)
-    # equal source quantiles (flat regions) would make interp ill-defined: nudge apart
-    src_q = np.maximum.accumulate(src_q + np.arange(bins) * 1e-9)
-    return np.interp(src, src_q, ref_q).astype(np.float32)
-
-
-def histogram_match(content: np.ndarray, style: np.ndarray) -> np.ndarray:
-    """Match each CIELAB channel's histogram of ``content`` to ``style``'s."""
-    c, s = rgb_to_lab(content), rgb_to_lab(style)
-    out = np.empty_like(c)
-    for ch in range(3):
-        out[..., ch] = _match_channel(c[..., ch].ravel(), s[..., ch].ravel()).reshape(
-            c.shape[:2])
-    return lab_to_rgb(out)
 
 
 def luminance_only(original: np.ndarray, result: np.ndarray) -> np.ndarray:

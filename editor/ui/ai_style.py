@@ -71,6 +71,7 @@ from editor.ui import ai_common as ac
 from editor.ui.dialog_memory import remember
 from editor.ui.filters import FilterAction, register_filter
 from editor.ui.jobs_controller import LANE_PREVIEW
+from editor.ui.style_options import EngineOptions
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
@@ -232,7 +233,7 @@ class StyleDialog(QDialog):
         mask_row = QHBoxLayout()
         mask_row.addWidget(self.restrict)
         mask_row.addWidget(self.mask_source, 1)
-        self.params = ac.ParamsForm(self, skip=OWN_PARAMS)
+        self.params = EngineOptions(self, skip=OWN_PARAMS)  # simple mode + Advanced
         self.preview = QLabel()
         self.preview.setObjectName("style.preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -4,14 +4,18 @@ Every engine takes ``content`` (and, unless it is a preset, ``style``) as float3
 in [0, 1] and returns an image of the content's size. Common parameters, applied the
 same way for every engine through :func:`ml.style_ops.finish`:
 
-* ``strength`` 0..1 -- blend with the original (0 returns the input exactly);
+* ``strength`` 0..1 -- blend with the original (0 returns the input exactly; colour
+  transfer interpolates its colour statistics instead);
 * ``keep_colors`` -- luminance-only transfer: the result's luminance, the input's chroma;
 * ``style_scale`` -- stroke size relative to the image (2 = strokes twice as big);
 * ``mask=`` (keyword, not a Param) -- float HW, 1 = stylise; 0 keeps the input exactly.
 
 Engines:
 
-* ``color-transfer`` -- instant colour statistics transfer (Lab mean/std or histograms).
+* ``color-transfer`` -- instant colour transfer in Oklab with "preserve luminance"
+  and gamut-safe chroma (:mod:`ml.style.color`).
+* ``paint`` -- the built-in painterly stylisation (:mod:`ml.style.paint`): Kuwahara
+  regions, the style's palette, brush strokes along the edges; seconds, no download.
 * ``gatys`` -- optimisation-based neural style transfer with any style image. Uses the
   torchvision VGG-19 from the store (``vgg19-torchvision``) when installed, otherwise a
   seeded random-weight VGG-shaped network at half width (no download). Each style
@@ -56,6 +60,9 @@ from ml.engines.style_models import working_shape as _working_shape
 from ml.modelcache import MODELS, file_version
 from ml.types import EngineError, Param, RunContext
 
+#: the simple mode's Detail setting the engines' parameter defaults correspond to
+DEFAULT_DETAIL = 0.5
+
 COMMON_PARAMS: tuple[Param, ...] = (
     Param("strength", "Strength", "float", 1.0, 0.0, 1.0,
           help="blend with the original: 0 = unchanged, 1 = full effect"),
@@ -70,6 +77,18 @@ class _Style(StyleEngine):
     """Shared plumbing: parameter checks, strength/keep-colours/mask, the no-op shortcut."""
 
     takes_mask = True
+    #: True when _run applies ``strength`` itself (finish then only applies the mask)
+    own_strength = False
+    #: parameters a dialog puts under "Advanced" (the simple mode shows the rest, the
+    #: common strength and, where :meth:`detail_params` is given, one Detail slider)
+    advanced_params: tuple[str, ...] = ()
+    default_detail = DEFAULT_DETAIL
+
+    def detail_params(self, detail: float) -> dict[str, Any] | None:
+        """The technical parameter values for one "detail" setting 0..1 (coarse, flat
+        and quick … fine, close to the photo), or None when the engine has no such
+        simple control. At :data:`DEFAULT_DETAIL` they equal the parameters' defaults."""
+        return None
 
     def resolve_params(self, values: dict | None = None) -> dict:
         # ``mask`` is an array, not a user parameter: let it pass through the runtime's
@@ -95,7 +114,8 @@ class _Style(StyleEngine):
             style = style_ops.check_image(style, "style image")
         result = self._run(content, style, ctx, p)
         ctx.report(1.0, "done")
-        return style_ops.finish(content, result, strength=p["strength"],
+        strength = 1.0 if self.own_strength else p["strength"]
+        return style_ops.finish(content, result, strength=strength,
                                 keep_colors=p["keep_colors"], mask=m)
 
     def _run(self, content: np.ndarray, style: np.ndarray | None, ctx: RunContext,
@@ -106,7 +126,7 @@ class _Style(StyleEngine):
 # ============================================================================ colour
 
 class ColorTransferEngine(_Style):
-    """Instant colour/tone transfer: Reinhard mean/std in Lab, or Lab histogram matching."""
+    """Instant colour/tone transfer in Oklab (:mod:`ml.style.color`)."""
 
     id = "color-transfer"
     name = "Colour transfer"
@@ -114,18 +134,63 @@ class ColorTransferEngine(_Style):
                    "no brush strokes).")
     device_policy = "cpu"
     live_preview = True
+    # strength interpolates the colour statistics (half strength = half the shift in
+    # Oklab), not an RGB cross-fade
+    own_strength = True
     params = COMMON_PARAMS + (
         Param("method", "Method", "choice", "mean-std", choices=("mean-std", "histogram"),
-              help="mean-std: match Lab mean and spread (gentle); histogram: match the "
-                   "full Lab histograms (stronger)"),
+              help="mean-std: match lightness and colour mean and spread (gentle); "
+                   "histogram: match the lightness and chroma distributions (stronger)"),
+        Param("preserve_luminance", "Preserve luminance", "bool", False,
+              help="change only the colours: keep the image's own lightness"),
     )
 
     def _run(self, content, style, ctx, p):
+        from ml.style.color import color_transfer
+
         # statistics only, so a small style copy is enough and keeps it instant
         style_small = style_ops.fit_long_side(style, 512)
-        if p["method"] == "histogram":
-            return style_ops.histogram_match(content, style_small)
-        return style_ops.reinhard_transfer(content, style_small)
+        return color_transfer(content, style_small, strength=p["strength"],
+                              preserve_luminance=p["preserve_luminance"], method=p["method"])
+
+
+# ============================================================================ painting
+
+class PaintEngine(_Style):
+    """Classical painterly stylisation (:mod:`ml.style.paint`): no network, no download."""
+
+    id = "paint"
+    name = "Painting (built in, any image)"
+    description = ("Paints the image with the style image's colours and brushwork: flat "
+                   "painted regions with crisp edges and strokes that follow the forms. "
+                   "Built in (no download), a few seconds.")
+    device_policy = "cpu"
+    live_preview = True
+    params = COMMON_PARAMS + (
+        Param("detail", "Detail", "float", DEFAULT_DETAIL, 0.0, 1.0,
+              help="0 = broad flat regions and long strokes, 1 = small regions close to "
+                   "the photo"),
+        Param("palette_amount", "Palette pull", "float", 0.5, 0.0, 1.0,
+              help="how strongly colours are pulled to the style image's main colours"),
+        Param("stroke_amount", "Brush strokes", "float", 1.0, 0.0, 3.0,
+              help="contrast of the brush-stroke texture (1 = as much as the style has)"),
+        Param("seed", "Seed", "int", 0, 0, 2**31 - 1),
+    )
+    advanced_params = ("detail", "palette_amount", "stroke_amount", "seed")
+
+    def detail_params(self, detail: float) -> dict[str, Any]:
+        return {"detail": float(np.clip(detail, 0.0, 1.0))}
+
+    def _run(self, content, style, ctx, p):
+        from ml.style.paint import paint
+
+        def report(fraction: float, stage: str) -> None:
+            ctx.cancel.check()
+            ctx.report(0.97 * fraction, stage)
+
+        return paint(content, style, detail=p["detail"], style_scale=p["style_scale"],
+                     seed=p["seed"], palette_amount=p["palette_amount"],
+                     stroke_amount=p["stroke_amount"], report=report)
 
 
 # ============================================================================ helpers
@@ -232,6 +297,16 @@ class GatysEngine(_Style):
         Param("preview_every", "Preview every", "int", 20, 1, 1000,
               help="iterations between intermediate previews"),
     )
+
+    advanced_params = ("iterations", "max_size", "style_weight", "content_weight",
+                       "tv_weight", "detail_keep", "network", "seed", "preview_every")
+
+    def detail_params(self, detail: float) -> dict[str, Any]:
+        # finer = a larger working size (finer strokes, slower), more iterations, more of
+        # the photo's detail kept, less smoothing; 0.5 gives the parameters' defaults
+        d = float(np.clip(detail, 0.0, 1.0))
+        return {"max_size": round(192 + 384 * d), "iterations": round(60 + 120 * d),
+                "detail_keep": round(0.25 + 0.5 * d, 3), "tv_weight": round(6.0 - 4.0 * d, 3)}
 
     def available(self) -> str | None:
         return None  # the random-feature fallback needs nothing
@@ -349,7 +424,11 @@ class GatysEngine(_Style):
             done += n_iter
             if not torch.isfinite(x).all():
                 raise EngineError("the optimisation diverged (NaN); try a lower style weight")
-        low = _to_numpy(x)
+        # random (and even trained) features leave pixel speckle: a small Kuwahara pass
+        # and edge-aware chroma smoothing turn it into flat painted regions
+        from ml.style.paint import clean
+
+        low = clean(_to_numpy(x), radius=max(2, round(max(x.shape[-2:]) / 160)))
         return style_ops.detail_upsample(low, content, content_low, p["detail_keep"])
 
 
@@ -487,6 +566,7 @@ SPEC = add_task(TaskSpec(
 ))
 
 register(ColorTransferEngine())
+register(PaintEngine())
 register(GatysEngine())
 for _preset, _title in FAST_PRESETS.items():
     register(FastStyleEngine(_preset, _title))
@@ -499,6 +579,7 @@ __all__ = [
     "ColorTransferEngine",
     "FastStyleEngine",
     "GatysEngine",
+    "PaintEngine",
     "level_sizes",
     "load_adain_model",
     "load_fast_model",

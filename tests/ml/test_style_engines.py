@@ -363,3 +363,29 @@ def test_adain_cancel_stops_between_layers_of_one_pass(tmp_path):
     # the style encoding alone runs > 20 layers; cancel used to wait for all of them
     assert len(ran) == 2
     assert all(not m._forward_pre_hooks for m in model.modules())
+
+
+# ------------------------------------------------------------------ simple mode
+
+@pytest.mark.parametrize("engine_id", ["gatys", "paint"])
+def test_detail_setting_at_its_default_gives_the_parameter_defaults(engine_id):
+    from ml.engines.style import DEFAULT_DETAIL
+
+    engine = get(engine_id)
+    defaults = engine.resolve_params({})
+    mapped = engine.detail_params(DEFAULT_DETAIL)
+    assert mapped and {k: defaults[k] for k in mapped} == pytest.approx(mapped)
+    assert set(mapped) <= set(engine.advanced_params)
+    engine.resolve_params(engine.detail_params(0.0))  # both ends are valid values
+    engine.resolve_params(engine.detail_params(1.0))
+
+
+def test_gatys_detail_raises_working_size_and_kept_detail():
+    coarse, fine = get("gatys").detail_params(0.0), get("gatys").detail_params(1.0)
+    assert fine["max_size"] > coarse["max_size"]
+    assert fine["detail_keep"] > coarse["detail_keep"]
+    assert fine["tv_weight"] < coarse["tv_weight"]
+
+
+def test_colour_transfer_has_no_detail_setting():
+    assert get("color-transfer").detail_params(0.5) is None

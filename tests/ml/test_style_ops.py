@@ -22,22 +22,6 @@ def _warm_style(h=30, w=30, seed=1):
     return np.clip(base + rng.normal(0, 0.12, (h, w, 3)), 0, 1).astype(np.float32)
 
 
-def test_reinhard_transfer_matches_style_lab_statistics():
-    content, style = _photo(), _warm_style()
-    out = style_ops.reinhard_transfer(content, style)
-    lab_out, lab_style = style_ops.rgb_to_lab(out), style_ops.rgb_to_lab(style)
-    assert np.allclose(lab_out.reshape(-1, 3).mean(0), lab_style.reshape(-1, 3).mean(0), atol=3)
-    assert np.allclose(lab_out.reshape(-1, 3).std(0), lab_style.reshape(-1, 3).std(0), atol=3)
-
-
-def test_histogram_match_gives_style_quantiles():
-    content, style = _photo(), _warm_style()
-    out = style_ops.histogram_match(content, style)
-    a, b = style_ops.rgb_to_lab(out)[..., 0], style_ops.rgb_to_lab(style)[..., 0]
-    for q in (0.1, 0.5, 0.9):
-        assert abs(np.quantile(a, q) - np.quantile(b, q)) < 2.5
-
-
 def test_ycbcr_round_trip_is_exact():
     img = _photo()
     assert np.allclose(style_ops.ycbcr_to_rgb(style_ops.rgb_to_ycbcr(img)), img, atol=1e-5)
