@@ -97,6 +97,7 @@ class EngineOptions(QWidget):
 
     def __init__(self, parent: QWidget | None = None, skip: Sequence[str] = ()) -> None:
         super().__init__(parent)
+        self.setObjectName("params")  # the dialog memory's key, as for a ParamsForm
         self.engine = None
         self.basic = _Subset(self, skip, advanced=False)
         self.advanced = _Subset(self, skip, advanced=True)
@@ -149,6 +150,17 @@ class EngineOptions(QWidget):
             self.detail.blockSignals(False)
             self._apply_detail()
         self._update_label()
+
+    # the dialog memory (editor.ui.dialog_memory): each engine's values, from both parts
+
+    def memory_values(self) -> dict[str, Any]:
+        out = self.basic.memory_values()
+        out.update(self.advanced.memory_values())
+        return out
+
+    def set_memory(self, recall) -> None:
+        self.basic.set_memory(recall)
+        self.advanced.set_memory(recall)
 
     def values(self) -> dict[str, Any]:
         out = self.basic.values()
