@@ -43,7 +43,7 @@ PHOTOS: tuple[tuple[str, str], ...] = (
 )
 
 MASK_KINDS = ("lines", "blobs", "object")
-METHODS = ("telea", "fsr", "patchmatch", "patchmatch-plain")
+METHODS = ("telea", "fsr", "patchmatch", "patchmatch-grain", "patchmatch-plain")
 
 #: ``patchmatch-plain``: PatchMatch without the smooth guide and the per-group crops (the
 #: fill as it was before them: onion-peel start, detail vote), for comparison
@@ -141,6 +141,10 @@ def fill_fn(method: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
             from ml.fill.patchmatch import make_patchmatch_fill
 
             fill = make_patchmatch_fill(**PLAIN_SETTINGS)
+        elif method == "patchmatch-grain":  # the engine's "Keep fine grain" option
+            from ml.engines import get
+
+            fill = get("patchmatch", "inpaint").make_fill({"keep_grain": True})
         return lambda image, mask: fill_region(image, mask, fill, RunContext(),
                                                max_side=MAX_SIDE)
     from ml.engines import get
@@ -187,7 +191,9 @@ def quality_markdown(records: list[dict], images: list[tuple[str, str, np.ndarra
          "engine's default: far-apart parts of the mask filled one at a time on their own "
          "crops, the coarsest level started from a reduced-scale FSR fill that also weakly "
          "guides the coarse patch search, Wexler's weighted-mean vote, and the finished "
-         "fill faded toward the FSR guide where it is flat. `patchmatch-plain` is the same "
+         "fill faded toward the FSR guide where it is flat. `patchmatch-grain` is the "
+         "engine's \"Keep fine grain\" option (the last pass takes fine detail from each "
+         "pixel's best patch). `patchmatch-plain` is the same "
          "search without any of that (onion-peel start, mean vote + best-patch detail). "
          "PSNR and SSIM reward smooth averages (an average is closer to unknown content "
          "than a plausible texture): see the contact sheet for what the fills look like."),

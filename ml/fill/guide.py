@@ -73,13 +73,23 @@ def texture_energy(image: np.ndarray, sigma: float = 3.0) -> np.ndarray:
 
 
 def flat_blend(filled: np.ndarray, guide: np.ndarray, hole: np.ndarray,
-               energy_scale: float, floor: float = 0.0, sigma: float = 3.0) -> np.ndarray:
+               energy_scale: float, floor: float = 0.0, agree: float = 0.1,
+               sigma: float = 3.0) -> np.ndarray:
     """Inside ``hole``: ``g · guide + (1 - g) · filled`` with ``g = floor + (1 - floor) ·
     exp(-E / energy_scale)`` and ``E`` the texture energy (:func:`texture_energy`) of
     ``filled`` -- the guide where the fill is flat, the fill where it has edges or
-    texture (with ``floor`` of the guide everywhere). Outside: ``filled``."""
+    texture (with ``floor`` of the guide everywhere). The weight fades out where the two
+    disagree by much more than ``agree`` (largest channel difference, smoothed): the
+    guide corrects a drift in shade, it never paints a different colour over what the
+    patches found (a smeared blotch over a checkerboard square). Outside: ``filled``."""
+    import cv2
+
     weight = np.exp(-texture_energy(filled, sigma) / np.float32(energy_scale))
     weight = np.float32(floor) + np.float32(1.0 - floor) * weight
+    if agree > 0:
+        diff = cv2.GaussianBlur(np.abs(guide[:, :, :3] - filled[:, :, :3]).max(axis=2),
+                                (0, 0), 2.0)
+        weight *= np.exp(-((diff / np.float32(agree)) ** 2))
     out = filled.copy()
     g = weight[hole][:, None]
     out[:, :, :3][hole] = g * guide[:, :, :3][hole] + (1.0 - g) * filled[:, :, :3][hole]

@@ -27,11 +27,11 @@ How it works
   match travels several pixels per pass), a uniformly random valid source, and a random
   search around the current match with halving radii. M-step (voting): every hole pixel
   becomes the weighted mean of the ``patch_size``² source pixels that the patches covering
-  it propose, weight ``exp(-d / (2 σ²))`` with σ² the 75th percentile of the patch
-  distances ``d`` (Wexler's similarity weight). Averaging overlapping patches softens
-  fine grain; ``final_vote="detail"`` keeps the mean's low frequencies and takes the
-  fine detail (σ = 1 high-pass) from each pixel's most similar patch (sharper, but
-  further from the truth by PSNR / SSIM, so not the default).
+  it propose, weight ``exp(-d / (2 σ²))`` with σ² the largest of the patch distances
+  ``d`` (Wexler's similarity weight; ``vote_percentile``). Averaging softens fine grain;
+  ``final_vote="detail"`` keeps the mean's low frequencies and takes the fine detail
+  (σ = 1 high-pass) from each pixel's most similar patch (sharper, but further from the
+  truth by PSNR / SSIM, so not the default: the engine's "Keep fine grain" option).
 * The NNF is upsampled to the next level (offsets doubled) and the upsampled fill seeds the
   finer hole.
 
@@ -139,8 +139,8 @@ class PatchMatchSettings:
     pm_iterations: int = 2
     min_side: int = 32
     max_levels: int = 4
-    init: str = "guide"
-    vote_percentile: float = 75.0
+    init: str = "onion"
+    vote_percentile: float = 100.0
     final_vote: str = "mean"
     texture_weight: float = 64.0
     seamless: bool = True
@@ -150,6 +150,7 @@ class PatchMatchSettings:
     guide_weight: float = 0.3
     flat_energy: float = 0.04
     guide_floor: float = 0.0
+    guide_agree: float = 0.15
     group_margin: float = 1.0
     seed: int = 0
 
@@ -576,7 +577,8 @@ def _fill_group(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
     out = np.ascontiguousarray(current[:, :, :3])
     out[~hole] = image[~hole]
     if guide is not None and settings.flat_energy > 0:
-        out = flat_blend(out, guide, hole, settings.flat_energy, settings.guide_floor)
+        out = flat_blend(out, guide, hole, settings.flat_energy, settings.guide_floor,
+                         settings.guide_agree)
     return out
 
 

@@ -115,10 +115,13 @@ def test_flat_blend_follows_the_guide_only_where_the_fill_is_flat():
     h, w = 64, 128
     fill = np.full((h, w, 3), 0.5, np.float32)
     fill[:, 64:] = np.clip(0.5 + _grain(h, 64, 0.2)[:, :, :1], 0, 1)  # busy right half
-    guide = np.full((h, w, 3), 0.3, np.float32)
+    guide = np.full((h, w, 3), 0.46, np.float32)  # a slightly different shade
     hole = np.ones((h, w), bool)
     out = flat_blend(fill, guide, hole, energy_scale=0.04)
-    assert np.abs(out[:, :40] - 0.3).max() < 0.01  # flat: the guide
+    assert np.abs(out[:, :40] - 0.46).max() < 0.01  # flat: the guide
     right = out[:, 90:] - fill[:, 90:]
     assert np.abs(right).mean() < 0.02  # textured: the fill
+    # a guide of another colour altogether (a smeared blotch) is not painted over it
+    other = flat_blend(fill, np.zeros_like(guide), hole, energy_scale=0.04)
+    assert np.abs(other[:, :40] - 0.5).max() < 0.01
     assert texture_energy(fill)[:, 90:].mean() > 10 * texture_energy(fill)[:, :40].mean()
