@@ -43,7 +43,12 @@ PHOTOS: tuple[tuple[str, str], ...] = (
 )
 
 MASK_KINDS = ("lines", "blobs", "object")
-METHODS = ("telea", "fsr", "patchmatch", "patchmatch-mean")
+METHODS = ("telea", "fsr", "patchmatch", "patchmatch-grain", "patchmatch-plain")
+
+#: ``patchmatch-plain``: PatchMatch without the smooth guide and the per-group crops (the
+#: fill as it was before them: onion-peel start, detail vote), for comparison
+PLAIN_SETTINGS = {"init": "onion", "guide": "none", "guide_weight": 0.0, "flat_energy": 0.0,
+                  "split": False, "final_vote": "detail"}
 
 
 def skimage_data_dir() -> Path | None:
@@ -132,10 +137,14 @@ def fill_fn(method: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
 
     if method.startswith("patchmatch"):
         fill = patchmatch_fill
-        if method == "patchmatch-mean":  # Wexler's plain weighted-mean vote, for comparison
+        if method == "patchmatch-plain":
             from ml.fill.patchmatch import make_patchmatch_fill
 
-            fill = make_patchmatch_fill(final_vote="mean")
+            fill = make_patchmatch_fill(**PLAIN_SETTINGS)
+        elif method == "patchmatch-grain":  # the engine's "Keep fine grain" option
+            from ml.engines import get
+
+            fill = get("patchmatch", "inpaint").make_fill({"keep_grain": True})
         return lambda image, mask: fill_region(image, mask, fill, RunContext(),
                                                max_side=MAX_SIDE)
     from ml.engines import get
@@ -179,10 +188,15 @@ def quality_markdown(records: list[dict], images: list[tuple[str, str, np.ndarra
          "engine defaults (FSR: fast, work size 512; PatchMatch: work size "
          "`MAX_SIDE`). Scores over the masked pixels only: PSNR (dB) and mean SSIM "
          "(Gaussian σ 1.5). Higher is better. Mean over the photos. `patchmatch` is the "
-         "default (last pass: mean vote + best-patch detail), `patchmatch-mean` the same "
-         "with Wexler's plain weighted-mean vote; PSNR and SSIM reward the smoother one "
-         "(an average is closer to unknown content than a plausible texture), see the "
-         "contact sheet for what they look like."),
+         "engine's default: far-apart parts of the mask filled one at a time on their own "
+         "crops, the coarsest level started from a reduced-scale FSR fill that also weakly "
+         "guides the coarse patch search, Wexler's weighted-mean vote, and the finished "
+         "fill faded toward the FSR guide where it is flat. `patchmatch-grain` is the "
+         "engine's \"Keep fine grain\" option (the last pass takes fine detail from each "
+         "pixel's best patch). `patchmatch-plain` is the same "
+         "search without any of that (onion-peel start, mean vote + best-patch detail). "
+         "PSNR and SSIM reward smooth averages (an average is closer to unknown content "
+         "than a plausible texture): see the contact sheet for what the fills look like."),
         "",
         "| method | " + " | ".join(f"{k} PSNR | {k} SSIM" for k in MASK_KINDS)
         + " | all PSNR | all SSIM | mean s |",

@@ -69,7 +69,9 @@ class InpaintDialog(QDialog):
         self.host = host
         self.doc = host.document
         self.setWindowTitle("Remove / Inpaint")
-        self.engine = ac.EngineCombo("inpaint", self, prefer="fsr")
+        # nothing remembered: the registry's default, the first engine that can run (the
+        # built-in content-aware fill, ml.engines.inpaint)
+        self.engine = ac.EngineCombo("inpaint", self)
         self.params = ac.ParamsForm(self)
         self.mask_source = ac.mask_source_combo(self.doc, self)
         self.source = ac.source_combo(self.doc, self, default=self._default_source())

@@ -1,7 +1,10 @@
 """Inpainting engines: OpenCV Telea / Navier-Stokes, xphoto FSR, and LaMa from the store.
 
-Registered engines (ids):
+Registered engines (ids), the default first:
 
+* ``patchmatch`` -- the built-in content-aware fill (:mod:`ml.fill.patchmatch`): copies
+  texture and continues edges from around the hole, smooth where the surroundings are;
+  the default when no engine is named;
 * ``telea`` and ``navier-stokes`` -- :func:`cv2.inpaint`, the "quick" fills (smooth
   smears; fine for small blemishes);
 * ``fsr`` -- opencv-contrib's frequency-selective reconstruction
@@ -548,17 +551,26 @@ class PatchMatchEngine(RegionInpaintEngine):
     params = (
         Param("max_size", "Work size", "int", 768, minimum=128, maximum=2048,
               help="long side of the crop it works on; cost grows with the hole's area"),
+        Param("keep_grain", "Keep fine grain", "bool", False,
+              help="take fine detail from the best-matching patch (gravel, grass, film "
+                   "grain) instead of the smoother average; scores a little lower on "
+                   "photos (docs/fill/quality.md)"),
     )
 
     def make_fill(self, params: dict) -> FillFn:
-        from ml.fill.patchmatch import patchmatch_fill
+        from ml.fill.patchmatch import make_patchmatch_fill, patchmatch_fill
 
+        if params.get("keep_grain"):
+            return make_patchmatch_fill(final_vote="detail", vote_percentile=75.0)
         return patchmatch_fill
 
 
+# the first registered engine that can run is the default (``retouch inpaint`` without
+# --engine, a fresh Remove / Inpaint dialog): the built-in content-aware fill, which
+# needs no download and scores above FSR and Telea (docs/fill/quality.md)
+register(PatchMatchEngine())
 register(TeleaEngine())
 register(NavierStokesEngine())
 register(FSREngine())
-register(PatchMatchEngine())
 register(LamaEngine())
 register(MiganEngine())

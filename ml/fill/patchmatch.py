@@ -16,9 +16,9 @@ How it works
   level's pixel, from known pixels only. They are voted into the hole like colours and
   weigh in the patch distance, so a blurred coarse level still knows where the texture
   was busy; without them the fill washes out into flat patches (gravel, fur, foliage).
-* The coarsest hole starts from an onion peel (:func:`onion_peel_fill`: ring by ring from
-  the rim, each pixel from the source patch that best matches its known neighbours --
-  this is what carries edges into the hole), or from OpenCV's Telea / FSR fill, and a
+* The coarsest hole starts from the smooth guide, or an onion peel (:func:`onion_peel_fill`:
+  ring by ring from the rim, each pixel from the source patch that best matches its known
+  neighbours), or OpenCV's Telea / FSR fill, and a
   random nearest-neighbour field (NNF) over the *valid sources*: pixels whose whole
   ``patch_size``² patch lies inside the crop and outside the hole.
 * Each level runs a few EM passes. E-step: PatchMatch (Barnes et al. 2009) for every
@@ -27,10 +27,11 @@ How it works
   match travels several pixels per pass), a uniformly random valid source, and a random
   search around the current match with halving radii. M-step (voting): every hole pixel
   becomes the weighted mean of the ``patch_size``² source pixels that the patches covering
-  it propose, weight ``exp(-d / (2 σ²))`` with σ² the 75th percentile of the patch
-  distances ``d`` (Wexler's similarity weight). Averaging overlapping patches softens
-  fine grain, so the very last pass keeps the mean's low frequencies and takes the fine
-  detail (σ = 1 high-pass) from each pixel's single most similar patch.
+  it propose, weight ``exp(-d / (2 σ²))`` with σ² the largest of the patch distances
+  ``d`` (Wexler's similarity weight; ``vote_percentile``). Averaging softens fine grain;
+  ``final_vote="detail"`` keeps the mean's low frequencies and takes the fine detail
+  (σ = 1 high-pass) from each pixel's most similar patch (sharper, but further from the
+  truth by PSNR / SSIM, so not the default: the engine's "Keep fine grain" option).
 * The NNF is upsampled to the next level (offsets doubled) and the upsampled fill seeds the
   finer hole.
 
@@ -47,20 +48,13 @@ when asked for): a 16-bit document keeps its precision. Progress goes through
 ``ctx.report`` after every EM pass (which also raises :class:`ml.types.Cancelled`), and the
 cancel token is checked between PatchMatch passes.
 
-Registering it as an inpaint engine
------------------------------------
-:data:`ENGINE_ID`, :data:`ENGINE_NAME`, :data:`ENGINE_DESCRIPTION` and :data:`MAX_SIDE` are
-what an :class:`ml.engines.inpaint.RegionInpaintEngine` subclass needs::
-
-    class PatchMatchEngine(RegionInpaintEngine):
-        id = patchmatch.ENGINE_ID
-        name = patchmatch.ENGINE_NAME
-        description = patchmatch.ENGINE_DESCRIPTION
-        device_policy = "cpu"
-        params = (Param("max_size", "Work size", "int", patchmatch.MAX_SIDE, ...),)
-
-        def make_fill(self, params):
-            return patchmatch.patchmatch_fill
+Around the search (:func:`patchmatch_fill`): far-apart parts of the hole are filled one at
+a time on their own context boxes (:mod:`ml.fill.regions`), and a smooth guide -- OpenCV's
+FSR fill made at a scale where the hole is small (:mod:`ml.fill.guide`) -- starts the
+coarsest level, weakly guides the coarse levels' patch search, and takes over where the
+finished fill is flat (smooth shading is better interpolated than patched together).
+:class:`ml.engines.inpaint.PatchMatchEngine` registers it (:data:`ENGINE_ID`,
+:data:`MAX_SIDE`); it is the default inpaint engine.
 """
 
 from __future__ import annotations
@@ -73,7 +67,9 @@ import numpy as np
 # the features and the initial fills live in their own modules; their names stay
 # importable here
 from ml.fill.features import dct_basis, patch_descriptors, texture_features
+from ml.fill.guide import flat_blend, guide_fill
 from ml.fill.init import fsr_fill, onion_peel_fill, telea_fill
+from ml.fill.regions import hole_groups
 from ml.types import RunContext
 
 __all__ = [
@@ -124,7 +120,15 @@ class PatchMatchSettings:
     frequencies plus the best vote's fine detail, see :func:`_detail_vote`).
     ``texture_weight``: weight λ of the texture features in the patch distance (0 = plain
     colour patches). ``seamless``: correct the fill's brightness / colour drift against
-    the rim after the last pass (:func:`_seamless`). ``seed``: random search seed (the fill
+    the rim after the last pass (:func:`_seamless`). ``split``: fill far-apart parts of
+    the hole one at a time, each on its own context box (``group_margin`` × its size
+    around it, :func:`ml.fill.regions.hole_groups`). ``guide``: the smooth fill ("fsr",
+    "telea" or "none") made at a scale where the hole has at most ``guide_pixels`` pixels
+    (:func:`ml.fill.guide.guide_fill`); ``init="guide"`` starts the coarsest level from
+    it, ``guide_weight`` β pulls the target patches of the coarse levels toward it (a weak
+    guidance term: the patch distance becomes ``(1 - β) d(s, current) + β d(s, guide)``),
+    and ``flat_energy`` fades the finished fill toward it where the fill is flat
+    (:func:`ml.fill.guide.flat_blend`; 0 = off). ``seed``: random search seed (the fill
     is deterministic per seed).
     """
 
@@ -136,10 +140,18 @@ class PatchMatchSettings:
     min_side: int = 32
     max_levels: int = 4
     init: str = "onion"
-    vote_percentile: float = 75.0
-    final_vote: str = "detail"
+    vote_percentile: float = 100.0
+    final_vote: str = "mean"
     texture_weight: float = 64.0
     seamless: bool = True
+    split: bool = True
+    guide: str = "fsr"
+    guide_pixels: int = 1536
+    guide_weight: float = 0.3
+    flat_energy: float = 0.04
+    guide_floor: float = 0.0
+    guide_agree: float = 0.15
+    group_margin: float = 1.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -147,8 +159,14 @@ class PatchMatchSettings:
             raise ValueError(f"patch_size must be odd and >= 3, got {self.patch_size}")
         if not 1 <= self.components <= 3 * self.patch_size**2:
             raise ValueError(f"components must be in 1..{3 * self.patch_size**2}")
-        if self.init not in ("onion", "telea", "fsr"):
-            raise ValueError(f"init must be 'onion', 'telea' or 'fsr', got {self.init!r}")
+        if self.init not in ("onion", "telea", "fsr", "guide"):
+            raise ValueError(f"init must be 'onion', 'telea', 'fsr' or 'guide', got "
+                             f"{self.init!r}")
+        if self.guide not in ("fsr", "telea", "none"):
+            raise ValueError(f"guide must be 'fsr', 'telea' or 'none', got {self.guide!r}")
+        if not 0 <= self.guide_weight < 1 or self.flat_energy < 0 or self.guide_pixels < 16:
+            raise ValueError("guide_weight must be in [0, 1), flat_energy >= 0, "
+                             "guide_pixels >= 16")
         if self.max_levels < 1:
             raise ValueError("max_levels must be >= 1")
         if self.final_vote not in ("mean", "best", "detail"):
@@ -443,6 +461,24 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
         # nothing to copy from: a flat grey is the honest answer
         ctx.report(1.0, "no known pixels")
         return np.full_like(image, 0.5)
+    boxes = hole_groups(hole, settings.group_margin) if settings.split else [
+        (0, 0, hole.shape[0], hole.shape[1])]
+    if len(boxes) == 1 and boxes[0] == (0, 0) + hole.shape:
+        return _fill_group(image, hole, ctx, settings)
+    out = image.copy()
+    sizes = [float(hole[y0:y1, x0:x1].sum()) for y0, x0, y1, x1 in boxes]
+    total, done = sum(sizes), 0.0
+    for (y0, x0, y1, x1), size in zip(boxes, sizes):
+        sub = ctx.sub(done / total, (done + size) / total)
+        out[y0:y1, x0:x1] = _fill_group(image[y0:y1, x0:x1], hole[y0:y1, x0:x1], sub,
+                                        settings)
+        done += size
+    return out
+
+
+def _fill_group(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
+                settings: PatchMatchSettings) -> np.ndarray:
+    """:func:`patchmatch_fill` of one group of hole parts (the whole crop as one)."""
     rng = np.random.default_rng(settings.seed)
     ctx.report(0.0, "PatchMatch: building the pyramid")
     work_image = image
@@ -470,9 +506,23 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
     total = float(sum(work)) or 1.0
     done = 0.0
 
+    import cv2
+
+    guide = None if settings.guide == "none" else guide_fill(
+        image, hole, settings.guide, settings.guide_pixels)
+
+    def level_guide(level: _Level) -> np.ndarray:
+        assert guide is not None
+        if level.h == hole.shape[0]:
+            return guide
+        return cv2.resize(guide, (level.w, level.h), interpolation=cv2.INTER_AREA)
+
     # coarsest level: initial guess and a random field
     coarsest = levels[-1]
-    if settings.init == "onion":
+    if settings.init == "guide" and guide is not None:
+        current = telea_fill(coarsest.image, coarsest.hole)
+        current[:, :, :3] = level_guide(coarsest)
+    elif settings.init == "onion":
         current = onion_peel_fill(coarsest.image, coarsest.hole, coarsest.valid,
                                   settings.patch_size, rng, ctx.cancel.check)
     else:
@@ -485,8 +535,6 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
     for depth in range(count - 1, -1, -1):
         level = levels[depth]
         if previous is not None:
-            import cv2
-
             nny, nnx = level.upsample_field(previous, nny, nnx, rng)
             up = np.concatenate([
                 cv2.resize(np.ascontiguousarray(current[:, :, c : c + 3]), (level.w, level.h),
@@ -496,7 +544,17 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
             current[level.hole] = up[level.hole]
         first = previous is None
         for em in range(passes[depth]):
-            tgt = level.target_descriptors(current)
+            if guide is not None and settings.guide_weight > 0 and depth > 0:
+                # a weak guidance term: ||s - c||² (1 - β) + β ||s - g||² is, up to a
+                # constant, the distance to the blend (1 - β) c + β g (linear descriptors)
+                steer = current.copy()
+                beta = np.float32(settings.guide_weight)
+                hy, hx = level.hole_yx
+                steer[hy, hx, :3] = ((1 - beta) * current[hy, hx, :3]
+                                     + beta * level_guide(level)[hy, hx])
+                tgt = level.target_descriptors(steer)
+            else:
+                tgt = level.target_descriptors(current)
             dist = level.distances(nny, nnx, tgt)
             for _ in range(settings.pm_iterations * (2 if first and em == 0 else 1)):
                 ctx.cancel.check()
@@ -518,6 +576,9 @@ def patchmatch_fill(image: np.ndarray, hole: np.ndarray, ctx: RunContext,
         previous = level
     out = np.ascontiguousarray(current[:, :, :3])
     out[~hole] = image[~hole]
+    if guide is not None and settings.flat_energy > 0:
+        out = flat_blend(out, guide, hole, settings.flat_energy, settings.guide_floor,
+                         settings.guide_agree)
     return out
 
 

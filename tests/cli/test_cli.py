@@ -184,6 +184,15 @@ def test_inpaint_fills_only_the_white_part_of_the_mask(tmp_path):
     assert (a[~keep] != b[~keep]).any()
 
 
+def test_inpaint_without_an_engine_uses_the_content_aware_fill(tmp_path, capsys):
+    src = _png(tmp_path / "in.png", mode="RGB")
+    mask = np.zeros((10, 12), np.uint8)
+    mask[2:5, 3:7] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    assert main(["inpaint", str(src), str(tmp_path / "mask.png"), str(tmp_path / "o.png")]) == 0
+    assert "(patchmatch)" in capsys.readouterr().out
+
+
 def test_inpaint_mask_of_another_size_is_exit_2(tmp_path, capsys):
     src = _png(tmp_path / "in.png", 12, 10)
     mask = _png(tmp_path / "mask.png", 8, 8)

@@ -352,3 +352,11 @@ def test_imported_lama_checkpoint_becomes_an_inpaint_engine_run_like_big_lama(tm
         assert not np.array_equal(out[mask > 0], (image * 255).astype(np.uint8)[mask > 0])
     finally:
         unregister("imported-my-lama")
+
+
+def test_the_builtin_content_aware_fill_is_the_default_inpaint_engine():
+    from ml.engines import default, engines
+
+    assert default("inpaint").id == "patchmatch"
+    # the first registered: what a fresh dialog's engine list starts on
+    assert engines("inpaint")[0].id == "patchmatch"

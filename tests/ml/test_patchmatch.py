@@ -226,13 +226,21 @@ def test_fine_grain_is_not_washed_out():
     image = _grain(0)
     hole = _box(96, 96, 28, 28, 68, 68)
     ref = _high_pass_std(image, ~hole)
-    detail = _high_pass_std(patchmatch_fill(image, hole, RunContext()), hole) / ref
-    mean = _high_pass_std(make_patchmatch_fill(final_vote="mean")(image, hole, RunContext()),
-                          hole) / ref
+    from ml.engines import get
+
+    engine = get("patchmatch", "inpaint")
+    mask = hole.astype(np.uint8) * 255
+    grain = engine.inpaint(image, mask, RunContext(), keep_grain=True)
+    detail = _high_pass_std(grain, hole) / ref
+    mean_fill = make_patchmatch_fill(final_vote="mean", vote_percentile=75.0)
+    mean = _high_pass_std(mean_fill(image, hole, RunContext()), hole) / ref
+    default = _high_pass_std(engine.inpaint(image, mask, RunContext()), hole) / ref
     telea = _high_pass_std(telea_fill(image, hole), hole) / ref
-    assert detail > 0.6  # the default keeps most of the grain ...
-    assert detail > mean + 0.1  # ... which plain averaging of the votes loses
-    assert mean > telea
+    # the "Keep fine grain" option (the detail vote) keeps most of the grain ...
+    assert detail > 0.5
+    # ... which plain averaging of the votes, and so the smoother default, loses
+    assert detail > mean + 0.1 and detail > default + 0.1
+    assert min(default, mean) > telea  # still no smoother than a diffusion smear
 
 
 def test_texture_features_see_only_known_pixels():

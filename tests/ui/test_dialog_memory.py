@@ -51,7 +51,7 @@ def test_inpaint_remembers_engine_and_options_on_ok_not_on_cancel_and_after_rest
 
     with_mask(window, qtbot)
     fresh = _run_filter_dialog(window, qtbot, lambda d: d.engine.engine_id())
-    assert fresh == "fsr"  # nothing remembered yet: the default
+    assert fresh == "patchmatch"  # nothing remembered yet: the default
 
     def choose(d):
         pick(d.engine, "navier-stokes")
