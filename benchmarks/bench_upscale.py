@@ -140,7 +140,7 @@ def _big_child(engine_id: str) -> None:
 
     from benchmarks.common import _rss_bytes, peak_rss_bytes, reset_peak_rss
     from ml.engines import get
-    from ml.runtime import run_upscale
+    from ml.runtime import run_task
     from ml.types import RunContext
 
     engine = get(engine_id, "upscale")
@@ -148,11 +148,12 @@ def _big_child(engine_id: str) -> None:
     rgb = (_photo(3000, 4000) * 255 + 0.5).astype(np.uint8)
     pixels = np.concatenate([rgb, np.full((3000, 4000, 1), 255, np.uint8)], axis=2)
     del rgb
-    run_upscale(engine, pixels[:64, :64], 4, ctx)  # load weights and kernels first
+    # load weights and kernels first
+    run_task("upscale", engine, ctx, image=pixels[:64, :64], scale=4)
     reset_peak_rss()
     base = _rss_bytes()
     start = time.perf_counter()
-    out = run_upscale(engine, pixels, 4, ctx)
+    out = run_task("upscale", engine, ctx, image=pixels, scale=4)
     seconds = time.perf_counter() - start
     assert out.shape == (12000, 16000, 4)
     sys.stdout.write(json.dumps({"s": seconds, "peak": peak_rss_bytes() - base}) + "\n")

@@ -14,8 +14,9 @@ are freed, the stage "out of GPU memory — running on the CPU" is reported, and
 engine runs again on the CPU (tiled engines first retry smaller tiles themselves). Out
 of memory on the CPU is an :class:`EngineError` with a message, never a crash.
 
-``run_upscale``, ``run_inpaint`` and ``run_style`` are the per-task shorthands of
-:func:`run_task` that existing callers use.
+A task is named, never wrapped: ``run_task("upscale", engine, ctx, image=px, scale=2)``,
+``run_task("inpaint", engine, ctx, image=px, mask=m)``, ``run_task("style", engine, ctx,
+image=px, style=other)``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ml.engines import REGISTRY, Engine, InpaintEngine, StyleEngine, UpscaleEngine
+from ml.engines import REGISTRY, Engine
 from ml.imageconv import from_engine, mask_bbox, mask_to_engine, resize_plane, to_engine
 from ml.taskspec import TaskSpec
 from ml.types import EngineError, EngineUnavailable, RunContext
@@ -43,12 +44,9 @@ __all__ = [
     "resize_alpha",
     "restrict_to_mask",
     "run_image",
-    "run_inpaint",
     "run_masked_region",
-    "run_style",
     "run_task",
     "run_task_patch",
-    "run_upscale",
     "run_with_fallback",
 ]
 
@@ -311,36 +309,3 @@ def run_task_patch(task: str | TaskSpec, engine: Engine | str, ctx: RunContext,
         raise EngineError(f"{spec.name}: the task returns whole images, not patches")
     return spec.run_patch(engine, ctx, **inputs, **inputs_and_params)
 
-
-def run_upscale(
-    engine: UpscaleEngine, pixels: np.ndarray, scale: int, ctx: RunContext, **params
-) -> np.ndarray:
-    """Upscale int pixels by ``scale``; alpha is Lanczos-resized on its own."""
-    return run_task("upscale", engine, ctx, image=pixels, scale=scale, **params)
-
-
-def run_inpaint(
-    engine: InpaintEngine, pixels: np.ndarray, mask: np.ndarray, ctx: RunContext, **params
-) -> np.ndarray:
-    """Fill the masked region (mask: bool or 0..255, non-zero = fill); alpha carried through.
-
-    Pixels outside the mask are returned exactly as given, whatever the engine did there.
-    """
-    return run_task("inpaint", engine, ctx, image=pixels, mask=mask, **params)
-
-
-def run_style(
-    engine: StyleEngine,
-    content: np.ndarray,
-    style: np.ndarray | None,
-    ctx: RunContext,
-    mask: np.ndarray | None = None,
-    **params,
-) -> np.ndarray:
-    """Stylise ``content`` (with ``style`` ints, or None for preset engines); with a
-    ``mask`` (HW, non-zero = stylise) the pixels outside it come back exactly.
-
-    The result has the engine's output size (an engine may work at a smaller size and
-    say so via a ``max_size`` parameter); alpha follows, resized where needed.
-    """
-    return run_task("style", engine, ctx, image=content, style=style, mask=mask, **params)

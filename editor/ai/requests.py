@@ -135,8 +135,8 @@ def run_inpaint_request(req: InpaintRequest, ctx: RunContext) -> np.ndarray:
     """Worker side: the filled region, same size and dtype as the snapshot."""
     ctx = paced(ctx, req.step_delay)
     mask = req.hole.astype(np.uint8) * 255
-    return engines.run_inpaint_pixels(req.engine_id, req.snap.pixels, mask, ctx,
-                                      **dict(req.params))
+    return engines.run_task_pixels("inpaint", req.engine_id, ctx, image=req.snap.pixels,
+                                   mask=mask, **dict(req.params))
 
 
 # --- upscaling ---------------------------------------------------------------------------
@@ -171,8 +171,8 @@ def run_upscale_request(req: UpscaleRequest, ctx: RunContext) -> Any:
         from editor.document.resample import resize_mask
 
         assert req.snap is not None
-        out = engines.run_upscale_pixels(req.engine_id, req.snap.pixels, s, ctx.sub(0.0, 0.97),
-                                    **params)
+        out = engines.run_task_pixels("upscale", req.engine_id, ctx.sub(0.0, 0.97),
+                                      image=req.snap.pixels, scale=s, **params)
         mask = req.snap.mask
         assert mask is not None
         alpha = resize_mask(mask, out.shape[1], out.shape[0], "bilinear")
@@ -187,7 +187,8 @@ def run_upscale_request(req: UpscaleRequest, ctx: RunContext) -> Any:
             results.append(np.zeros((h * s, w * s, 4), px.dtype))
             sub.report(1.0, f"layer {i + 1}/{n}")
             continue
-        results.append(engines.run_upscale_pixels(req.engine_id, px, s, sub, **params))
+        results.append(engines.run_task_pixels("upscale", req.engine_id, sub, image=px,
+                                               scale=s, **params))
     ctx.report(1.0, "done")
     return results
 
@@ -217,8 +218,8 @@ class StyleRequest:
 def run_style_request(req: StyleRequest, ctx: RunContext) -> np.ndarray:
     """Worker side: the stylised image, same size and dtype as the snapshot, its alpha."""
     ctx = paced(ctx, req.step_delay)
-    return engines.run_style_pixels(req.engine_id, req.snap.pixels, req.style, ctx,
-                               **dict(req.params))
+    return engines.run_task_pixels("style", req.engine_id, ctx, image=req.snap.pixels,
+                                   style=req.style, **dict(req.params))
 
 
 def preview_request(req: StyleRequest, side: int = PREVIEW_SIDE) -> StyleRequest:

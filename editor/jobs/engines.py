@@ -4,9 +4,9 @@ never ``ml`` itself, so the arrows stay ui → jobs → ml (DESIGN.md; an import
 contract in pyproject.toml keeps it so).
 
 Every task runs through one call, :func:`run_task_pixels` (``ml.runtime.run_task``: the
-task's spec checks the inputs, converts at the boundary and handles out-of-memory);
-``run_inpaint_pixels``/``run_upscale_pixels``/``run_style_pixels`` are its per-task
-shorthands. What the dialogs used to compute themselves is engine API, reachable here:
+task's spec checks the inputs, converts at the boundary and handles out-of-memory), e.g.
+``run_task_pixels("upscale", engine_id, ctx, image=pixels, scale=2)``. What the dialogs
+used to compute themselves is engine API, reachable here:
 :func:`inpaint_context_margin` (``InpaintEngine.context_margin``),
 :func:`upscale_working_bytes` (``UpscaleEngine.working_bytes``), :func:`live_preview`
 (``Engine.live_preview``), :func:`mask_bbox` (``ml.imageconv.mask_bbox``), and the task
@@ -63,10 +63,7 @@ __all__ = [
     "register_imported_models",
     "resolve_device",
     "resource_path",
-    "run_inpaint_pixels",
-    "run_style_pixels",
     "run_task_pixels",
-    "run_upscale_pixels",
     "task_spec",
     "task_specs",
     "unregister_engine",
@@ -150,29 +147,3 @@ def run_task_pixels(task: str, engine_id: str, ctx: RunContext, **inputs_and_par
 
     return run_task(task, get_engine(engine_id, task), ctx, **inputs_and_params)
 
-
-def run_inpaint_pixels(
-    engine_id: str, pixels: np.ndarray, mask: np.ndarray, ctx: RunContext, **params: Any
-) -> np.ndarray:
-    """Inpaint int RGBA ``pixels`` where ``mask`` is set (ml.runtime; alpha kept, same
-    dtype and size back; unmasked pixels bit-exact)."""
-    return run_task_pixels("inpaint", engine_id, ctx, image=pixels, mask=mask, **params)
-
-
-def run_upscale_pixels(
-    engine_id: str, pixels: np.ndarray, scale: int, ctx: RunContext, **params: Any
-) -> np.ndarray:
-    """Upscale int RGBA ``pixels`` by ``scale`` (ml.runtime; alpha resized separately,
-    same dtype back)."""
-    return run_task_pixels("upscale", engine_id, ctx, image=pixels, scale=scale, **params)
-
-
-def run_style_pixels(
-    engine_id: str,
-    content: np.ndarray,
-    style: np.ndarray | None,
-    ctx: RunContext,
-    **params: Any,
-) -> np.ndarray:
-    """Stylise int RGBA ``content`` (ml.runtime; alpha follows, same dtype back)."""
-    return run_task_pixels("style", engine_id, ctx, image=content, style=style, **params)

@@ -92,7 +92,7 @@ class _Style(StyleEngine):
 
     def resolve_params(self, values: dict | None = None) -> dict:
         # ``mask`` is an array, not a user parameter: let it pass through the runtime's
-        # resolve step untouched so ``run_style(..., mask=m)`` reaches stylize()
+        # resolve step untouched so ``run_task("style", ..., mask=m)`` reaches stylize()
         values = dict(values or {})
         mask = values.pop("mask", None)
         out = super().resolve_params(values)

@@ -7,7 +7,7 @@ import pytest
 
 from ml.engines import get
 from ml.engines.inpaint import context_box, fill_region, mask_bbox
-from ml.runtime import run_inpaint
+from ml.runtime import run_task
 from ml.types import Cancelled, CancelToken, EngineError, RunContext
 
 CLASSIC = ("telea", "navier-stokes", "fsr")
@@ -114,7 +114,7 @@ def test_runtime_keeps_16bit_and_alpha_and_unmasked_pixels():
     alpha = np.full(rgb.shape[:2] + (1,), 40000, np.uint16)
     pixels = np.concatenate([rgb, alpha], axis=2)
     mask = (_hole() * 255).astype(np.uint8)
-    out = run_inpaint(get("fsr", "inpaint"), pixels, mask, RunContext())
+    out = run_task("inpaint", get("fsr", "inpaint"), RunContext(), image=pixels, mask=mask)
     assert out.dtype == np.uint16 and out.shape == pixels.shape
     np.testing.assert_array_equal(out[mask == 0], pixels[mask == 0])
     np.testing.assert_array_equal(out[..., 3], pixels[..., 3])
@@ -339,15 +339,16 @@ def test_imported_lama_checkpoint_becomes_an_inpaint_engine_run_like_big_lama(tm
         engine = get("imported-my-lama", "inpaint")
         assert engine.available() is None and engine.model_id == "imported-my-lama"
         image, mask = _scene(60, 70), _hole(60, 70, box=(20, 20, 37, 35))
-        out = run_inpaint(engine, (image * 255).astype(np.uint8), (mask * 255).astype(np.uint8),
-                          RunContext(), max_size=128)
+        out = run_task("inpaint", engine, RunContext(), image=(image * 255).astype(np.uint8),
+                       mask=(mask * 255).astype(np.uint8), max_size=128)
         # the same weights installed as big-lama give the same fill: one code path
         root = Path(os.environ["RETOUCH_MODELS_DIR"])
         index = json.loads((root / "index.json").read_text())
         index["models"]["big-lama"] = {"file": rec["file"], "task": "inpaint"}
         (root / "index.json").write_text(json.dumps(index))
-        lama = run_inpaint(get("lama", "inpaint"), (image * 255).astype(np.uint8),
-                           (mask * 255).astype(np.uint8), RunContext(), max_size=128)
+        lama = run_task("inpaint", get("lama", "inpaint"), RunContext(),
+                        image=(image * 255).astype(np.uint8),
+                        mask=(mask * 255).astype(np.uint8), max_size=128)
         np.testing.assert_array_equal(out, lama)
         assert not np.array_equal(out[mask > 0], (image * 255).astype(np.uint8)[mask > 0])
     finally:

@@ -8,7 +8,7 @@ import pytest
 
 from ml.engines import get
 from ml.imageconv import from_engine, mask_bbox, mask_to_engine, to_engine
-from ml.runtime import as_channels, run_inpaint, run_masked_region, run_task_patch
+from ml.runtime import as_channels, run_masked_region, run_task, run_task_patch
 from ml.types import RunContext
 
 
@@ -52,7 +52,7 @@ def test_region_fill_equals_filling_the_whole_image(engine_id, dtype):
     engine = get(engine_id, "inpaint")
     px = _photo(260, 330, dtype)
     mask = _soft_hole(260, 330, 150, 200, 14)
-    out = run_inpaint(engine, px, mask, RunContext())
+    out = run_task("inpaint", engine, RunContext(), image=px, mask=mask)
     assert out.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(out, _whole_image_method(engine, px, mask))
     keep = mask == 0
@@ -88,7 +88,8 @@ def test_empty_mask_changes_nothing():
     assert run_task_patch("inpaint", "telea", RunContext(), image=px,
                           mask=np.zeros((50, 60), np.uint8)) is None
     np.testing.assert_array_equal(
-        run_inpaint(get("telea", "inpaint"), px, np.zeros((50, 60), bool), RunContext()), px)
+        run_task("inpaint", get("telea", "inpaint"), RunContext(), image=px,
+                 mask=np.zeros((50, 60), bool)), px)
 
 
 @pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.uint16, np.float32])

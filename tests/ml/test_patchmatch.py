@@ -270,7 +270,7 @@ def test_seamless_correction_pulls_the_fill_towards_the_rim_brightness():
 
 def test_patchmatch_is_a_registered_inpaint_engine_that_fills_only_the_hole():
     from ml.engines import get
-    from ml.runtime import run_inpaint
+    from ml.runtime import run_task
     from ml.types import RunContext
 
     engine = get("patchmatch", "inpaint")
@@ -282,7 +282,7 @@ def test_patchmatch_is_a_registered_inpaint_engine_that_fills_only_the_hole():
     damaged[40:56, 40:56, :3] = (255, 0, 255)
     mask = np.zeros((96, 96), np.uint8)
     mask[40:56, 40:56] = 255
-    out = run_inpaint(engine, damaged, mask, RunContext())
+    out = run_task("inpaint", engine, RunContext(), image=damaged, mask=mask)
     keep = mask == 0
     assert np.array_equal(out[keep], damaged[keep])
     hole = out[40:56, 40:56, :3].astype(int)

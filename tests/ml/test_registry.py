@@ -149,7 +149,7 @@ def test_run_task_checks_its_inputs_and_runs_any_task():
 
 def test_run_style_with_a_mask_keeps_the_rest_exact_for_any_engine():
     from ml.engines import StyleEngine
-    from ml.runtime import run_style
+    from ml.runtime import run_task
 
     class Invert(StyleEngine):
         id = "registry-test-invert"
@@ -163,7 +163,7 @@ def test_run_style_with_a_mask_keeps_the_rest_exact_for_any_engine():
     mask = np.zeros((6, 7), np.uint8)
     mask[2:4, 1:5] = 255
     mask[5, 0] = 128  # soft: half way
-    out = run_style(Invert(), px, None, RunContext(), mask=mask)
+    out = run_task("style", Invert(), RunContext(), image=px, style=None, mask=mask)
     off = mask == 0
     np.testing.assert_array_equal(out[off], px[off])
     on = mask == 255

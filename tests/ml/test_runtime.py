@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ml.engines import InpaintEngine, StyleEngine, UpscaleEngine
-from ml.runtime import run_inpaint, run_style, run_upscale
+from ml.runtime import run_task
 from ml.types import EngineError, EngineUnavailable, RunContext
 
 
@@ -60,7 +60,7 @@ def _rgba(dtype, h=6, w=5, seed=0):
 def test_upscale_keeps_dtype_and_resizes_alpha_separately(dtype):
     px = _rgba(dtype)
     px[..., 3] = np.iinfo(dtype).max // 2
-    out = run_upscale(NearestUpscale(), px, 2, RunContext())
+    out = run_task("upscale", NearestUpscale(), RunContext(), image=px, scale=2)
     assert out.dtype == dtype and out.shape == (12, 10, 4)
     np.testing.assert_array_equal(out[::2, ::2, :3], px[..., :3])
     # a constant alpha stays constant through Lanczos
@@ -69,25 +69,25 @@ def test_upscale_keeps_dtype_and_resizes_alpha_separately(dtype):
 
 def test_upscale_of_rgb_stays_rgb():
     px = _rgba(np.uint8)[..., :3]
-    out = run_upscale(NearestUpscale(), px, 3, RunContext())
+    out = run_task("upscale", NearestUpscale(), RunContext(), image=px, scale=3)
     assert out.shape == (18, 15, 3)
 
 
 def test_unsupported_scale_is_refused():
     with pytest.raises(EngineError, match="supports scale 2, 3, not 4"):
-        run_upscale(NearestUpscale(), _rgba(np.uint8), 4, RunContext())
+        run_task("upscale", NearestUpscale(), RunContext(), image=_rgba(np.uint8), scale=4)
 
 
 def test_unavailable_engine_says_why():
     with pytest.raises(EngineUnavailable, match="retouch models install nothing"):
-        run_upscale(Missing(), _rgba(np.uint8), 2, RunContext())
+        run_task("upscale", Missing(), RunContext(), image=_rgba(np.uint8), scale=2)
 
 
 def test_inpaint_changes_only_the_masked_region_and_keeps_alpha():
     px = _rgba(np.uint16, 8, 8)
     mask = np.zeros((8, 8), np.uint8)
     mask[2:5, 3:6] = 255
-    out = run_inpaint(MeanFill(), px, mask, RunContext())
+    out = run_task("inpaint", MeanFill(), RunContext(), image=px, mask=mask)
     assert out.dtype == np.uint16
     keep = mask == 0
     np.testing.assert_array_equal(out[keep], px[keep])
@@ -97,12 +97,13 @@ def test_inpaint_changes_only_the_masked_region_and_keeps_alpha():
 
 def test_inpaint_mask_size_mismatch_is_a_clear_error():
     with pytest.raises(EngineError, match="mask is 4x3 but the image is 5x6"):
-        run_inpaint(MeanFill(), _rgba(np.uint8), np.zeros((3, 4), bool), RunContext())
+        run_task("inpaint", MeanFill(), RunContext(), image=_rgba(np.uint8),
+                 mask=np.zeros((3, 4), bool))
 
 
 def test_style_preset_engine_runs_without_style_image():
     px = _rgba(np.uint8)
-    out = run_style(Invert(), px, None, RunContext())
+    out = run_task("style", Invert(), RunContext(), image=px, style=None)
     np.testing.assert_array_equal(out[..., :3], 255 - px[..., :3])
     np.testing.assert_array_equal(out[..., 3], px[..., 3])
 
@@ -115,7 +116,7 @@ def test_engine_returning_wrong_type_is_reported():
             return (image * 255).astype(np.uint8)
 
     with pytest.raises(EngineError, match="expected float HxWx3"):
-        run_upscale(Broken(), _rgba(np.uint8), 2, RunContext())
+        run_task("upscale", Broken(), RunContext(), image=_rgba(np.uint8), scale=2)
 
 
 def test_upscale_converts_back_in_bands_with_the_same_result(monkeypatch):
@@ -125,20 +126,20 @@ def test_upscale_converts_back_in_bands_with_the_same_result(monkeypatch):
     rng = np.random.default_rng(3)
     px = rng.integers(0, 65535, (13, 17, 4), dtype=np.uint16)
     engine = get("lanczos", "upscale")
-    whole = rt.run_upscale(engine, px, 3, RunContext())
+    whole = rt.run_task("upscale", engine, RunContext(), image=px, scale=3)
     monkeypatch.setattr(rt, "_BAND_PIXELS", 51 * 5)  # 5 rows of the 51-wide result per band
-    banded = rt.run_upscale(engine, px, 3, RunContext())
+    banded = rt.run_task("upscale", engine, RunContext(), image=px, scale=3)
     np.testing.assert_array_equal(banded, whole)
     assert banded.shape == (39, 51, 4) and banded.dtype == np.uint16
 
 
 def test_opaque_alpha_stays_exactly_opaque_after_upscale():
     from ml.engines import get
-    from ml.runtime import run_upscale
+    from ml.runtime import run_task
 
     px = np.random.default_rng(4).integers(0, 255, (10, 12, 4), dtype=np.uint8)
     px[..., 3] = 255
-    out = run_upscale(get("lanczos", "upscale"), px, 4, RunContext())
+    out = run_task("upscale", get("lanczos", "upscale"), RunContext(), image=px, scale=4)
     assert (out[..., 3] == 255).all()
 
 
@@ -184,11 +185,12 @@ def test_gpu_out_of_memory_reruns_on_the_cpu_and_says_so(error):
     px = _rgba(np.uint8, 12, 10)
     engine = _oom_on_gpu("lanczos", "upscale", error())
     seen, ctx = _stages()
-    out = run_upscale(engine, px, 2, ctx)
+    out = run_task("upscale", engine, ctx, image=px, scale=2)
     assert engine.devices == ["cuda", "cpu"]
     assert CPU_FALLBACK_STAGE == "out of GPU memory — running on the CPU"
     assert CPU_FALLBACK_STAGE in seen
-    np.testing.assert_array_equal(out, run_upscale(get("lanczos"), px, 2, RunContext()))
+    np.testing.assert_array_equal(
+        out, run_task("upscale", get("lanczos"), RunContext(), image=px, scale=2))
 
 
 def test_gpu_out_of_memory_falls_back_for_inpaint_and_style_too():
@@ -202,17 +204,19 @@ def test_gpu_out_of_memory_falls_back_for_inpaint_and_style_too():
     mask[5:9, 6:10] = 255
     inpaint = _oom_on_gpu("telea", "inpaint", torch.cuda.OutOfMemoryError("CUDA out of memory"))
     seen, ctx = _stages()
-    out = run_inpaint(inpaint, px, mask, ctx)
+    out = run_task("inpaint", inpaint, ctx, image=px, mask=mask)
     assert inpaint.devices == ["cuda", "cpu"] and CPU_FALLBACK_STAGE in seen
-    np.testing.assert_array_equal(out, run_inpaint(get("telea"), px, mask, RunContext()))
+    np.testing.assert_array_equal(
+        out, run_task("inpaint", get("telea"), RunContext(), image=px, mask=mask))
 
     style = _oom_on_gpu("color-transfer", "style",
                         torch.cuda.OutOfMemoryError("CUDA out of memory"))
     other = _rgba(np.uint8, 16, 16, seed=5)
     seen, ctx = _stages()
-    out = run_style(style, px, other, ctx)
+    out = run_task("style", style, ctx, image=px, style=other)
     assert style.devices == ["cuda", "cpu"] and CPU_FALLBACK_STAGE in seen
-    np.testing.assert_array_equal(out, run_style(get("color-transfer"), px, other, RunContext()))
+    np.testing.assert_array_equal(
+        out, run_task("style", get("color-transfer"), RunContext(), image=px, style=other))
 
 
 def test_out_of_memory_on_the_cpu_is_a_message_not_a_crash():
@@ -229,11 +233,11 @@ def test_out_of_memory_on_the_cpu_is_a_message_not_a_crash():
     always = AlwaysOom()
     always.devices = []
     with pytest.raises(EngineError, match="ran out of memory; close other programs"):
-        run_upscale(always, _rgba(np.uint8), 2, ctx)
+        run_task("upscale", always, ctx, image=_rgba(np.uint8), scale=2)
     assert always.devices == ["cuda", "cpu"]
     always.devices = []
     with pytest.raises(EngineError, match="ran out of memory"):
-        run_upscale(always, _rgba(np.uint8), 2, RunContext())
+        run_task("upscale", always, RunContext(), image=_rgba(np.uint8), scale=2)
     assert always.devices == ["cpu"]  # nowhere further to fall back to
 
 
@@ -243,7 +247,7 @@ def test_other_errors_and_cancel_are_not_retried_on_the_cpu():
     for error in (RuntimeError("shape mismatch"), Cancelled()):
         engine = _oom_on_gpu("lanczos", "upscale", error)
         with pytest.raises(type(error)):
-            run_upscale(engine, _rgba(np.uint8), 2, RunContext(device="cuda"))
+            run_task("upscale", engine, RunContext(device="cuda"), image=_rgba(np.uint8), scale=2)
         assert engine.devices == ["cuda"]
 
 

@@ -20,7 +20,7 @@ from ml.archs.sr_small import (
 )
 from ml.engines import engines, get
 from ml.engines.upscale import SRResEngine, SRSmallEngine
-from ml.runtime import run_upscale
+from ml.runtime import run_task
 from ml.train.sr import psnr, rgb_to_y
 from ml.types import RunContext
 from tests.ml.test_upscale_engines import _image
@@ -85,7 +85,7 @@ def test_sixteen_bit_pixels_stay_sixteen_bit_through_the_shipped_engine():
     rng = np.random.default_rng(1)
     pixels = (rng.random((20, 26, 4)) * 65535).astype(np.uint16)
     pixels[..., 3] = 65535
-    out = run_upscale(get("sr-res", "upscale"), pixels, 2, RunContext())
+    out = run_task("upscale", get("sr-res", "upscale"), RunContext(), image=pixels, scale=2)
     assert out.dtype == np.uint16 and out.shape == (40, 52, 4)
     assert (out[..., 3] == 65535).all()
     # values use the 16-bit range, not an 8-bit one scaled up

@@ -132,10 +132,11 @@ def test_chroma_noise_is_not_amplified():
 
 
 def test_sixteen_bit_stays_sixteen_bit_with_fine_steps():
-    from ml.runtime import run_style
+    from ml.runtime import run_task
 
     content = (_photo() * 65535).round().astype(np.uint16)
     style = (_warm() * 65535).round().astype(np.uint16)
-    out = run_style(get("color-transfer"), content, style, RunContext(), strength=0.7)
+    out = run_task("style", get("color-transfer"), RunContext(), image=content, style=style,
+                   strength=0.7)
     assert out.dtype == np.uint16 and out.shape == content.shape
     assert np.count_nonzero(out % 257) > 0.5 * out.size  # not 8-bit values scaled up

@@ -94,14 +94,14 @@ def test_missing_style_image_is_a_clear_error():
 
 
 def test_run_style_keeps_alpha_and_passes_the_mask():
-    from ml.runtime import run_style
+    from ml.runtime import run_task
 
     content = (np.dstack([_content(), np.linspace(0, 1, 36)[None, :].repeat(28, 0)]) * 255)
     content = content.round().astype(np.uint8)
     mask = np.zeros((28, 36), np.uint8)
     mask[5:10] = 255
-    out = run_style(get("color-transfer"), content, (_style() * 255).astype(np.uint8),
-                    RunContext(), mask=mask)
+    out = run_task("style", get("color-transfer"), RunContext(), image=content,
+                   style=(_style() * 255).astype(np.uint8), mask=mask)
     assert out.shape == content.shape and out.dtype == np.uint8
     assert np.array_equal(out[..., 3], content[..., 3])
     assert np.array_equal(out[10:], content[10:])

@@ -119,11 +119,11 @@ def test_painting_reports_progress_and_cancels():
 
 
 def test_painting_sixteen_bit_stays_sixteen_bit():
-    from ml.runtime import run_style
+    from ml.runtime import run_task
 
     content = (_photo(64) * 65535).round().astype(np.uint16)
     style = (_style() * 65535).round().astype(np.uint16)
-    out = run_style(get("paint"), content, style, RunContext())
+    out = run_task("style", get("paint"), RunContext(), image=content, style=style)
     assert out.dtype == np.uint16 and out.shape == content.shape
     assert np.count_nonzero(out % 257) > 0.5 * out.size
 

@@ -181,13 +181,13 @@ def test_file_engine_refuses_an_inpainting_or_junk_file(tmp_path):
 
 
 def test_runtime_upscale_keeps_16bit_and_resizes_alpha(sr_folder):
-    from ml.runtime import run_upscale
+    from ml.runtime import run_task
 
     rgb = (_image(12, 10) * 65535).astype(np.uint16)
     alpha = np.zeros((12, 10, 1), np.uint16)
     alpha[:, 5:] = 65535
     pixels = np.concatenate([rgb, alpha], axis=2)
-    out = run_upscale(SRSmallEngine(folder=sr_folder), pixels, 2, RunContext())
+    out = run_task("upscale", SRSmallEngine(folder=sr_folder), RunContext(), image=pixels, scale=2)
     assert out.dtype == np.uint16 and out.shape == (24, 20, 4)
     assert out[:, :8, 3].max() < 2000 and out[:, 12:, 3].min() > 63000
 
