@@ -104,6 +104,25 @@ class SavedTiles:
     _saved: np.ndarray
     bbox: Rect | None
 
+    def _save(self, rect: Rect) -> None:
+        """Keep the pre-stroke values of the tiles of ``rect`` (array coords, clipped) that
+        are not saved yet."""
+        t = SNAPSHOT_TILE
+        h, w = self.array.shape[:2]
+        rect = rect.intersect(Rect(0, 0, w, h))
+        if rect.empty:
+            return
+        ty0, ty1 = rect.y // t, (rect.bottom - 1) // t + 1
+        tx0, tx1 = rect.x // t, (rect.right - 1) // t + 1
+        sub = self._saved[ty0:ty1, tx0:tx1]
+        if sub.all():
+            return
+        for ty, tx in zip(*np.nonzero(~sub)):
+            ys = slice((ty0 + ty) * t, (ty0 + ty + 1) * t)
+            xs = slice((tx0 + tx) * t, (tx0 + tx + 1) * t)
+            self.snapshot[ys, xs] = self.array[ys, xs]
+        sub[:] = True
+
     def _saved_tiles(self):
         t = SNAPSHOT_TILE
         h, w = self.array.shape[:2]
@@ -159,19 +178,6 @@ class Stroke(SavedTiles):
         self._last: tuple[float, float, float] | None = None
         self._carry = 0.0
         self.dabs = 0
-
-    def _save(self, rect: Rect) -> None:
-        t = SNAPSHOT_TILE
-        ty0, ty1 = rect.y // t, (rect.bottom - 1) // t + 1
-        tx0, tx1 = rect.x // t, (rect.right - 1) // t + 1
-        sub = self._saved[ty0:ty1, tx0:tx1]
-        if sub.all():
-            return
-        for ty, tx in zip(*np.nonzero(~sub)):
-            ys = slice((ty0 + ty) * t, (ty0 + ty + 1) * t)
-            xs = slice((tx0 + tx) * t, (tx0 + tx + 1) * t)
-            self.snapshot[ys, xs] = self.array[ys, xs]
-        sub[:] = True
 
     def dab(self, x: float, y: float, pressure: float = 1.0) -> Rect | None:
         """Place one dab; returns the changed rect (array coordinates) or None."""

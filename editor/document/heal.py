@@ -257,23 +257,6 @@ class CloneStroke(SavedTiles):
 
     # --- bookkeeping ------------------------------------------------------------------
 
-    def _save(self, rect: Rect) -> None:
-        """Keep the pre-stroke values of the 64² tiles of ``rect`` (layer coords, clipped)."""
-        h, w = self.array.shape[:2]
-        rect = rect.intersect(Rect(0, 0, w, h))
-        if rect.empty:
-            return
-        ty0, ty1 = rect.y // TILE, (rect.bottom - 1) // TILE + 1
-        tx0, tx1 = rect.x // TILE, (rect.right - 1) // TILE + 1
-        sub = self._saved[ty0:ty1, tx0:tx1]
-        if sub.all():
-            return
-        for ty, tx in zip(*np.nonzero(~sub)):
-            ys = slice((ty0 + ty) * TILE, (ty0 + ty + 1) * TILE)
-            xs = slice((tx0 + tx) * TILE, (tx0 + tx + 1) * TILE)
-            self.snapshot[ys, xs] = self.array[ys, xs]
-        sub[:] = True
-
     def _pre_stroke(self, rect: Rect) -> np.ndarray:
         """The layer's pre-stroke pixels over layer-coordinate ``rect`` (transparent where
         the layer does not reach)."""

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -124,19 +125,13 @@ def fill_patch(
     return x0, y0, crop
 
 
-def fill_region(
-    image: np.ndarray,
-    mask: np.ndarray,
-    fill: FillFn,
-    ctx: RunContext,
-    max_side: int = 1024,
-    margin: float = 0.5,
-    min_margin: int = 32,
-) -> np.ndarray:
+def fill_region(image: np.ndarray, mask: np.ndarray, fill: FillFn, ctx: RunContext,
+                *crop: Any, **crop_kw: Any) -> np.ndarray:
     """:func:`fill_patch` pasted into a copy of the whole image (pixels outside the mask
-    never change)."""
+    never change); ``crop``/``crop_kw`` are fill_patch's ``max_side``, ``margin`` and
+    ``min_margin``."""
     out = image.copy()
-    result = fill_patch(image, mask, fill, ctx, max_side, margin, min_margin)
+    result = fill_patch(image, mask, fill, ctx, *crop, **crop_kw)
     if result is not None:
         x, y, patch = result
         out[y : y + patch.shape[0], x : x + patch.shape[1]] = patch

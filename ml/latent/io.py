@@ -91,17 +91,25 @@ def write_json(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+def read_tagged_json(path: Path, fmt: str, what: str) -> dict[str, Any]:
+    """A JSON object whose ``"format"`` is ``fmt``; a clear :class:`EngineError` for an
+    unreadable or damaged file ("... is damaged") or another kind of file ("... is not a
+    Retouch <what>")."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EngineError(f"{path} is damaged ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise EngineError(f"{path} is not a Retouch {what}")
+    return data
+
+
 def _read_meta(meta_path: Path, weights_path: Path) -> dict[str, Any]:
     if not meta_path.is_file():
         if weights_path.is_file():
             raise EngineError(f"{weights_path.parent} has weights but no {META_NAME}")
         raise EngineError(f"{meta_path.parent} is not a latent model (no {META_NAME})")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EngineError(f"{meta_path} is damaged ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise EngineError(f"{meta_path} is not a Retouch latent model description")
+    meta = read_tagged_json(meta_path, FORMAT, "latent model description")
     if int(meta.get("version", 0)) > VERSION:
         raise EngineError(f"{meta_path} is format version {meta.get('version')}; this Retouch "
                           f"reads up to {VERSION}")

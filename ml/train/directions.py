@@ -20,7 +20,6 @@ numpy only (no scikit-learn).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -214,13 +213,10 @@ def save_directions(path: str | Path, model: LatentModel, directions: dict[str, 
 
 def load_directions(path: str | Path, model: LatentModel | None = None) -> dict[str, Direction]:
     """Read a directions JSON; with ``model``, refuse one made for another latent size."""
+    from ml.latent.io import read_tagged_json
+
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EngineError(f"{path} is not a readable directions file ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != DIRECTIONS_FORMAT:
-        raise EngineError(f"{path} is not a Retouch directions file")
+    data = read_tagged_json(path, DIRECTIONS_FORMAT, "directions file")
     if model is not None and int(data.get("latent_dim", -1)) != model.latent_dim:
         raise EngineError(f"{path} is for {data.get('latent_dim')}-dimensional latents; "
                           f"{model.name} has {model.latent_dim}")
