@@ -7,12 +7,12 @@ Run under a virtual X server (real windows, so the dialogs can be captured with 
 
 * inpaint-before: scikit-image's ``coffee.png`` (public domain) with the spoon painted
   over in the AI mask (mask brush, real mouse events) and the Remove / Inpaint dialog open;
-* inpaint-after: the fill (FSR texture engine) as a new layer, with the Brush tool
+* inpaint-after: the fill (the default built-in content-aware fill, PatchMatch) as a new layer, with the Brush tool
   picked (B) before it ran: the red AI-mask overlay shows only with the Mask Brush, while
   a dialog uses the mask, or with View ▸ Show AI Mask (editor.ui.mask_overlay);
 * upscale-before: ``chelsea.png`` (public domain) at 400 % with the Upscale dialog open
   (output size and memory estimate);
-* upscale-after: the same spot after Upscale 4× with the built-in sr-small CNN, at 100 %
+* upscale-after: the same spot after Upscale 4× with the built-in sr-res CNN, at 100 %
   (the same screen size per image pixel of the original).
 """
 
@@ -42,13 +42,17 @@ def grab_with_dialog(window, dialog):
 
 
 def wait_job(job, app) -> None:
+    """Until ``job`` ends. Sleeps with time.sleep between event rounds: QTest.qWait keeps
+    the GIL while it waits, which starves the worker thread (a 1.5 s fill took 21 s)."""
+    import time
+
     from PySide6.QtTest import QTest
 
     for _ in range(3000):
         app.processEvents()
         if job.finished:
             break
-        QTest.qWait(20)
+        time.sleep(0.02)
     QTest.qWait(200)
 
 
@@ -116,7 +120,7 @@ def main() -> int:
     doc, canvas = coffee_with_spoon_masked(window, 1.75)
 
     dialog = ai_inpaint.InpaintDialog(window)
-    dialog.engine.select("fsr")
+    dialog.engine.select("patchmatch")  # what a fresh dialog picks
     dialog.feather.setValue(6)
     dialog.show()
     dialog.move(window.x() + 60, window.y() + 520)  # over the table, clear of the spoon
@@ -141,7 +145,7 @@ def main() -> int:
     spot = QPointF(150, 70)  # image point shown at the canvas' top-left (the eyes)
     canvas.set_view(4.0, QPointF(-spot.x() * 4.0, -spot.y() * 4.0))
     dialog = ai_upscale.UpscaleDialog(window)
-    dialog.engine.select("sr-small")
+    dialog.engine.select("sr-res")
     dialog.scale.setCurrentIndex(dialog.scale.findData(4))
     dialog.show()
     dialog.move(window.x() + 760, window.y() + 120)

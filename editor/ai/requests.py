@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -115,6 +115,7 @@ class InpaintRequest:
     """Everything the worker needs, copied: the region's pixels and mask, the fill area
     (mask grown by the feather), the blend alpha, engine and parameters."""
 
+    task: ClassVar[str] = "inpaint"
     snap: Snapshot
     hole: np.ndarray  # (h, w) bool: what the engine fills
     alpha: np.ndarray  # (h, w) float32 0..1: how the fill is blended in (the soft edge)
@@ -147,6 +148,7 @@ class UpscaleRequest:
     """Copies of what to upscale: every layer's pixels (image scope) or a snapshot of the
     selection's bounding box with the selection (selection scope)."""
 
+    task: ClassVar[str] = "upscale"
     engine_id: str
     engine_name: str
     scale: int
@@ -202,6 +204,7 @@ class StyleRequest:
     pixels (RGBA ints of any depth, or None for presets), the engine and its parameters,
     and the blend alpha of the mask (None = the whole image)."""
 
+    task: ClassVar[str] = "style"
     snap: Snapshot
     style: np.ndarray | None
     engine_id: str

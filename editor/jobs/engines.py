@@ -51,6 +51,7 @@ __all__ = [
     "TaskInput",
     "TaskSpec",
     "UpscaleEngine",
+    "cpu_only",
     "device_availability",
     "device_label",
     "engines_for",
@@ -131,6 +132,13 @@ def upscale_working_bytes(engine: Engine | str, in_w: int, in_h: int, scale: int
     with ``engine`` (an upscale Engine or its id), besides the result; ``alpha``: the
     layer has transparency."""
     return _engine(engine, "upscale").working_bytes(in_w, in_h, scale, alpha=alpha)
+
+
+def cpu_only(engine: Engine | str, task: str) -> bool:
+    """Whether ``engine`` (an Engine, or an id of ``task``) runs on the CPU whatever the
+    device setting (the built-in OpenCV / NumPy fills): its jobs need no device lookup,
+    which would import torch."""
+    return _engine(engine, task).device_policy == "cpu"
 
 
 def live_preview(engine: Engine | str, task: str = "style") -> bool:

@@ -46,7 +46,7 @@ from editor.ai.requests import (
 from editor.ai.upscale import engine_label
 from editor.ai.watch import DocumentWatch
 from editor.document import Document
-from editor.jobs.engines import engines_for
+from editor.jobs.engines import cpu_only, engines_for
 
 if TYPE_CHECKING:
     from editor.jobs import JobHandle
@@ -355,4 +355,8 @@ def submit_edit(host: Host, req: Any, run: Callable[[Any, Any], Any],
         if then is not None:
             then()
 
-    return host.submit_job(req, run, req.title, on_result, watch=watch)
+    # an engine that runs on the CPU only needs no device (and so no torch import)
+    task, engine_id = getattr(req, "task", None), getattr(req, "engine_id", None)
+    uses_device = not (task and engine_id and cpu_only(engine_id, task))
+    return host.submit_job(req, run, req.title, on_result, watch=watch,
+                           uses_device=uses_device)

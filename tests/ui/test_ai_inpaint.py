@@ -558,3 +558,23 @@ def test_the_dialog_offers_fsr_fast_only_and_the_cli_still_takes_best(window, qt
     engine = get("fsr", "inpaint")
     assert engine.resolve_params({"quality": "best"})["quality"] == "best"  # --set
     assert "slower" in engine.params[0].help
+
+
+
+def test_cpu_only_fills_run_without_a_device_lookup_and_model_engines_get_one(window, qtbot):
+    # the built-in fills never touch torch: their jobs run on "cpu" whatever the device
+    # setting, so the worker does not import torch to resolve "auto" (seconds, hundreds
+    # of MB); an engine that can use a GPU still gets the window's device
+    from editor.ui import ai_upscale
+
+    window.device = None  # not detected yet: model jobs resolve "auto" in the worker
+    doc = open_doc(window, textured(90, 120), qtbot)
+    doc.set_ai_mask(object_mask(90, 120))
+    fill = ai_inpaint.start_inpaint(window, ai_inpaint.build_inpaint(doc, "patchmatch"))
+    assert fill.device == "cpu"
+    wait_job(qtbot, window, fill)
+    assert fill.state == "done"
+    sr = ai_upscale.start_upscale(window, ai_upscale.build_upscale(doc, "sr-res", 2))
+    assert sr.device == "auto"
+    wait_job(qtbot, window, sr)
+    assert sr.state == "done"
