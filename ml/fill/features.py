@@ -54,8 +54,8 @@ def patch_descriptors(image: np.ndarray,
     return out.reshape(h * w, len(basis))
 
 
-#: Rec. 601 luma weights, for the texture features
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+#: Rec. 601 luma weights, for the texture features and the guide's texture energy
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def texture_features(image: np.ndarray, hole: np.ndarray, window: int) -> np.ndarray:
@@ -69,7 +69,7 @@ def texture_features(image: np.ndarray, hole: np.ndarray, window: int) -> np.nda
     """
     import cv2
 
-    lum = image[:, :, :3] @ _LUMA
+    lum = image[:, :, :3] @ LUMA
     known = ~hole
     out = np.zeros(hole.shape + (2,), np.float32)
     for c, axis in enumerate((1, 0)):

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ml.fill.features import LUMA
 from ml.fill.init import fsr_fill, telea_fill
-
-#: Rec. 601 luma weights, for the texture energy
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def guide_fill(image: np.ndarray, hole: np.ndarray, kind: str = "fsr",
@@ -66,7 +64,7 @@ def texture_energy(image: np.ndarray, sigma: float = 3.0) -> np.ndarray:
     """(H, W) local mean of the luma gradient magnitude (Sobel, Gaussian window σ)."""
     import cv2
 
-    lum = np.ascontiguousarray(image[:, :, :3] @ _LUMA)
+    lum = np.ascontiguousarray(image[:, :, :3] @ LUMA)
     gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3) / np.float32(8.0)
     gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3) / np.float32(8.0)
     return cv2.GaussianBlur(np.sqrt(gx * gx + gy * gy), (0, 0), sigma)
